@@ -1,0 +1,77 @@
+/**
+ * The training worker_thread's side: attachLogger(handle) gives a logger
+ * bound to the worker's rank whose records go into its own ring, drained by
+ * the coordinator's writer threads. The ring lives in shared memory, so what
+ * was logged survives the worker throwing or being terminated.
+ */
+import { argError } from './errors.js';
+import { flattenHyperparameters } from './hyperparameters.js';
+import type { LogOptions } from './logger.js';
+import { isWorkerHandle, type WorkerHandle } from '../context/worker-handle.js';
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import type { MetricHandle } from '../dispatch/metric-handle.js';
+import { RingProducer } from '../ring/producer.js';
+
+/** How long detach() waits for the writers to commit this worker's records by default. */
+const DETACH_WAIT_MS = 30_000;
+
+export class AttachedLogger {
+  private readonly dispatcher: Dispatcher;
+  private readonly producer: RingProducer | undefined;
+  private detached = false;
+  readonly rank: number;
+  readonly runName: string;
+
+  constructor(handle: WorkerHandle) {
+    this.rank = handle.rank;
+    this.runName = handle.runName;
+    this.producer =
+      handle.ringSab && handle.contextSab ? new RingProducer(handle.ringSab, new Int32Array(handle.contextSab), handle.policy) : undefined;
+    this.dispatcher = new Dispatcher(handle.routes, handle.rank, this.producer, handle.blobDir);
+  }
+
+  private check(method: string): void {
+    if (this.detached) throw new Error(`ranklog: AttachedLogger.${method}() after detach(); attach a new logger with attachLogger(handle).`);
+  }
+
+  log(item: unknown, identifier: string, options?: LogOptions): void {
+    this.check('log');
+    this.dispatcher.log(item, identifier, options?.kind, options?.step, options?.batchIdx, 0xffff);
+  }
+
+  handle(identifier: string): MetricHandle {
+    this.check('handle');
+    return this.dispatcher.handle(identifier, 0xffff);
+  }
+
+  metric(handle: MetricHandle, value: number, step?: number, batchIdx?: number): void {
+    if (this.detached) this.check('metric');
+    this.dispatcher.metric(handle, value, step, batchIdx);
+  }
+
+  saveHyperparameters(params: Record<string, unknown>): void {
+    this.check('saveHyperparameters');
+    for (const [k, v] of flattenHyperparameters(params)) this.dispatcher.log(v, k, 'param', undefined, undefined, 0xffff);
+  }
+
+  /** Resolves when the writers have committed everything this worker logged so far. */
+  async flush(timeoutMs = DETACH_WAIT_MS): Promise<boolean> {
+    return this.producer ? this.producer.drained(timeoutMs) : true;
+  }
+
+  /** No more records from this worker; resolves when what it logged is committed (or the timeout). */
+  async detach(timeoutMs = DETACH_WAIT_MS): Promise<boolean> {
+    if (this.detached) return true;
+    this.detached = true;
+    if (!this.producer) return true;
+    this.producer.detach();
+    return this.producer.drained(timeoutMs);
+  }
+}
+
+export function attachLogger(handle: WorkerHandle): AttachedLogger {
+  if (!isWorkerHandle(handle)) {
+    throw argError('handle', handle, 'pass the value of logger.workerHandle(rank) from the coordinator, e.g. attachLogger(workerData.ranklog).');
+  }
+  return new AttachedLogger(handle);
+}

@@ -1,0 +1,191 @@
+/**
+ * The Logger abstraction of the reference design: lifecycle, log(),
+ * saveHyperparameters(), logFreq and logOnWorkers. LoggerBase holds what a
+ * single backend and a collection share: the binding to a LogContext.
+ */
+import { KINDS, type Kind } from './kinds.js';
+import { argError } from './errors.js';
+import { flattenHyperparameters } from './hyperparameters.js';
+import { normalizeLogFreq, normalizeLogOnWorkers, type CommonLoggerOptions, type LogOnWorkers } from './options.js';
+import { rankFromEnv } from './rank.js';
+import { LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
+import { defaultRunName } from '../context/run-name.js';
+import type { WorkerHandle } from '../context/worker-handle.js';
+import type { MetricHandle } from '../dispatch/metric-handle.js';
+import { warn } from '../util/diag.js';
+
+export interface LogOptions {
+  /** Default 'metric'. */
+  kind?: Kind;
+  step?: number;
+  /** Present for batch-level calls; absent for epoch-level calls (see logFreq). */
+  batchIdx?: number;
+}
+
+export abstract class LoggerBase {
+  /** @internal */
+  protected ctx: LogContext | undefined;
+  /** @internal mask of the backends this object logs to */
+  protected subset = 0;
+  /** @internal whether this object created (and so destroys) the context */
+  protected owner = false;
+
+  get name(): string {
+    return this.constructor.name;
+  }
+
+  /** Backends of this object, in mask-bit order. */
+  protected abstract specs(): BackendSpec[];
+
+  /** @internal */
+  bind(ctx: LogContext | undefined, subset: number, owner: boolean): void {
+    this.ctx = ctx;
+    this.subset = subset;
+    this.owner = owner;
+  }
+
+  protected notInitialized(method: string): Error {
+    return new Error(
+      `ranklog: ${this.name}.${method}() was called before createLoggerContext(). ` +
+        `Call await logger.createLoggerContext() first, or wrap the training in startLogging(logger, async () => { … }).`,
+    );
+  }
+
+  protected active(method: string): LogContext {
+    const c = this.ctx;
+    if (c === undefined || c.isClosed) throw this.notInitialized(method);
+    return c;
+  }
+
+  /** Start the backends: rank from options or the launcher's environment; no threads, files or sockets on a rank that does not log. */
+  async createLoggerContext(options: ContextOptions = {}): Promise<void> {
+    if (this.ctx !== undefined && !this.ctx.isClosed) {
+      warn(`Trying to initialize ${this.name} twice.. Skipping initialization.`);
+      return;
+    }
+    if (typeof options !== 'object' || options === null) throw argError('options', options, 'pass an object such as { rank: 0 } or nothing.');
+    const env = rankFromEnv();
+    const rank = options.rank ?? env.rank;
+    if (!Number.isSafeInteger(rank) || rank < 0) throw argError('options.rank', rank, 'pass a non-negative integer, or leave it out to read it from the launcher (RANK, OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK, SLURM_PROCID).');
+    const worldSize = options.worldSize ?? env.worldSize;
+    if (worldSize !== undefined && (!Number.isSafeInteger(worldSize) || worldSize < 1)) throw argError('options.worldSize', worldSize, 'pass a positive integer or leave it out.');
+    const runName = options.runName ?? defaultRunName();
+    if (typeof runName !== 'string' || !/^[\w.\-]{1,200}$/.test(runName)) {
+      throw argError('options.runName', runName, 'use 1 to 200 letters, digits, ".", "-" or "_" (it names a directory).');
+    }
+    const ctx = new LogContext(this.specs(), rank, worldSize, { ...options, runName });
+    this.attachContext(ctx);
+    try {
+      await ctx.started();
+    } catch (e) {
+      await ctx.close().catch(() => undefined);
+      this.attachContext(undefined);
+      throw e;
+    }
+  }
+
+  /** @internal bind this object (and its children) to ctx */
+  protected attachContext(ctx: LogContext | undefined): void {
+    this.bind(ctx, ctx ? (1 << this.specs().length) - 1 : 0, true);
+  }
+
+  /** Flush and close every backend; resolves with the final counts. */
+  async destroyLoggerContext(): Promise<LogStats> {
+    const ctx = this.active('destroyLoggerContext');
+    if (!this.owner) throw new Error(`ranklog: ${this.name} belongs to a collection; destroy the collection instead.`);
+    try {
+      return await ctx.close('finished');
+    } finally {
+      this.attachContext(undefined);
+    }
+  }
+
+  /** Log `item` under `identifier`. Records that logFreq or logOnWorkers exclude cost a few nanoseconds and do no I/O. */
+  log(item: unknown, identifier: string, options?: LogOptions): void {
+    const c = this.ctx;
+    if (c === undefined || c.isClosed) throw this.notInitialized('log');
+    if (options === undefined) c.dispatcher.log(item, identifier, undefined, undefined, undefined, this.subset);
+    else c.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, this.subset);
+  }
+
+  /** A pre-resolved metric identifier for metric(): resolve once, log millions of times without allocation. */
+  handle(identifier: string): MetricHandle {
+    return this.active('handle').dispatcher.handle(identifier, this.subset);
+  }
+
+  /** The allocation-free fast path for scalar metrics. */
+  metric(handle: MetricHandle, value: number, step?: number, batchIdx?: number): void {
+    const c = this.ctx;
+    if (c === undefined || c.isClosed) throw this.notInitialized('metric');
+    c.dispatcher.metric(handle, value, step, batchIdx);
+  }
+
+  /** Log every entry as a param; nested objects are flattened with '.'. */
+  saveHyperparameters(params: Record<string, unknown>): void {
+    const c = this.active('saveHyperparameters');
+    for (const [k, v] of flattenHyperparameters(params)) c.dispatcher.log(v, k, 'param', undefined, undefined, this.subset);
+  }
+
+  /** Resolves when everything logged before the call, from every thread, is written by every backend. */
+  flush(): Promise<void> {
+    return this.active('flush').flush();
+  }
+
+  stats(): Promise<LogStats> {
+    return this.active('stats').stats();
+  }
+
+  /** A structured-cloneable handle for a training worker_thread of `rank`; pass it in workerData and call attachLogger(handle) there. */
+  workerHandle(rank: number): WorkerHandle {
+    return this.active('workerHandle').workerHandle(rank);
+  }
+
+  /** This process's rank, once the context exists. */
+  get rank(): number | undefined {
+    return this.ctx?.rank;
+  }
+
+  get runName(): string | undefined {
+    return this.ctx?.runName;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.ctx && !this.ctx.isClosed && this.owner) await this.destroyLoggerContext();
+  }
+}
+
+/** A single backend. Subclasses declare their kinds and their writer-thread sink. */
+export abstract class Logger extends LoggerBase {
+  readonly logFreq: 'epoch' | 'batch' | number;
+  readonly logOnWorkers: LogOnWorkers;
+  /** @internal */
+  protected readonly freq: number;
+
+  /** The kinds this backend writes; others are skipped by it (debug message once per identifier). */
+  abstract readonly supportedKinds: readonly Kind[];
+
+  constructor(options: CommonLoggerOptions = {}) {
+    super();
+    if (typeof options !== 'object' || options === null) throw argError(`${new.target.name} options`, options, 'pass an object or nothing.');
+    this.freq = normalizeLogFreq(options.logFreq, this.name);
+    normalizeLogOnWorkers(options.logOnWorkers, this.name);
+    this.logFreq = options.logFreq ?? 'epoch';
+    this.logOnWorkers = options.logOnWorkers ?? 0;
+  }
+
+  /** @internal where the writer thread finds the sink, and its options (structured-cloneable). */
+  abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown };
+
+  /** @internal */
+  spec(index: number): BackendSpec {
+    for (const k of this.supportedKinds) if (!KINDS.includes(k)) throw new TypeError(`ranklog: ${this.name}.supportedKinds has unknown kind '${k}'`);
+    return {
+      route: { index, name: this.name, kinds: [...this.supportedKinds], freq: this.freq, logOnWorkers: this.logOnWorkers },
+      ...this.sinkSpec(),
+    };
+  }
+
+  protected specs(): BackendSpec[] {
+    return [this.spec(0)];
+  }
+}

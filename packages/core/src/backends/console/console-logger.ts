@@ -1,0 +1,39 @@
+import { Logger } from '../../api/logger.js';
+import { KINDS, type Kind } from '../../api/kinds.js';
+import { argError } from '../../api/errors.js';
+import type { CommonLoggerOptions } from '../../api/options.js';
+import type { ConsoleSinkOptions } from './console-sink.js';
+
+export interface ConsoleLoggerOptions extends CommonLoggerOptions {
+  /** Draw a bar over epochs when stdout is a TTY. */
+  totalEpochs?: number;
+  batchesPerEpoch?: number;
+  /** File descriptor to write to (default 1, stdout). */
+  fd?: number;
+}
+
+/** One readable line per item with rank and step; a progress line over epochs and batches on a TTY. */
+export class ConsoleLogger extends Logger {
+  readonly supportedKinds: readonly Kind[] = KINDS;
+  private readonly sinkOptions: ConsoleSinkOptions;
+
+  constructor(options: ConsoleLoggerOptions = {}) {
+    super(options);
+    for (const k of ['totalEpochs', 'batchesPerEpoch'] as const) {
+      const v = options[k];
+      if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw argError(`ConsoleLogger option ${k}`, v, 'pass a positive integer or leave it out.');
+    }
+    const fd = options.fd ?? 1;
+    this.sinkOptions = {
+      isTTY: fd === 1 ? process.stdout.isTTY === true : false,
+      columns: fd === 1 ? (process.stdout.columns ?? 80) : 80,
+      totalEpochs: options.totalEpochs,
+      batchesPerEpoch: options.batchesPerEpoch,
+      fd,
+    };
+  }
+
+  sinkSpec() {
+    return { sinkModule: new URL('./console-sink.js', import.meta.url).href, sinkOptions: this.sinkOptions };
+  }
+}

@@ -1,0 +1,34 @@
+import { resolve, join } from 'node:path';
+import { Logger } from '../../api/logger.js';
+import { KINDS, type Kind } from '../../api/kinds.js';
+import { argError } from '../../api/errors.js';
+import type { CommonLoggerOptions } from '../../api/options.js';
+import type { LocalSinkOptions } from './local-sink.js';
+
+export interface LocalFileLoggerOptions extends CommonLoggerOptions {
+  /** Directory that holds one sub-directory per run (default 'logs'). */
+  savedir?: string;
+}
+
+/** The embedded default: a run directory of CSV, JSONL, JSON, PNG and copied artifacts that standard tools read without ranklog. */
+export class LocalFileLogger extends Logger {
+  readonly supportedKinds: readonly Kind[] = KINDS;
+  readonly savedir: string;
+
+  constructor(options: LocalFileLoggerOptions = {}) {
+    super(options);
+    const savedir = options.savedir ?? 'logs';
+    if (typeof savedir !== 'string' || savedir.length === 0) throw argError('LocalFileLogger option savedir', savedir, "pass a directory path such as 'logs'.");
+    this.savedir = resolve(savedir);
+  }
+
+  /** Where this run's files are (known once the context exists). */
+  get runDirectory(): string | undefined {
+    return this.runName === undefined ? undefined : join(this.savedir, this.runName);
+  }
+
+  sinkSpec() {
+    const sinkOptions: LocalSinkOptions = { savedir: this.savedir };
+    return { sinkModule: new URL('./local-sink.js', import.meta.url).href, sinkOptions };
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * The coordinator's side of a logging context: owns the rings, the writer
+ * threads (one per backend, started only when some rank logs to it), the
+ * shared clock, and the shutdown hooks.
+ */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { Kind } from '../api/kinds.js';
+import { argError } from '../api/errors.js';
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import { rankMask, type BackendRoute } from '../dispatch/route.js';
+import { CONTEXT_BYTES, DEFAULT_RING_BYTES, X_CLOCK, X_CLOSING, X_WAKE, XF_BASE } from '../ring/layout.js';
+import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
+import { createRing } from '../ring/ring.js';
+import { ringRecordsIn, ringDropped } from '../ring/stats.js';
+import type { RunEndReason } from '../sink/index.js';
+import type { BackendStats } from '../writer/protocol.js';
+import { spawnWriter, type WriterHandle } from './writer-handle.js';
+import type { WorkerHandle } from './worker-handle.js';
+import { registerContext, unregisterContext } from './shutdown.js';
+
+/** Options of createLoggerContext(). */
+export interface ContextOptions {
+  /** This process's rank; default: from the launcher's environment (RANK, OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK, SLURM_PROCID), else 0. */
+  rank?: number;
+  worldSize?: number;
+  /** Name of the run directory/run; default: RANKLOG_RUN_NAME, the Slurm job id, or run-<date>-<time>. */
+  runName?: string;
+  /** 'wait' (default: nothing is lost) or 'drop-newest' (never blocks; drops are counted in stats()). */
+  fullRingPolicy?: FullRingPolicy;
+  /** Ring memory per producing thread, bytes (default 8 MiB, at least 64 KiB). */
+  ringBytes?: number;
+  /** How often an idle writer looks at the rings, ms (default 20). Producers also wake writers at 1/4 full. */
+  pollMs?: number;
+  /** Flush and close on SIGINT/SIGTERM/uncaught exceptions (default true). */
+  handleSignals?: boolean;
+}
+
+export interface BackendSpec {
+  route: BackendRoute;
+  sinkModule: string;
+  sinkOptions: unknown;
+}
+
+export interface LogStats {
+  /** Records published into the rings by every producing thread. */
+  recordsIn: number;
+  /** Records dropped by the drop-newest policy (0 under the default policy). */
+  dropped: number;
+  /** Producing threads (rings) and their total memory. */
+  rings: number;
+  ringBytes: number;
+  backends: BackendStats[];
+}
+
+interface RingEntry {
+  sab: SharedArrayBuffer;
+  rank: number;
+  consumers: number;
+}
+
+export class LogContext {
+  readonly runName: string;
+  readonly blobDir: string;
+  private contextSab: SharedArrayBuffer | undefined;
+  private clock: Worker | undefined;
+  private readonly writers: (WriterHandle | undefined)[] = [];
+  private readonly rings: RingEntry[] = [];
+  private readonly policy: FullRingPolicy;
+  private readonly ringBytes: number;
+  private readonly pollMs: number;
+  private refs = 0;
+  private closed: Promise<LogStats> | undefined;
+  /** The coordinator thread's own dispatcher. */
+  readonly dispatcher: Dispatcher;
+  private readonly producer: RingProducer | undefined;
+  private finalStats: LogStats | undefined;
+
+  constructor(
+    private readonly backends: readonly BackendSpec[],
+    readonly rank: number,
+    readonly worldSize: number | undefined,
+    options: ContextOptions,
+  ) {
+    this.runName = options.runName ?? '';
+    this.policy = options.fullRingPolicy ?? 'wait';
+    if (this.policy !== 'wait' && this.policy !== 'drop-newest') {
+      throw argError('fullRingPolicy', this.policy, "use 'wait' (default, loses nothing) or 'drop-newest' (never blocks, counts drops).");
+    }
+    this.ringBytes = options.ringBytes ?? DEFAULT_RING_BYTES;
+    this.pollMs = options.pollMs ?? 20;
+    if (!(this.pollMs >= 1 && this.pollMs <= 60_000)) throw argError('pollMs', this.pollMs, 'use a number of milliseconds from 1 to 60000 (default 20).', RangeError);
+    this.blobDir = join(tmpdir(), `ranklog-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const ringSab = this.ringFor(rank);
+    this.producer = ringSab ? new RingProducer(ringSab, this.context(), this.policy) : undefined;
+    this.dispatcher = new Dispatcher(this.routes, rank, this.producer, this.blobDir);
+    if (options.handleSignals !== false) registerContext(this);
+  }
+
+  get routes(): BackendRoute[] {
+    return this.backends.map((b) => b.route);
+  }
+
+  /** The context block, created with the first ring (a rank that logs nothing starts no thread). */
+  private context(): Int32Array {
+    if (!this.contextSab) {
+      this.contextSab = new SharedArrayBuffer(CONTEXT_BYTES);
+      const base = Date.now();
+      new Float64Array(this.contextSab)[XF_BASE] = base;
+      Atomics.store(new Int32Array(this.contextSab), X_CLOCK, 0);
+      this.clock = new Worker(new URL('./clock-thread.js', import.meta.url), { workerData: this.contextSab, name: 'ranklog-clock' });
+      this.clock.unref();
+    }
+    return new Int32Array(this.contextSab);
+  }
+
+  /** A ring for a producing thread of `rank`, or undefined when no backend logs on that rank. */
+  private ringFor(rank: number): SharedArrayBuffer | undefined {
+    const consumers = rankMask(this.routes, rank);
+    if (consumers === 0) return undefined;
+    this.context();
+    const sab = createRing(this.ringBytes, rank, consumers);
+    this.rings.push({ sab, rank, consumers });
+    for (const spec of this.backends) {
+      if ((consumers & (1 << spec.route.index)) === 0) continue;
+      const w = this.writers[spec.route.index];
+      if (w) void this.call(w, () => w.api.addRing(sab));
+      else this.writers[spec.route.index] = this.spawn(spec);
+    }
+    return sab;
+  }
+
+  private spawn(spec: BackendSpec): WriterHandle {
+    const w = spawnWriter({
+      contextSab: this.contextSab!,
+      backend: spec.route.index,
+      backendName: spec.route.name,
+      sinkModule: spec.sinkModule,
+      sinkOptions: spec.sinkOptions,
+      rings: this.rings.filter((r) => r.consumers & (1 << spec.route.index)).map((r) => r.sab),
+      runName: this.runName,
+      coordinatorRank: this.rank,
+      worldSize: this.worldSize,
+      pollMs: this.pollMs,
+    });
+    this.ref(w);
+    void w.started.then(
+      () => this.unref(w),
+      () => this.unref(w),
+    );
+    return w;
+  }
+
+  /** Writers must not keep the process alive, except while we wait for their answer. */
+  private ref(w: WriterHandle): void {
+    this.refs++;
+    w.worker.ref();
+  }
+  private unref(w: WriterHandle): void {
+    this.refs--;
+    w.worker.unref();
+  }
+  private async call<T>(w: WriterHandle, f: () => Promise<T> | T): Promise<T> {
+    this.ref(w);
+    try {
+      return await f();
+    } finally {
+      this.unref(w);
+    }
+  }
+
+  private liveWriters(): WriterHandle[] {
+    return this.writers.filter((w): w is WriterHandle => w !== undefined && w.error === undefined);
+  }
+
+  /** Resolves when every backend has started (its sink is open); rejects with the first backend's error. */
+  async started(): Promise<void> {
+    await Promise.all(this.liveWriters().map((w) => w.started));
+  }
+
+  workerHandle(rank: number): WorkerHandle {
+    if (!Number.isSafeInteger(rank) || rank < 0) throw argError('rank', rank, 'pass a non-negative integer rank for the worker.');
+    if (this.closed) throw new Error('ranklog: workerHandle() after destroyLoggerContext(); create worker handles while the context is open.');
+    const ringSab = this.ringFor(rank);
+    return {
+      ranklog: 1,
+      rank,
+      routes: this.routes,
+      ringSab,
+      contextSab: ringSab ? this.contextSab : undefined,
+      policy: this.policy,
+      blobDir: this.blobDir,
+      runName: this.runName,
+    };
+  }
+
+  /** Everything logged before the call, from every thread, committed by every backend. */
+  async flush(): Promise<void> {
+    await this.started();
+    await Promise.all(this.liveWriters().map((w) => this.call(w, () => w.api.flush())));
+  }
+
+  async stats(): Promise<LogStats> {
+    if (this.finalStats) return this.finalStats;
+    const backends = await Promise.all(this.liveWriters().map((w) => this.call(w, () => w.api.stats())));
+    return this.summarise(backends);
+  }
+
+  private summarise(backends: BackendStats[]): LogStats {
+    let recordsIn = 0;
+    let dropped = 0;
+    for (const r of this.rings) {
+      recordsIn += ringRecordsIn(r.sab);
+      dropped += ringDropped(r.sab);
+    }
+    return { recordsIn, dropped, rings: this.rings.length, ringBytes: this.rings.reduce((s, r) => s + r.sab.byteLength, 0), backends };
+  }
+
+  /** Drain every ring, close every sink, stop the threads. Idempotent. */
+  close(reason: RunEndReason = 'finished'): Promise<LogStats> {
+    this.closed ??= this.doClose(reason);
+    return this.closed;
+  }
+
+  private async doClose(reason: RunEndReason): Promise<LogStats> {
+    this.producer?.detach();
+    const backends: BackendStats[] = [];
+    let firstError: unknown;
+    for (const w of this.writers) {
+      if (!w) continue;
+      this.ref(w);
+      try {
+        await w.started;
+        if (w.error) throw w.error;
+        backends.push(await w.api.close(reason));
+      } catch (e) {
+        firstError ??= e;
+        backends.push({ name: w.name, written: 0, failed: 0, dropped: 0, error: e instanceof Error ? e.message : String(e) });
+      } finally {
+        this.unref(w);
+      }
+      await w.worker.terminate();
+    }
+    if (this.contextSab) {
+      const ctx = new Int32Array(this.contextSab);
+      Atomics.store(ctx, X_CLOSING, 1);
+      Atomics.notify(ctx, X_CLOSING);
+      Atomics.notify(ctx, X_WAKE);
+    }
+    await this.clock?.terminate();
+    rmSync(this.blobDir, { recursive: true, force: true });
+    unregisterContext(this);
+    this.finalStats = this.summarise(backends);
+    if (firstError !== undefined && backends.every((b) => 'error' in b)) throw firstError;
+    return this.finalStats;
+  }
+
+  /**
+   * Last resort for exit paths that cannot await (an uncaught exception, process.exit()):
+   * block this thread until the writers have committed everything published so far.
+   * The writers run on their own threads, so waiting here does not stop them.
+   */
+  drainSync(timeoutMs: number): boolean {
+    if (this.closed || !this.contextSab) return true;
+    this.producer?.detach();
+    const deadline = Date.now() + timeoutMs;
+    let ok = true;
+    for (const r of this.rings) {
+      const p = r.sab === this.producer?.sab ? this.producer : new RingProducer(r.sab, new Int32Array(this.contextSab), 'wait');
+      ok = p.waitDrained(Math.max(0, deadline - Date.now())) && ok;
+    }
+    return ok;
+  }
+
+  get isClosed(): boolean {
+    return this.closed !== undefined;
+  }
+
+  /** Kinds each backend takes, for messages. */
+  kindsOf(index: number): Kind[] {
+    return this.backends[index]?.route.kinds ?? [];
+  }
+}

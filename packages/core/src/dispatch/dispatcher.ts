@@ -1,0 +1,179 @@
+/**
+ * The rank-aware dispatcher: one per producing thread. Decides which
+ * backends take a call (rank, logFreq, kind), interns identifiers and writes
+ * the record once into the thread's ring with a mask of those backends.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { assertKind, KIND_CODE, type Kind } from '../api/kinds.js';
+import { argError } from '../api/errors.js';
+import { checkBatchIdx, checkIdentifier, checkStep } from '../api/validate.js';
+import { encodePayload } from '../codec/payload.js';
+import { normalizeItem } from '../codec/normalize.js';
+import type { RingProducer } from '../ring/producer.js';
+import { debug } from '../util/diag.js';
+import { MetricHandle } from './metric-handle.js';
+import { kindMasks, rankMask, type BackendRoute } from './route.js';
+
+const METRIC = KIND_CODE.metric;
+
+export class Dispatcher {
+  private readonly kindMask: Int32Array;
+  /** Backends with logFreq 'batch'. */
+  private readonly batchAll: number;
+  /** Backends with logFreq N: their bits and N. */
+  private readonly everyBit: Int32Array;
+  private readonly everyN: Int32Array;
+  private readonly ids = new Map<string, number>();
+  private readonly skipNoticed = new Set<string>();
+  private blobCount = 0;
+  /** Backends that take anything from this rank. */
+  readonly mask: number;
+
+  constructor(
+    private readonly routes: readonly BackendRoute[],
+    readonly rank: number,
+    private readonly producer: RingProducer | undefined,
+    private readonly blobDir: string,
+  ) {
+    this.kindMask = kindMasks(routes, rank);
+    this.mask = producer ? rankMask(routes, rank) : 0;
+    let batchAll = 0;
+    const bits: number[] = [];
+    const ns: number[] = [];
+    for (const r of routes) {
+      if (r.freq === 0) batchAll |= 1 << r.index;
+      else if (r.freq > 0) {
+        bits.push(1 << r.index);
+        ns.push(r.freq);
+      }
+    }
+    this.batchAll = batchAll;
+    this.everyBit = Int32Array.from(bits);
+    this.everyN = Int32Array.from(ns);
+  }
+
+  /** Backends (within `subset`) that take a call with this batchIdx, by their logFreq. */
+  private freqMask(mask: number, batchIdx: number | undefined): number {
+    if (batchIdx === undefined) return mask; // every logFreq takes calls without batchIdx
+    let m = mask & this.batchAll;
+    const bits = this.everyBit;
+    for (let i = 0; i < bits.length; i++) {
+      if ((mask & bits[i]!) !== 0 && batchIdx % this.everyN[i]! === 0) m |= bits[i]!;
+    }
+    return m;
+  }
+
+  private intern(identifier: string): number {
+    let id = this.ids.get(identifier);
+    if (id === undefined) {
+      checkIdentifier(identifier);
+      id = this.producer!.define(identifier);
+      this.ids.set(identifier, id);
+    }
+    return id;
+  }
+
+  handle(identifier: string, subset: number): MetricHandle {
+    const mask = this.kindMask[METRIC]! & subset & this.mask;
+    if (mask === 0) {
+      checkIdentifier(identifier);
+      return new MetricHandle(identifier, -1, 0, this);
+    }
+    return new MetricHandle(identifier, this.intern(identifier), mask, this);
+  }
+
+  /** The fast path: a pre-resolved handle, a number, no allocation. */
+  metric(h: MetricHandle, value: number, step: number | undefined, batchIdx: number | undefined): void {
+    if (typeof value !== 'number') throw argError('value (metric)', value, 'pass a number (NaN and ±Infinity are kept).');
+    if (step !== undefined && !Number.isSafeInteger(step)) checkStep(step);
+    if (batchIdx !== undefined && !(batchIdx >= 0 && batchIdx <= 0x7fffffff && (batchIdx | 0) === batchIdx)) checkBatchIdx(batchIdx);
+    if (h.owner !== this) {
+      throw argError('handle', h, 'it was made by another logger or thread; make handles with handle() on the logger that uses them.');
+    }
+    if (h.mask === 0) return;
+    const m = batchIdx === undefined ? h.mask : this.freqMask(h.mask, batchIdx);
+    if (m === 0) return;
+    this.producer!.scalar(h.id, m, value, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
+  }
+
+  /** The general path: any kind. */
+  log(item: unknown, identifier: string, kind: Kind | undefined, step: number | undefined, batchIdx: number | undefined, subset: number): void {
+    if (kind === undefined || kind === 'metric') {
+      if (kind === undefined && typeof item !== 'number') {
+        throw argError('kind', kind, `the default kind is 'metric', which takes a number; pass { kind } for ${typeof item} items.`);
+      }
+      if (typeof item === 'number') {
+        if (step !== undefined && !Number.isSafeInteger(step)) checkStep(step);
+        if (batchIdx !== undefined && !(batchIdx >= 0 && batchIdx <= 0x7fffffff && (batchIdx | 0) === batchIdx)) checkBatchIdx(batchIdx);
+        const base = this.kindMask[METRIC]! & subset & this.mask;
+        if (base !== (subset & this.mask)) this.noticeSkips('metric', identifier, subset);
+        const m = this.freqMask(base, batchIdx);
+        if (m === 0) {
+          if (typeof identifier !== 'string' || !this.ids.has(identifier)) checkIdentifier(identifier);
+          return;
+        }
+        this.producer!.scalar(this.intern(identifier), m, item, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
+        return;
+      }
+    }
+    const k = assertKind(kind);
+    checkIdentifier(identifier);
+    checkStep(step);
+    checkBatchIdx(batchIdx);
+    let value = item;
+    if (k === 'model' && typeof item === 'object' && item !== null && typeof (item as { save?: unknown }).save === 'function') {
+      value = this.saveModel(item as { save(dir: string): unknown }, identifier);
+    }
+    const normalized = normalizeItem(k, value); // validate even when no backend takes it: bad input is an error everywhere
+    const base = this.kindMask[KIND_CODE[k]]! & subset & this.mask;
+    if (base !== (subset & this.mask)) this.noticeSkips(k, identifier, subset);
+    const m = this.freqMask(base, batchIdx);
+    if (m === 0) return;
+    const id = this.intern(identifier);
+    const bytes = encodePayload(k, normalized);
+    const s = step === undefined ? NaN : step;
+    const b = batchIdx === undefined ? -1 : batchIdx;
+    if (bytes.length > this.producer!.maxInlineBytes) {
+      this.producer!.blob(id, m, KIND_CODE[k], this.spool(bytes), s, b);
+    } else {
+      this.producer!.payload(id, m, KIND_CODE[k], bytes, s, b);
+    }
+  }
+
+  /** Big payloads go to a file the writers read, not byte by byte through the ring. */
+  private spool(bytes: Uint8Array): string {
+    mkdirSync(this.blobDir, { recursive: true });
+    const path = join(this.blobDir, `blob-r${this.rank}-t${threadId}-${this.blobCount++}.bin`);
+    writeFileSync(path, bytes);
+    return path;
+  }
+
+  private saveModel(model: { save(dir: string): unknown }, identifier: string): string {
+    mkdirSync(this.blobDir, { recursive: true });
+    const dir = join(mkdtempSync(join(this.blobDir, 'model-')), identifier.split('/').pop()!);
+    mkdirSync(dir);
+    const r = model.save(dir);
+    if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+      throw argError('item (model)', model, `its save(dir) returned a promise, and log() is synchronous; await model.save('<dir>') yourself, then log the directory path.`);
+    }
+    return dir;
+  }
+
+  private noticeSkips(kind: Kind, identifier: string, subset: number): void {
+    const want = subset & this.mask;
+    const missing = want & ~this.kindMask[KIND_CODE[kind]]!;
+    for (const r of this.routes) {
+      if ((missing & (1 << r.index)) === 0) continue;
+      const key = `${r.index}\u0000${identifier}`;
+      if (this.skipNoticed.has(key)) continue;
+      this.skipNoticed.add(key);
+      debug(`${r.name} does not support kind '${kind}'; skipping '${identifier}' on that backend`);
+    }
+  }
+
+  get producerOrUndefined(): RingProducer | undefined {
+    return this.producer;
+  }
+}

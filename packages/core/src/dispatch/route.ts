@@ -1,0 +1,35 @@
+/**
+ * A backend as the producer side sees it: which ranks it logs on, how often,
+ * which kinds it takes. Structured-cloneable, so a training worker_thread
+ * rebuilds the same rules from its handle.
+ */
+import { KIND_CODE, KINDS, type Kind } from '../api/kinds.js';
+import { normalizeLogOnWorkers, type LogOnWorkers } from '../api/options.js';
+
+export interface BackendRoute {
+  /** Bit index in record masks. */
+  index: number;
+  /** Logger class name, for messages. */
+  name: string;
+  kinds: Kind[];
+  /** Normalised logFreq: -1 epoch, 0 batch, N > 0 every N batches. */
+  freq: number;
+  logOnWorkers: LogOnWorkers | undefined;
+}
+
+/** Per-kind masks of the backends that take records of `rank`. */
+export function kindMasks(routes: readonly BackendRoute[], rank: number): Int32Array {
+  const masks = new Int32Array(KINDS.length + 1);
+  for (const r of routes) {
+    if (!normalizeLogOnWorkers(r.logOnWorkers, r.name)(rank)) continue;
+    for (const k of r.kinds) masks[KIND_CODE[k]] |= 1 << r.index;
+  }
+  return masks;
+}
+
+/** Backends that take any record of `rank`. */
+export function rankMask(routes: readonly BackendRoute[], rank: number): number {
+  let m = 0;
+  for (const r of routes) if (normalizeLogOnWorkers(r.logOnWorkers, r.name)(rank)) m |= 1 << r.index;
+  return m;
+}

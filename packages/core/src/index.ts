@@ -1,0 +1,24 @@
+/**
+ * @ranklog/core — one logging API for many experiment trackers, cheap and
+ * safe under multi-worker data-parallel training.
+ *
+ *   log() → dispatcher (rank, logFreq, kind) → ring (SharedArrayBuffer)
+ *         → one writer worker_thread per backend → the backend's sink
+ */
+export { KINDS, type Kind } from './api/kinds.js';
+export { LoggerBase, Logger, type LogOptions } from './api/logger.js';
+export { LoggersCollection } from './api/collection.js';
+export { EmptyLogger } from './api/empty-logger.js';
+export { startLogging } from './api/scoped.js';
+export { attachLogger, AttachedLogger } from './api/attach.js';
+export { rankFromEnv, type RankInfo } from './api/rank.js';
+export type { CommonLoggerOptions, LogFreq, LogOnWorkers } from './api/options.js';
+export type { ContextOptions, LogStats } from './context/log-context.js';
+export type { WorkerHandle } from './context/worker-handle.js';
+export type { BackendStats } from './writer/protocol.js';
+export { MetricHandle } from './dispatch/metric-handle.js';
+export type { FullRingPolicy } from './ring/producer.js';
+export { onDiagnostic, type DiagLevel, type DiagListener } from './util/diag.js';
+export { ConsoleLogger, type ConsoleLoggerOptions } from './backends/console/console-logger.js';
+export { LocalFileLogger, type LocalFileLoggerOptions } from './backends/local/local-logger.js';
+export { NullLogger } from './backends/null/null-logger.js';

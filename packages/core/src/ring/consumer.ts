@@ -1,0 +1,153 @@
+/**
+ * The consumer end of a ring, used by one writer thread for one backend.
+ * Reads records between its cursor and the published head, and releases
+ * the space only when the backend has made them durable.
+ */
+import { readFileSync } from 'node:fs';
+import { KIND_CODE, kindFromCode, type Kind } from '../api/kinds.js';
+import { decodePayload } from '../codec/payload.js';
+import type { LogRecord } from '../sink/index.js';
+import {
+  C_HEAD, C_PROGRESS, C_RANK, C_STATE, C_TAIL, C_WAITING, REC_BLOB, REC_DEFINE, REC_PAD, REC_PAYLOAD, REC_SCALAR,
+  SLOT_BYTES, STATE_DETACHED,
+} from './layout.js';
+import { ringViews, type RingViews } from './ring.js';
+
+const utf8 = new TextDecoder();
+const METRIC_CODE = KIND_CODE.metric;
+
+/** The one record object a drain loop hands to its sink, refilled for every record. */
+export class RecordView implements LogRecord {
+  kind: Kind = 'metric';
+  rank = 0;
+  identifier = '';
+  step: number | undefined = undefined;
+  batchIdx: number | undefined = undefined;
+  timeMs = 0;
+  value = NaN;
+  item: unknown = undefined;
+}
+
+export class RingConsumer {
+  private readonly v: RingViews;
+  private readonly bit: number;
+  readonly rank: number;
+  /** Next slot to read. */
+  private cursor: number;
+  private readonly names: string[] = [];
+  /** Records of this ring taken by this backend so far. */
+  taken = 0;
+
+  constructor(
+    readonly sab: SharedArrayBuffer,
+    private readonly backend: number,
+    private readonly clockBase: number,
+  ) {
+    this.v = ringViews(sab);
+    this.bit = 1 << backend;
+    this.rank = this.v.ctrl[C_RANK]!;
+    this.cursor = Atomics.load(this.v.ctrl, C_TAIL + backend);
+  }
+
+  /** Slots published but not yet read. */
+  pending(): number {
+    return (Atomics.load(this.v.ctrl, C_HEAD) - this.cursor) | 0;
+  }
+
+  get detached(): boolean {
+    return Atomics.load(this.v.ctrl, C_STATE) === STATE_DETACHED;
+  }
+
+  /**
+   * Read up to `maxSlots` slots. For every record meant for this backend,
+   * fill `view` and call `take(view)`; awaits only when take returns a promise.
+   * Returns the number of records taken.
+   */
+  async read(view: RecordView, maxSlots: number, take: (r: RecordView) => void | Promise<void>): Promise<number> {
+    const { u32, i32, f64, u8, mask: slotMask } = this.v;
+    const head = Atomics.load(this.v.ctrl, C_HEAD);
+    let pos = this.cursor;
+    let n = 0;
+    const end = ((head - pos) | 0) > maxSlots ? (pos + maxSlots) | 0 : head;
+    view.rank = this.rank;
+    while (pos !== end && ((end - pos) | 0) > 0) {
+      const b = (pos & slotMask) << 3;
+      const header = u32[b]!;
+      const type = header & 0xff;
+      if (type === REC_SCALAR) {
+        pos = (pos + 1) | 0;
+        if (((header >>> 8) & this.bit) === 0) continue;
+        const f = b >> 1;
+        view.kind = 'metric';
+        view.identifier = this.names[u32[b + 1]!]!;
+        view.value = f64[f + 1]!;
+        view.item = view.value;
+        const step = f64[f + 2]!;
+        view.step = step === step ? step : undefined;
+        const bi = i32[b + 6]!;
+        view.batchIdx = bi < 0 ? undefined : bi;
+        view.timeMs = this.clockBase + u32[b + 7]!;
+        n++;
+        const r = take(view);
+        if (r !== undefined) await r;
+        continue;
+      }
+      if (type === REC_PAD) {
+        pos = (pos + (this.v.capacity - (pos & slotMask))) | 0;
+        continue;
+      }
+      const len = u32[b + 3]!;
+      const total = 1 + Math.ceil(len / SLOT_BYTES);
+      const start = ((pos & slotMask) + 1) * SLOT_BYTES;
+      if (type === REC_DEFINE) {
+        this.names[u32[b + 1]!] = utf8.decode(u8.slice(start, start + len));
+        pos = (pos + total) | 0;
+        continue;
+      }
+      if (type !== REC_PAYLOAD && type !== REC_BLOB) {
+        throw new Error(`ranklog: corrupt ring record type ${type} at slot ${pos} (rank ${this.rank})`);
+      }
+      pos = (pos + total) | 0;
+      if (((header >>> 8) & this.bit) === 0) continue;
+      const kindCode = u32[b + 2]!;
+      const own = u8.slice(start, start + len);
+      const bytes = type === REC_BLOB ? new Uint8Array(readFileSync(utf8.decode(own))) : own;
+      const f = b >> 1;
+      view.kind = kindCode === METRIC_CODE ? 'metric' : kindFromCode(kindCode);
+      view.identifier = this.names[u32[b + 1]!]!;
+      view.value = NaN;
+      view.item = decodePayload(kindCode, bytes);
+      const step = f64[f + 2]!;
+      view.step = step === step ? step : undefined;
+      const bi = i32[b + 6]!;
+      view.batchIdx = bi < 0 ? undefined : bi;
+      view.timeMs = this.clockBase + u32[b + 7]!;
+      n++;
+      const r = take(view);
+      if (r !== undefined) await r;
+    }
+    this.cursor = pos;
+    this.taken += n;
+    return n;
+  }
+
+  /** Give back everything read so far (call after the backend made it durable). */
+  release(): void {
+    const ctrl = this.v.ctrl;
+    if (Atomics.load(ctrl, C_TAIL + this.backend) === this.cursor) return;
+    Atomics.store(ctrl, C_TAIL + this.backend, this.cursor);
+    if (Atomics.load(ctrl, C_WAITING) !== 0) {
+      Atomics.add(ctrl, C_PROGRESS, 1);
+      Atomics.notify(ctrl, C_PROGRESS);
+    }
+  }
+
+  /** Released position, for flush targets. */
+  get released(): number {
+    return Atomics.load(this.v.ctrl, C_TAIL + this.backend);
+  }
+
+  get position(): number {
+    return this.cursor;
+  }
+}

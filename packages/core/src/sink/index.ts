@@ -1,0 +1,126 @@
+/**
+ * The writer-thread side of a backend: what a backend package implements.
+ * Exported as `@ranklog/core/sink`. A sink runs inside its own writer
+ * worker_thread and never sees the training thread.
+ *
+ * Data flow: log() → ring → writer thread (drain loop) → Sink.write(record) … Sink.commit()
+ */
+import type { Kind } from '../api/kinds.js';
+
+export type { Kind } from '../api/kinds.js';
+
+/** Pixels in HWC order. uint8: 0..255; float32: 0..1. */
+export interface RawImage {
+  readonly format: 'raw';
+  readonly width: number;
+  readonly height: number;
+  /** 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA). */
+  readonly channels: 1 | 2 | 3 | 4;
+  readonly dtype: 'uint8' | 'float32';
+  /** uint8: the bytes; float32: the little-endian bytes of a Float32Array. */
+  readonly data: Uint8Array;
+}
+export interface EncodedImage {
+  readonly format: 'png' | 'jpeg';
+  readonly data: Uint8Array;
+}
+export type ImageItem = RawImage | EncodedImage;
+
+export type FigureItem =
+  | { readonly format: 'png'; readonly data: Uint8Array }
+  | { readonly format: 'svg'; readonly svg: string }
+  | { readonly format: 'vega-lite'; readonly spec: Record<string, unknown> };
+
+/** An artifact or a model: a file or directory on the producer's machine, already checked to exist. */
+export interface PathItem {
+  /** Absolute source path. */
+  readonly path: string;
+  readonly isDirectory: boolean;
+}
+
+export interface DatasetItem {
+  readonly name: string;
+  readonly digest: string;
+  readonly source: string;
+  readonly schema?: unknown;
+}
+
+/**
+ * The item of each kind, as a sink receives it (normalised by the producer).
+ * metric: number (NaN and ±Infinity kept); param: string | number | boolean | null;
+ * text: string; dict: a JSON value; histogram: Float64Array.
+ */
+export interface ItemOfKind {
+  metric: number;
+  param: string | number | boolean | null;
+  text: string;
+  dict: unknown;
+  artifact: PathItem;
+  model: PathItem;
+  image: ImageItem;
+  figure: FigureItem;
+  histogram: Float64Array;
+  dataset: DatasetItem;
+}
+
+/**
+ * One logged record. The drain loop reuses a single object for every record:
+ * read what you need inside write(); do not keep a reference to it.
+ */
+export interface LogRecord {
+  readonly kind: Kind;
+  /** Rank of the producing thread/process. */
+  readonly rank: number;
+  readonly identifier: string;
+  /** undefined when the call carried no step. */
+  readonly step: number | undefined;
+  /** undefined when the call carried no batchIdx. */
+  readonly batchIdx: number | undefined;
+  /** Wall-clock time of the log() call, ms since the Unix epoch (≤ 1 ms resolution). */
+  readonly timeMs: number;
+  /** The scalar of a `metric` record (NaN for other kinds). */
+  readonly value: number;
+  /** The decoded item of a non-metric record (the number itself for metrics). */
+  readonly item: unknown;
+}
+
+export type RunEndReason = 'finished' | 'killed' | 'failed';
+
+export interface SinkEnv {
+  /** Name of the run, shared by every backend and rank of the job. */
+  readonly runName: string;
+  /** Rank of the process that created the context (the coordinator). */
+  readonly coordinatorRank: number;
+  /** World size if known (from options or the launcher), else undefined. */
+  readonly worldSize: number | undefined;
+  /** Encode pixels to PNG in the shared piscina pool (never on the writer's own event loop). */
+  encodePng(image: RawImage): Promise<Uint8Array>;
+  /** Report a problem the user must see (bad data the backend rejected, a retry, …). */
+  warn(message: string): void;
+  /** Developer diagnostics, printed only with RANKLOG_DEBUG=1. */
+  debug(message: string): void;
+}
+
+export interface Sink {
+  /**
+   * Take one record. Records of one producing thread arrive in log order.
+   * Return a promise only when real asynchronous work is needed.
+   */
+  write(record: LogRecord): void | Promise<void>;
+  /**
+   * Make everything written so far durable (handed to the OS / the server / a spool).
+   * Called after each drained batch; the ring space of those records is released
+   * only after it returns, so a crash after commit() loses nothing.
+   */
+  commit(): void | Promise<void>;
+  /**
+   * Final commit and release of files/sockets. Called once, with how the run ended:
+   * 'finished' (destroyLoggerContext), 'killed' (SIGINT/SIGTERM), 'failed' (an uncaught exception).
+   */
+  close(reason: RunEndReason): void | Promise<void>;
+  /** Backend-specific counters merged into stats() (retries, spooled, bytes, …). */
+  stats?(): Record<string, number>;
+}
+
+/** A backend module's default export: `export default function createSink(options, env) {…}`. */
+export type SinkFactory<O = unknown> = (options: O, env: SinkEnv) => Sink | Promise<Sink>;

@@ -1,0 +1,24 @@
+/**
+ * Diagnostics: warnings go to stderr, debug lines only with RANKLOG_DEBUG=1.
+ * Listeners (tests, embedding frameworks) see every message, debug included.
+ */
+export type DiagLevel = 'warn' | 'debug';
+export type DiagListener = (level: DiagLevel, message: string) => void;
+
+const listeners = new Set<DiagListener>();
+
+/** Subscribe to ranklog's warnings and debug messages; returns the unsubscribe function. */
+export function onDiagnostic(listener: DiagListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function warn(message: string): void {
+  for (const l of listeners) l('warn', message);
+  process.emitWarning(message, { type: 'RanklogWarning' });
+}
+
+export function debug(message: string): void {
+  for (const l of listeners) l('debug', message);
+  if (process.env.RANKLOG_DEBUG === '1') process.stderr.write(`[ranklog debug] ${message}\n`);
+}

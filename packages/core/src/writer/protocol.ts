@@ -1,0 +1,37 @@
+import type { RunEndReason } from '../sink/index.js';
+/** What the coordinator and a writer thread say to each other (over comlink). */
+export interface WriterInit {
+  contextSab: SharedArrayBuffer;
+  backend: number;
+  backendName: string;
+  sinkModule: string;
+  sinkOptions: unknown;
+  rings: SharedArrayBuffer[];
+  runName: string;
+  coordinatorRank: number;
+  worldSize: number | undefined;
+  pollMs: number;
+}
+
+export interface BackendStats {
+  name: string;
+  /** Records handed to the sink and committed. */
+  written: number;
+  /** Records the sink threw on (reported as warnings). */
+  failed: number;
+  /** Records this backend never saw because the drop-newest policy dropped them. */
+  dropped: number;
+  /** Backend-specific counters (sink.stats()). */
+  [counter: string]: number | string;
+}
+
+export interface WriterApi {
+  /** Create the sink and start draining. Rejects with the sink's error (e.g. a directory it cannot create). */
+  start(): Promise<void>;
+  addRing(sab: SharedArrayBuffer): void;
+  /** Resolves when everything published before the call is committed by the sink. */
+  flush(): Promise<void>;
+  stats(): BackendStats;
+  /** Drain everything published, close the sink, stop. */
+  close(reason: RunEndReason): Promise<BackendStats>;
+}

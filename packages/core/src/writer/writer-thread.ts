@@ -1,0 +1,170 @@
+/**
+ * A writer worker_thread: one per backend. Drains every ring it is given,
+ * hands records to the backend's sink, commits, then releases ring space.
+ * The event loop stays free (Atomics.waitAsync) so comlink control calls
+ * (flush, stats, close) are answered while it drains.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { RecordView, RingConsumer } from '../ring/consumer.js';
+import { X_WAKE, XF_BASE } from '../ring/layout.js';
+import type { Sink, SinkEnv, SinkFactory } from '../sink/index.js';
+import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
+import { ringDropped } from '../ring/stats.js';
+
+const init = workerData as WriterInit;
+const ctx = new Int32Array(init.contextSab);
+const clockBase = new Float64Array(init.contextSab)[XF_BASE]!;
+/** Slots read from one ring before the writer commits and moves on (bounds commit latency). */
+const BATCH_SLOTS = 1 << 16;
+
+const consumers: RingConsumer[] = init.rings.map((sab) => new RingConsumer(sab, init.backend, clockBase));
+const view = new RecordView();
+let sink: Sink | undefined;
+let written = 0;
+let failed = 0;
+let warnedFailures = 0;
+let closing = false;
+let stopped: Promise<void> | undefined;
+const flushWaiters: { targets: Map<RingConsumer, number>; resolve: () => void }[] = [];
+let pngEncoder: { encodePng: SinkEnv['encodePng']; close(): Promise<void> } | undefined;
+
+function warn(message: string): void {
+  process.stderr.write(`[ranklog ${init.backendName}] ${message}\n`);
+}
+
+function recordFailure(error: unknown, what: string): void {
+  failed++;
+  if (warnedFailures++ < 5) {
+    warn(`${what} failed: ${error instanceof Error ? error.message : String(error)}${warnedFailures === 5 ? ' (further failures are only counted in stats().failed)' : ''}`);
+  }
+}
+
+const env: SinkEnv = {
+  runName: init.runName,
+  coordinatorRank: init.coordinatorRank,
+  worldSize: init.worldSize,
+  async encodePng(image) {
+    if (!pngEncoder) {
+      const { createPngEncoder } = await import('../encode/png-pool.js');
+      pngEncoder = createPngEncoder();
+    }
+    return pngEncoder.encodePng(image);
+  },
+  warn,
+  debug(message) {
+    if (process.env.RANKLOG_DEBUG === '1') process.stderr.write(`[ranklog debug ${init.backendName}] ${message}\n`);
+  },
+};
+
+function take(r: RecordView): void | Promise<void> {
+  try {
+    const p = sink!.write(r);
+    if (p !== undefined) {
+      return p.then(
+        () => void written++,
+        (e: unknown) => recordFailure(e, `writing ${r.kind} '${r.identifier}' (rank ${r.rank})`),
+      );
+    }
+    written++;
+  } catch (e) {
+    recordFailure(e, `writing ${r.kind} '${r.identifier}' (rank ${r.rank})`);
+  }
+}
+
+/** One pass over all rings; returns the number of slots consumed. */
+async function drainOnce(): Promise<number> {
+  let slots = 0;
+  for (const c of consumers) {
+    const before = c.position;
+    if (c.pending() === 0) continue;
+    await c.read(view, BATCH_SLOTS, take);
+    slots += (c.position - before) | 0;
+  }
+  if (slots > 0) {
+    try {
+      await sink!.commit();
+    } catch (e) {
+      recordFailure(e, 'commit');
+    }
+    for (const c of consumers) c.release();
+  }
+  for (let i = flushWaiters.length - 1; i >= 0; i--) {
+    const w = flushWaiters[i]!;
+    let done = true;
+    for (const [c, target] of w.targets) if (((target - c.released) | 0) > 0) done = false;
+    if (done) {
+      flushWaiters.splice(i, 1);
+      w.resolve();
+    }
+  }
+  return slots;
+}
+
+async function loop(pollMs: number): Promise<void> {
+  for (;;) {
+    const seen = Atomics.load(ctx, X_WAKE);
+    const slots = await drainOnce();
+    if (closing && consumers.every((c) => c.pending() === 0)) return;
+    if (slots === 0) {
+      const w = Atomics.waitAsync(ctx, X_WAKE, seen, closing ? 1 : pollMs);
+      if (w.async) await w.value;
+    } else {
+      await yieldToLoop(); // let control messages through between batches
+    }
+  }
+}
+
+function stats(): BackendStats {
+  let dropped = 0;
+  for (const c of consumers) dropped += ringDropped(c.sab, init.backend);
+  const extra = sink?.stats?.() ?? {};
+  return { ...extra, name: init.backendName, written, failed, dropped };
+}
+
+const api: WriterApi = {
+  async start() {
+    const mod = (await import(init.sinkModule)) as { default: SinkFactory };
+    if (typeof mod.default !== 'function') {
+      throw new TypeError(`ranklog: backend module ${init.sinkModule} has no default export SinkFactory`);
+    }
+    sink = await mod.default(init.sinkOptions, env);
+    stopped = loop(init.pollMs).catch((e: unknown) => {
+      warn(`writer stopped on an internal error: ${e instanceof Error ? e.stack : String(e)}`);
+      throw e;
+    });
+  },
+  addRing(sab) {
+    if (consumers.some((c) => c.sab === sab)) return;
+    consumers.push(new RingConsumer(sab, init.backend, clockBase));
+    Atomics.add(ctx, X_WAKE, 1);
+    Atomics.notify(ctx, X_WAKE);
+  },
+  flush() {
+    const targets = new Map<RingConsumer, number>();
+    for (const c of consumers) targets.set(c, (c.position + c.pending()) | 0);
+    return new Promise<void>((resolve) => {
+      flushWaiters.push({ targets, resolve });
+      Atomics.add(ctx, X_WAKE, 1);
+      Atomics.notify(ctx, X_WAKE);
+    });
+  },
+  stats,
+  async close(reason) {
+    closing = true;
+    Atomics.add(ctx, X_WAKE, 1);
+    Atomics.notify(ctx, X_WAKE);
+    if (stopped) await stopped;
+    try {
+      await sink?.close(reason);
+    } catch (e) {
+      recordFailure(e, 'close');
+    }
+    await pngEncoder?.close();
+    return stats();
+  },
+};
+
+Comlink.expose(api, nodeEndpoint(parentPort!));
