@@ -29,6 +29,7 @@ export abstract class LoggerBase {
   protected subset = 0;
   /** @internal whether this object created (and so destroys) the context */
   protected owner = false;
+  private lastRunName: string | undefined;
 
   get name(): string {
     return this.constructor.name;
@@ -39,6 +40,7 @@ export abstract class LoggerBase {
 
   /** @internal */
   bind(ctx: LogContext | undefined, subset: number, owner: boolean): void {
+    if (ctx) this.lastRunName = ctx.runName;
     this.ctx = ctx;
     this.subset = subset;
     this.owner = owner;
@@ -145,8 +147,9 @@ export abstract class LoggerBase {
     return this.ctx?.rank;
   }
 
+  /** The run's name, once the context exists (kept after destroy, so you can still find the files). */
   get runName(): string | undefined {
-    return this.ctx?.runName;
+    return this.ctx?.runName ?? this.lastRunName;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Kind } from '../api/kinds.js';
 import { argError } from '../api/errors.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
@@ -15,6 +15,7 @@ import { rankMask, type BackendRoute } from '../dispatch/route.js';
 import { CONTEXT_BYTES, DEFAULT_RING_BYTES, X_CLOCK, X_CLOSING, X_WAKE, XF_BASE } from '../ring/layout.js';
 import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
 import { createRing } from '../ring/ring.js';
+import { waitReleased } from '../ring/wait.js';
 import { ringRecordsIn, ringDropped } from '../ring/stats.js';
 import type { RunEndReason } from '../sink/index.js';
 import type { BackendStats } from '../writer/protocol.js';
@@ -33,7 +34,7 @@ export interface ContextOptions {
   fullRingPolicy?: FullRingPolicy;
   /** Ring memory per producing thread, bytes (default 8 MiB, at least 64 KiB). */
   ringBytes?: number;
-  /** How often an idle writer looks at the rings, ms (default 20). Producers also wake writers at 1/4 full. */
+  /** How often an idle writer looks at the rings, ms (default 100). Producers also wake writers at 1/4 full. */
   pollMs?: number;
   /** Flush and close on SIGINT/SIGTERM/uncaught exceptions (default true). */
   handleSignals?: boolean;
@@ -67,6 +68,7 @@ export class LogContext {
   readonly blobDir: string;
   private contextSab: SharedArrayBuffer | undefined;
   private clock: Worker | undefined;
+  private clockPort: MessagePort | undefined;
   private readonly writers: (WriterHandle | undefined)[] = [];
   private readonly rings: RingEntry[] = [];
   private readonly policy: FullRingPolicy;
@@ -91,8 +93,8 @@ export class LogContext {
       throw argError('fullRingPolicy', this.policy, "use 'wait' (default, loses nothing) or 'drop-newest' (never blocks, counts drops).");
     }
     this.ringBytes = options.ringBytes ?? DEFAULT_RING_BYTES;
-    this.pollMs = options.pollMs ?? 20;
-    if (!(this.pollMs >= 1 && this.pollMs <= 60_000)) throw argError('pollMs', this.pollMs, 'use a number of milliseconds from 1 to 60000 (default 20).', RangeError);
+    this.pollMs = options.pollMs ?? 100;
+    if (!(this.pollMs >= 1 && this.pollMs <= 60_000)) throw argError('pollMs', this.pollMs, 'use a number of milliseconds from 1 to 60000 (default 100).', RangeError);
     this.blobDir = join(tmpdir(), `ranklog-${process.pid}-${randomBytes(4).toString('hex')}`);
     const ringSab = this.ringFor(rank);
     this.producer = ringSab ? new RingProducer(ringSab, this.context(), this.policy) : undefined;
@@ -111,8 +113,15 @@ export class LogContext {
       const base = Date.now();
       new Float64Array(this.contextSab)[XF_BASE] = base;
       Atomics.store(new Int32Array(this.contextSab), X_CLOCK, 0);
-      this.clock = new Worker(new URL('./clock-thread.js', import.meta.url), { workerData: this.contextSab, name: 'ranklog-clock' });
+      const { port1, port2 } = new MessageChannel();
+      this.clockPort = port1;
+      this.clock = new Worker(new URL('./clock-thread.js', import.meta.url), {
+        workerData: { contextSab: this.contextSab, port: port2 },
+        transferList: [port2],
+        name: 'ranklog-clock',
+      });
       this.clock.unref();
+      port1.unref();
     }
     return new Int32Array(this.contextSab);
   }
@@ -124,6 +133,7 @@ export class LogContext {
     this.context();
     const sab = createRing(this.ringBytes, rank, consumers);
     this.rings.push({ sab, rank, consumers });
+    this.clockPort!.postMessage(sab);
     for (const spec of this.backends) {
       if ((consumers & (1 << spec.route.index)) === 0) continue;
       const w = this.writers[spec.route.index];
@@ -166,7 +176,7 @@ export class LogContext {
   private async call<T>(w: WriterHandle, f: () => Promise<T> | T): Promise<T> {
     this.ref(w);
     try {
-      return await f();
+      return await Promise.race([f(), w.died]);
     } finally {
       this.unref(w);
     }
@@ -178,11 +188,14 @@ export class LogContext {
 
   /** Resolves when every backend has started (its sink is open); rejects with the first backend's error. */
   async started(): Promise<void> {
-    await Promise.all(this.liveWriters().map((w) => w.started));
+    await Promise.all(this.liveWriters().map((w) => Promise.race([w.started, w.died])));
   }
 
   workerHandle(rank: number): WorkerHandle {
     if (!Number.isSafeInteger(rank) || rank < 0) throw argError('rank', rank, 'pass a non-negative integer rank for the worker.');
+    if (this.worldSize !== undefined && rank >= this.worldSize) {
+      throw argError('rank', rank, `the context's worldSize is ${this.worldSize}; pass a rank from 0 to ${this.worldSize - 1}, or a larger worldSize to createLoggerContext().`, RangeError);
+    }
     if (this.closed) throw new Error('ranklog: workerHandle() after destroyLoggerContext(); create worker handles while the context is open.');
     const ringSab = this.ringFor(rank);
     return {
@@ -233,9 +246,8 @@ export class LogContext {
       if (!w) continue;
       this.ref(w);
       try {
-        await w.started;
-        if (w.error) throw w.error;
-        backends.push(await w.api.close(reason));
+        await Promise.race([w.started, w.died]);
+        backends.push(await Promise.race([w.api.close(reason), w.died]));
       } catch (e) {
         firstError ??= e;
         backends.push({ name: w.name, written: 0, failed: 0, dropped: 0, error: e instanceof Error ? e.message : String(e) });
@@ -248,9 +260,12 @@ export class LogContext {
       const ctx = new Int32Array(this.contextSab);
       Atomics.store(ctx, X_CLOSING, 1);
       Atomics.notify(ctx, X_CLOSING);
+      Atomics.store(ctx, X_CLOCK, 0);
+      Atomics.notify(ctx, X_CLOCK);
       Atomics.notify(ctx, X_WAKE);
     }
     await this.clock?.terminate();
+    this.clockPort?.close();
     rmSync(this.blobDir, { recursive: true, force: true });
     unregisterContext(this);
     this.finalStats = this.summarise(backends);
@@ -269,8 +284,7 @@ export class LogContext {
     const deadline = Date.now() + timeoutMs;
     let ok = true;
     for (const r of this.rings) {
-      const p = r.sab === this.producer?.sab ? this.producer : new RingProducer(r.sab, new Int32Array(this.contextSab), 'wait');
-      ok = p.waitDrained(Math.max(0, deadline - Date.now())) && ok;
+      ok = waitReleased(r.sab, new Int32Array(this.contextSab), Math.max(0, deadline - Date.now())) && ok;
     }
     return ok;
   }

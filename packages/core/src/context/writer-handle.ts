@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { X_DEAD } from '../ring/layout.js';
 import type { WriterApi, WriterInit } from '../writer/protocol.js';
 
 export interface WriterHandle {
@@ -10,6 +11,8 @@ export interface WriterHandle {
   readonly api: Comlink.Remote<WriterApi>;
   /** Resolves when the sink is open and the thread drains. */
   readonly started: Promise<void>;
+  /** Rejects when the thread dies before close: race control calls against it so none hangs. */
+  readonly died: Promise<never>;
   /** Set if the thread died. */
   error: Error | undefined;
 }
@@ -18,15 +21,26 @@ export function spawnWriter(init: WriterInit): WriterHandle {
   const worker = new Worker(new URL('../writer/writer-thread.js', import.meta.url), {
     workerData: init,
     name: `ranklog-writer-${init.backendName}`,
-    // Writers are plumbing: they must not keep the process alive after the user's code ends without destroy.
   });
   const api = Comlink.wrap<WriterApi>(nodeEndpoint(worker));
-  const handle: WriterHandle = { name: init.backendName, worker, api, started: api.start(), error: undefined };
-  worker.on('error', (e) => {
+  let die!: (e: Error) => void;
+  const died = new Promise<never>((_, reject) => (die = reject));
+  died.catch(() => undefined);
+  const handle: WriterHandle = { name: init.backendName, worker, api, started: api.start(), died, error: undefined };
+  const onDeath = (e: Error) => {
+    if (handle.error) return;
     handle.error = e;
+    // Producers must stop waiting for this backend even if the thread could not say so itself.
+    const ctx = new Int32Array(init.contextSab);
+    Atomics.or(ctx, X_DEAD, 1 << init.backend);
+    die(e);
+  };
+  worker.on('error', (e) => {
     process.stderr.write(`[ranklog] writer thread of ${init.backendName} died: ${e.stack ?? e.message}\n`);
+    onDeath(e);
   });
-  // Unhandled until someone awaits it: keep a no-op handler so a failure surfaces where it is awaited, not as a crash.
+  worker.on('exit', (code) => onDeath(new Error(`ranklog: the writer thread of ${init.backendName} exited (code ${code})`)));
+  // A failure surfaces where `started` is awaited, not as an unhandled rejection.
   handle.started.catch(() => undefined);
   return handle;
 }

@@ -21,11 +21,24 @@ export class RecordView implements LogRecord {
   kind: Kind = 'metric';
   rank = 0;
   identifier = '';
-  step: number | undefined = undefined;
-  batchIdx: number | undefined = undefined;
-  timeMs = 0;
+  // Numeric fields only ever hold doubles (NaN / -1 for "none"), so V8 keeps
+  // them unboxed and refilling the view allocates nothing per record.
+  timeMs = 0.5;
   value = NaN;
-  item: unknown = undefined;
+  /** @internal */ rawStep = NaN;
+  /** @internal */ rawBatchIdx = -1;
+  /** @internal */ payload: unknown = undefined;
+
+  get step(): number | undefined {
+    const s = this.rawStep;
+    return s === s ? s : undefined;
+  }
+  get batchIdx(): number | undefined {
+    return this.rawBatchIdx < 0 ? undefined : this.rawBatchIdx;
+  }
+  get item(): unknown {
+    return this.kind === 'metric' ? this.value : this.payload;
+  }
 }
 
 export class RingConsumer {
@@ -81,11 +94,8 @@ export class RingConsumer {
         view.kind = 'metric';
         view.identifier = this.names[u32[b + 1]!]!;
         view.value = f64[f + 1]!;
-        view.item = view.value;
-        const step = f64[f + 2]!;
-        view.step = step === step ? step : undefined;
-        const bi = i32[b + 6]!;
-        view.batchIdx = bi < 0 ? undefined : bi;
+        view.rawStep = f64[f + 2]!;
+        view.rawBatchIdx = i32[b + 6]!;
         view.timeMs = this.clockBase + u32[b + 7]!;
         n++;
         const r = take(view);
@@ -116,11 +126,9 @@ export class RingConsumer {
       view.kind = kindCode === METRIC_CODE ? 'metric' : kindFromCode(kindCode);
       view.identifier = this.names[u32[b + 1]!]!;
       view.value = NaN;
-      view.item = decodePayload(kindCode, bytes);
-      const step = f64[f + 2]!;
-      view.step = step === step ? step : undefined;
-      const bi = i32[b + 6]!;
-      view.batchIdx = bi < 0 ? undefined : bi;
+      view.payload = decodePayload(kindCode, bytes);
+      view.rawStep = f64[f + 2]!;
+      view.rawBatchIdx = i32[b + 6]!;
       view.timeMs = this.clockBase + u32[b + 7]!;
       n++;
       const r = take(view);
@@ -140,6 +148,12 @@ export class RingConsumer {
       Atomics.add(ctrl, C_PROGRESS, 1);
       Atomics.notify(ctrl, C_PROGRESS);
     }
+  }
+
+  /** Wake a producer that waits for space (also when this consumer gives up). */
+  wakeProducer(): void {
+    Atomics.add(this.v.ctrl, C_PROGRESS, 1);
+    Atomics.notify(this.v.ctrl, C_PROGRESS);
   }
 
   /** Released position, for flush targets. */

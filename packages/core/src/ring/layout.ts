@@ -37,6 +37,7 @@ export const C_RANK = 3;
 export const C_CONSUMERS = 4; // mask of the backends that read this ring
 export const C_STATE = 5; // STATE_*
 export const C_CAPACITY = 6; // slots (power of two)
+export const C_ATTACHED = 7; // 1 once a producer owns the ring: a ring has exactly one producer
 export const C_TAIL = 16; // C_TAIL + b: slots released by backend b
 /** Float64 indices of the control block (counters past 2^32). */
 // (Int32 words 0..31 take bytes 0..127, so the Float64 counters start at byte 128.)
@@ -51,10 +52,13 @@ export const STATE_DETACHED = 1;
 
 /** Context block: one per context, shared by every ring and writer. Int32 word indices. */
 export const X_WAKE = 0; // futex the writers sleep on; producers bump it at a watermark
-export const X_CLOCK = 1; // ms since X_BASE (u32), refreshed by the clock thread
+export const X_CLOCK = 1; // ms since XF_BASE (u32), refreshed by the clock thread; CLOCK_ASLEEP while it sleeps
 export const X_CLOSING = 2; // 1 once the coordinator is closing
+export const X_DEAD = 3; // mask of backends whose writer died: producers stop waiting for their cursors
 export const XF_BASE = 2; // Float64 index (bytes 16..23): epoch ms the clock counts from
 export const CONTEXT_BYTES = 64;
+/** X_CLOCK value while the clock thread sleeps (no record for a few ms): producers read the time themselves and wake it. */
+export const CLOCK_ASLEEP = -1;
 
 export const DEFAULT_RING_BYTES = 8 * 1024 * 1024;
 export const MIN_RING_BYTES = 64 * 1024;

@@ -4,10 +4,11 @@
  * No locks, no postMessage, no syscalls, no allocation for scalars.
  */
 import {
-  C_HEAD, C_PROGRESS, F_DROPPED_BY, C_TAIL, C_WAITING, C_CONSUMERS, C_STATE, F_DROPPED, F_RECORDS_IN,
-  REC_BLOB, REC_DEFINE, REC_PAD, REC_PAYLOAD, REC_SCALAR, SLOT_BYTES, STATE_DETACHED, X_CLOCK, X_WAKE, MAX_BACKENDS,
+  C_ATTACHED, C_HEAD, C_PROGRESS, F_DROPPED_BY, C_TAIL, C_WAITING, C_CONSUMERS, C_STATE, F_DROPPED, F_RECORDS_IN,
+  CLOCK_ASLEEP, XF_BASE, X_DEAD, REC_BLOB, REC_DEFINE, REC_PAD, REC_PAYLOAD, REC_SCALAR, SLOT_BYTES, STATE_DETACHED, X_CLOCK, X_WAKE, MAX_BACKENDS,
 } from './layout.js';
 import { ringViews } from './ring.js';
+import { released } from './wait.js';
 
 export type FullRingPolicy = 'wait' | 'drop-newest';
 
@@ -35,6 +36,7 @@ export class RingProducer {
   private count: number;
   private dropped: number;
   private nextId = 0;
+  private readonly clockBase: number;
   /** Slots a payload may take before it goes to a blob file instead. */
   readonly maxInlineBytes: number;
 
@@ -44,6 +46,12 @@ export class RingProducer {
     policy: FullRingPolicy,
   ) {
     const v = ringViews(sab);
+    if (Atomics.compareExchange(v.ctrl, C_ATTACHED, 0, 1) !== 0) {
+      throw new Error(
+        'ranklog: this worker handle is already attached in another thread (a ring has exactly one producer); ' +
+          'call logger.workerHandle(rank) once for each worker.',
+      );
+    }
     this.ctrl = v.ctrl;
     this.ctrlF64 = v.ctrlF64;
     this.u32 = v.u32;
@@ -55,6 +63,7 @@ export class RingProducer {
     const consumerMask = v.ctrl[C_CONSUMERS]!;
     for (let b = 0; b < MAX_BACKENDS; b++) if (consumerMask & (1 << b)) this.consumers.push(b);
     this.dropNewest = policy === 'drop-newest';
+    this.clockBase = new Float64Array(context.buffer)[XF_BASE]!;
     // Wake the writers when a quarter of the ring has filled since the last wake-up.
     this.wakeEvery = Math.max(1, this.capacity >> 2);
     this.head = Atomics.load(this.ctrl, C_HEAD);
@@ -76,7 +85,7 @@ export class RingProducer {
     this.f64[f + 1] = value;
     this.f64[f + 2] = step;
     this.i32[b + 6] = batchIdx;
-    this.u32[b + 7] = Atomics.load(this.context, X_CLOCK);
+    this.u32[b + 7] = this.now();
     this.publish((h + 1) | 0);
     return true;
   }
@@ -103,7 +112,7 @@ export class RingProducer {
     this.u32[b + 3] = bytes.length;
     this.f64[f + 2] = step;
     this.i32[b + 6] = batchIdx;
-    this.u32[b + 7] = Atomics.load(this.context, X_CLOCK);
+    this.u32[b + 7] = this.now();
     this.u8.set(bytes, ((h & this.slotMask) + 1) * SLOT_BYTES);
     this.publish((h + total) | 0);
     return true;
@@ -140,6 +149,19 @@ export class RingProducer {
 
   payload(id: number, mask: number, kindCode: number, bytes: Uint8Array, step: number, batchIdx: number): boolean {
     return this.variable(REC_PAYLOAD, id, mask, kindCode, bytes, step, batchIdx);
+  }
+
+  /** The shared coarse clock; wakes the clock thread when it slept. */
+  private now(): number {
+    const t = Atomics.load(this.context, X_CLOCK);
+    return t !== CLOCK_ASLEEP ? t : this.wakeClock();
+  }
+
+  private wakeClock(): number {
+    const t = Date.now() - this.clockBase;
+    Atomics.compareExchange(this.context, X_CLOCK, CLOCK_ASLEEP, t);
+    Atomics.notify(this.context, X_CLOCK, 1);
+    return t;
   }
 
   private publish(h: number): void {
@@ -179,7 +201,9 @@ export class RingProducer {
     const h = this.head;
     let minUsed = 0;
     let minTail = h;
+    const dead = Atomics.load(this.context, X_DEAD);
     for (const b of this.consumers) {
+      if (dead & (1 << b)) continue;
       const t = Atomics.load(this.ctrl, C_TAIL + b);
       const used = (h - t) | 0;
       if (used > minUsed) {
@@ -210,42 +234,8 @@ export class RingProducer {
     this.wake();
   }
 
-  /** Block (Atomics.wait) until every consumer has released everything published so far, or the timeout. */
-  waitDrained(timeoutMs: number): boolean {
-    const deadline = Date.now() + timeoutMs;
-    const target = this.head;
-    this.wake();
-    for (;;) {
-      let pending = false;
-      for (const b of this.consumers) if (((target - Atomics.load(this.ctrl, C_TAIL + b)) | 0) > 0) pending = true;
-      if (!pending) return true;
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      const seen = Atomics.load(this.ctrl, C_PROGRESS);
-      Atomics.store(this.ctrl, C_WAITING, 1);
-      let still = false;
-      for (const b of this.consumers) if (((target - Atomics.load(this.ctrl, C_TAIL + b)) | 0) > 0) still = true;
-      if (still) Atomics.wait(this.ctrl, C_PROGRESS, seen, Math.min(left, FULL_WAIT_SLICE_MS));
-      Atomics.store(this.ctrl, C_WAITING, 0);
-    }
-  }
-
-  /** Async variant for threads that must keep their event loop running. */
-  async drained(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    const target = this.head;
-    this.wake();
-    for (;;) {
-      let pending = false;
-      for (const b of this.consumers) if (((target - Atomics.load(this.ctrl, C_TAIL + b)) | 0) > 0) pending = true;
-      if (!pending) return true;
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      const seen = Atomics.load(this.ctrl, C_PROGRESS);
-      Atomics.store(this.ctrl, C_WAITING, 1);
-      const r = Atomics.waitAsync(this.ctrl, C_PROGRESS, seen, Math.min(left, FULL_WAIT_SLICE_MS));
-      if (r.async) await r.value;
-      Atomics.store(this.ctrl, C_WAITING, 0);
-    }
+  /** Resolves when every live writer has committed what this producer published (false on timeout). */
+  drained(timeoutMs: number): Promise<boolean> {
+    return released(this.sab, this.context, timeoutMs);
   }
 }

@@ -9,7 +9,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RecordView, RingConsumer } from '../ring/consumer.js';
-import { X_WAKE, XF_BASE } from '../ring/layout.js';
+import { X_DEAD, X_WAKE, XF_BASE } from '../ring/layout.js';
 import type { Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
 import { ringDropped } from '../ring/stats.js';
@@ -117,6 +117,17 @@ async function loop(pollMs: number): Promise<void> {
   }
 }
 
+/** Tell producers to stop waiting for this backend's cursors, so a dead writer never blocks training. */
+function markDead(): void {
+  Atomics.or(ctx, X_DEAD, 1 << init.backend);
+  for (const c of consumers) c.wakeProducer();
+}
+process.on('uncaughtException', (e) => {
+  warn(`writer thread failed: ${e.stack ?? e.message}`);
+  markDead();
+  process.exit(1);
+});
+
 function stats(): BackendStats {
   let dropped = 0;
   for (const c of consumers) dropped += ringDropped(c.sab, init.backend);
@@ -132,7 +143,8 @@ const api: WriterApi = {
     }
     sink = await mod.default(init.sinkOptions, env);
     stopped = loop(init.pollMs).catch((e: unknown) => {
-      warn(`writer stopped on an internal error: ${e instanceof Error ? e.stack : String(e)}`);
+      warn(`writer stopped on an internal error; records for this backend are no longer written: ${e instanceof Error ? e.stack : String(e)}`);
+      markDead();
       throw e;
     });
   },
