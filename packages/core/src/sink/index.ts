@@ -93,7 +93,7 @@ export interface SinkEnv {
   readonly coordinatorRank: number;
   /** World size if known (from options or the launcher), else undefined. */
   readonly worldSize: number | undefined;
-  /** Encode pixels to PNG in the shared piscina pool (never on the writer's own event loop). */
+  /** Encode pixels to PNG: in a piscina pool, or inline below 4096 pixels where the pool round trip costs more than the encoding. */
   encodePng(image: RawImage): Promise<Uint8Array>;
   /** Report a problem the user must see (bad data the backend rejected, a retry, …). */
   warn(message: string): void;
