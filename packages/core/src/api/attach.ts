@@ -6,7 +6,7 @@
  */
 import { argError } from './errors.js';
 import { flattenHyperparameters } from './hyperparameters.js';
-import type { LogOptions } from './logger.js';
+import { badLogOptions, type LogOptions } from './logger.js';
 import { isWorkerHandle, type WorkerHandle } from '../context/worker-handle.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
@@ -36,7 +36,9 @@ export class AttachedLogger {
 
   log(item: unknown, identifier: string, options?: LogOptions): void {
     this.check('log');
-    this.dispatcher.log(item, identifier, options?.kind, options?.step, options?.batchIdx, 0xffff);
+    if (options === undefined) this.dispatcher.log(item, identifier, undefined, undefined, undefined, 0xffff);
+    else if (typeof options === 'object' && options !== null) this.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, 0xffff);
+    else throw badLogOptions(options);
   }
 
   handle(identifier: string): MetricHandle {

@@ -15,13 +15,13 @@ export class LoggersCollection extends LoggerBase {
   constructor(loggers: readonly Logger[]) {
     super();
     if (!Array.isArray(loggers)) throw argError('loggers', loggers, 'pass an array of loggers, e.g. new LoggersCollection([new ConsoleLogger(), new LocalFileLogger()]).');
-    const classes = new Set<string>();
+    const classes = new Set<unknown>();
     for (const [i, l] of loggers.entries()) {
       if (!(l instanceof Logger)) throw argError(`loggers[${i}]`, l, 'each entry must be a backend logger (ConsoleLogger, LocalFileLogger, …); collections do not nest.');
-      if (classes.has(l.name)) {
+      if (classes.has(l.constructor)) {
         throw argError(`loggers[${i}]`, l, `the collection already has a ${l.name}; two loggers of the same class would write the same run twice. Keep one (give it the union of the ranks/frequency you need).`);
       }
-      classes.add(l.name);
+      classes.add(l.constructor);
     }
     if (loggers.length > MAX_BACKENDS) throw argError('loggers', loggers, `a collection takes at most ${MAX_BACKENDS} loggers, not ${loggers.length}.`, RangeError);
     this.loggers = [...loggers];

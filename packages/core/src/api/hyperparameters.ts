@@ -1,8 +1,10 @@
 import { argError } from './errors.js';
+import { checkIdentifier } from './validate.js';
+import { checkJsonValue } from '../codec/normalize.js';
 
 export type ParamValue = string | number | boolean | null;
 
-/** Flatten nested objects with '.' ({ opt: { lr: 1 } } → 'opt.lr'); arrays become JSON text. */
+/** Flatten nested objects with '.' ({ opt: { lr: 1 } } → 'opt.lr'); arrays become JSON text; every key is a checked identifier. */
 export function flattenHyperparameters(params: unknown): [string, ParamValue][] {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw argError('params', params, 'pass an object of hyperparameters such as { lr: 0.01, batchSize: 32 }.');
@@ -15,12 +17,17 @@ export function flattenHyperparameters(params: unknown): [string, ParamValue][] 
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix + k;
       if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.push([key, v]);
-      else if (Array.isArray(v)) out.push([key, JSON.stringify(v)]);
+      else if (Array.isArray(v)) {
+        checkJsonValue(v, `params.${key}`);
+        out.push([key, JSON.stringify(v)]);
+      }
       else if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) walk(v, key + '.');
       else throw argError(`params.${key}`, v, 'hyperparameters must be strings, numbers, booleans, null, arrays or nested plain objects.');
     }
     seen.delete(obj);
   };
   walk(params, '');
+  // Every key is checked before any is logged: a bad key logs nothing, not half the set.
+  for (const [key] of out) checkIdentifier(key);
   return out;
 }

@@ -7,7 +7,7 @@ import { KINDS, type Kind } from './kinds.js';
 import { argError } from './errors.js';
 import { flattenHyperparameters } from './hyperparameters.js';
 import { normalizeLogFreq, normalizeLogOnWorkers, type CommonLoggerOptions, type LogOnWorkers } from './options.js';
-import { rankFromEnv } from './rank.js';
+import { rankFromEnv, worldSizeFromEnv } from './rank.js';
 import { LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
 import { defaultRunName } from '../context/run-name.js';
 import type { WorkerHandle } from '../context/worker-handle.js';
@@ -20,6 +20,11 @@ export interface LogOptions {
   step?: number;
   /** Present for batch-level calls; absent for epoch-level calls (see logFreq). */
   batchIdx?: number;
+}
+
+/** log()'s third argument must be an options object (the reference's positional kind is `{ kind }` here). */
+export function badLogOptions(options: unknown): Error {
+  return argError('log() options', options, "pass an object { kind, step, batchIdx }, e.g. log(x, 'notes', { kind: 'text' }), or leave it out for a metric.");
 }
 
 export abstract class LoggerBase {
@@ -66,11 +71,12 @@ export abstract class LoggerBase {
       return;
     }
     if (typeof options !== 'object' || options === null) throw argError('options', options, 'pass an object such as { rank: 0 } or nothing.');
-    const env = rankFromEnv();
-    const rank = options.rank ?? env.rank;
+    // Read the launcher's environment only for what the options leave out, so { rank } overrides a broken RANK.
+    const rank = options.rank ?? rankFromEnv().rank;
     if (!Number.isSafeInteger(rank) || rank < 0) throw argError('options.rank', rank, 'pass a non-negative integer, or leave it out to read it from the launcher (RANK, OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK, SLURM_PROCID).');
-    const worldSize = options.worldSize ?? env.worldSize;
+    const worldSize = options.worldSize ?? worldSizeFromEnv();
     if (worldSize !== undefined && (!Number.isSafeInteger(worldSize) || worldSize < 1)) throw argError('options.worldSize', worldSize, 'pass a positive integer or leave it out.');
+    if (worldSize !== undefined && rank >= worldSize) throw argError('options.rank', rank, `it must be below worldSize (${worldSize}); check the launcher's environment or the options.`, RangeError);
     const runName = options.runName ?? defaultRunName();
     if (typeof runName !== 'string' || !/^[\w.\-]{1,200}$/.test(runName)) {
       throw argError('options.runName', runName, 'use 1 to 200 letters, digits, ".", "-" or "_" (it names a directory).');
@@ -107,7 +113,8 @@ export abstract class LoggerBase {
     const c = this.ctx;
     if (c === undefined || c.isClosed) throw this.notInitialized('log');
     if (options === undefined) c.dispatcher.log(item, identifier, undefined, undefined, undefined, this.subset);
-    else c.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, this.subset);
+    else if (typeof options === 'object' && options !== null) c.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, this.subset);
+    else throw badLogOptions(options);
   }
 
   /** A pre-resolved metric identifier for metric(): resolve once, log millions of times without allocation. */
@@ -125,7 +132,7 @@ export abstract class LoggerBase {
   /** Log every entry as a param; nested objects are flattened with '.'. */
   saveHyperparameters(params: Record<string, unknown>): void {
     const c = this.active('saveHyperparameters');
-    for (const [k, v] of flattenHyperparameters(params)) c.dispatcher.log(v, k, 'param', undefined, undefined, this.subset);
+    for (const [k, v] of flattenHyperparameters(params)) c.dispatcher.log(v, k, 'param', undefined, undefined, this.subset); // keys checked up front: all or nothing
   }
 
   /** Resolves when everything logged before the call, from every thread, is written by every backend. */

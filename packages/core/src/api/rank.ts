@@ -15,13 +15,22 @@ export interface RankInfo {
 
 function parseNonNegative(name: string, raw: string): number {
   const n = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isSafeInteger(n) || n < 0) {
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
     throw new TypeError(
       `ranklog: environment variable ${name} is ${JSON.stringify(raw)}; it must be a non-negative integer. ` +
         `Fix the launcher's environment or pass { rank } to createLoggerContext().`,
     );
   }
   return n;
+}
+
+/** World size alone, so a valid { rank } option does not depend on a broken rank variable. */
+export function worldSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  for (const name of SIZE_VARS) {
+    const raw = env[name];
+    if (raw !== undefined) return parseNonNegative(name, raw);
+  }
+  return undefined;
 }
 
 export function rankFromEnv(env: NodeJS.ProcessEnv = process.env): RankInfo {
@@ -35,14 +44,7 @@ export function rankFromEnv(env: NodeJS.ProcessEnv = process.env): RankInfo {
       break;
     }
   }
-  let worldSize: number | undefined;
-  for (const name of SIZE_VARS) {
-    const raw = env[name];
-    if (raw !== undefined) {
-      worldSize = parseNonNegative(name, raw);
-      break;
-    }
-  }
+  const worldSize = worldSizeFromEnv(env);
   const lr = env.LOCAL_RANK ?? env.OMPI_COMM_WORLD_LOCAL_RANK ?? env.SLURM_LOCALID;
   const localRank = lr === undefined ? undefined : parseNonNegative('LOCAL_RANK', lr);
   return { rank, worldSize, localRank, source };

@@ -74,7 +74,8 @@ export class LogContext {
   private readonly policy: FullRingPolicy;
   private readonly ringBytes: number;
   private readonly pollMs: number;
-  private refs = 0;
+  /** Control calls in flight per writer: Worker.ref()/unref() are switches, not counters. */
+  private readonly refs = new Map<WriterHandle, number>();
   private closed: Promise<LogStats> | undefined;
   /** The coordinator thread's own dispatcher. */
   readonly dispatcher: Dispatcher;
@@ -166,12 +167,14 @@ export class LogContext {
 
   /** Writers must not keep the process alive, except while we wait for their answer. */
   private ref(w: WriterHandle): void {
-    this.refs++;
-    w.worker.ref();
+    const n = this.refs.get(w) ?? 0;
+    this.refs.set(w, n + 1);
+    if (n === 0) w.worker.ref();
   }
   private unref(w: WriterHandle): void {
-    this.refs--;
-    w.worker.unref();
+    const n = (this.refs.get(w) ?? 1) - 1;
+    this.refs.set(w, n);
+    if (n === 0) w.worker.unref();
   }
   private async call<T>(w: WriterHandle, f: () => Promise<T> | T): Promise<T> {
     this.ref(w);

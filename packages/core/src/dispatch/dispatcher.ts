@@ -77,6 +77,7 @@ export class Dispatcher {
 
   handle(identifier: string, subset: number): MetricHandle {
     const mask = this.kindMask[METRIC]! & subset & this.mask;
+    if (mask !== (subset & this.mask)) this.noticeSkips('metric', identifier, subset);
     if (mask === 0) {
       checkIdentifier(identifier);
       return new MetricHandle(identifier, -1, 0, this);
@@ -122,14 +123,15 @@ export class Dispatcher {
     checkIdentifier(identifier);
     checkStep(step);
     checkBatchIdx(batchIdx);
+    const base = this.kindMask[KIND_CODE[k]]! & subset & this.mask;
+    const m = this.freqMask(base, batchIdx);
     let value = item;
     if (k === 'model' && typeof item === 'object' && item !== null && typeof (item as { save?: unknown }).save === 'function') {
+      if (m === 0) return; // a model that saves itself: nothing to check, and no save() where nobody logs it
       value = this.saveModel(item as { save(dir: string): unknown }, identifier);
     }
     const normalized = normalizeItem(k, value); // validate even when no backend takes it: bad input is an error everywhere
-    const base = this.kindMask[KIND_CODE[k]]! & subset & this.mask;
     if (base !== (subset & this.mask)) this.noticeSkips(k, identifier, subset);
-    const m = this.freqMask(base, batchIdx);
     if (m === 0) return;
     const id = this.intern(identifier);
     const bytes = encodePayload(k, normalized);
