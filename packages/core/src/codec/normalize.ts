@@ -26,40 +26,49 @@ function asBytes(v: unknown): Uint8Array | undefined {
   return undefined;
 }
 
-/** JSON-serialisable check with the path of the first offending value. */
-export function checkJsonValue(value: unknown, argument: string): void {
+/**
+ * JSON-serialisable check with the path of the first offending value.
+ * Returns true when some value serialises itself (toJSON, e.g. a Date).
+ */
+export function checkJsonValue(value: unknown, argument: string): boolean {
   const seen = new Set<object>();
-  const visit = (v: unknown, path: string): void => {
+  let selfSerialising = false;
+  // Paths are built only when something is wrong: a valid dict costs one walk, no strings.
+  const visit = (v: unknown, path: () => string): void => {
     switch (typeof v) {
       case 'string':
       case 'boolean':
         return;
       case 'number':
         if (!Number.isFinite(v)) {
-          throw argError(`${argument} at ${path}`, v, 'JSON cannot hold NaN or ±Infinity; convert it to a string or null (or log it as a metric, which keeps it).');
+          throw argError(`${argument} at ${path()}`, v, 'JSON cannot hold NaN or ±Infinity; convert it to a string or null (or log it as a metric, which keeps it).');
         }
         return;
       case 'undefined':
-        throw argError(`${argument} at ${path}`, v, 'JSON would silently drop it; use null instead.');
+        throw argError(`${argument} at ${path()}`, v, 'JSON would silently drop it; use null instead.');
       case 'object': {
         if (v === null) return;
-        if (seen.has(v)) throw argError(`${argument} at ${path}`, v, 'it refers back to itself (a cycle); log a copy without the cycle.');
-        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return; // Date and friends serialise themselves
+        if (seen.has(v)) throw argError(`${argument} at ${path()}`, v, 'it refers back to itself (a cycle); log a copy without the cycle.');
+        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+          selfSerialising = true; // Date and friends serialise themselves
+          return;
+        }
         const proto = Object.getPrototypeOf(v);
         if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
-          throw argError(`${argument} at ${path}`, v, 'only plain objects, arrays, strings, finite numbers, booleans and null are JSON-serialisable; convert it first (e.g. Object.fromEntries(map)).');
+          throw argError(`${argument} at ${path()}`, v, 'only plain objects, arrays, strings, finite numbers, booleans and null are JSON-serialisable; convert it first (e.g. Object.fromEntries(map)).');
         }
         seen.add(v);
-        if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${path}[${i}]`));
-        else for (const [k, x] of Object.entries(v)) visit(x, `${path}.${k}`);
+        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) visit(v[i], () => `${path()}[${i}]`);
+        else for (const k in v) if (Object.hasOwn(v, k)) visit((v as Record<string, unknown>)[k], () => `${path()}.${k}`);
         seen.delete(v);
         return;
       }
       default:
-        throw argError(`${argument} at ${path}`, v, `a ${typeof v} is not JSON-serialisable; convert it to a string or number first.`);
+        throw argError(`${argument} at ${path()}`, v, `a ${typeof v} is not JSON-serialisable; convert it to a string or number first.`);
     }
   };
-  visit(value, argument === 'item' ? 'item' : '$');
+  visit(value, () => (argument === 'item' ? 'item' : '$'));
+  return selfSerialising;
 }
 
 function normalizeImage(item: unknown): ImageItem {
@@ -176,8 +185,9 @@ export function normalizeItem(kind: Kind, item: unknown): unknown {
       throw argError('item (text)', item, 'pass a string (use kind dict for objects).');
     case 'dict':
       if (typeof item !== 'object' || item === null) throw argError('item (dict)', item, 'pass a JSON-serialisable object or array.');
-      checkJsonValue(item, 'item');
-      return JSON.parse(JSON.stringify(item)); // snapshot: toJSON applied, later mutation by the caller does not leak in
+      // Packing into the ring is the snapshot (later mutation by the caller does not leak in);
+      // values with toJSON go through JSON first so every backend sees what JSON.stringify would.
+      return checkJsonValue(item, 'item') ? JSON.parse(JSON.stringify(item)) : item;
     case 'artifact':
       return normalizePath(item, 'artifact');
     case 'model':

@@ -26,6 +26,8 @@ export class Dispatcher {
   private readonly everyBit: Int32Array;
   private readonly everyN: Int32Array;
   private readonly ids = new Map<string, number>();
+  /** Identifiers already validated: a call that no backend takes must still cost a few ns, not a regex. */
+  private readonly checked = new Set<string>();
   private readonly skipNoticed = new Set<string>();
   private blobCount = 0;
   /** Backends that take anything from this rank. */
@@ -65,10 +67,16 @@ export class Dispatcher {
     return m;
   }
 
+  private check(identifier: string): void {
+    if (this.checked.has(identifier)) return;
+    checkIdentifier(identifier);
+    this.checked.add(identifier);
+  }
+
   private intern(identifier: string): number {
     let id = this.ids.get(identifier);
     if (id === undefined) {
-      checkIdentifier(identifier);
+      this.check(identifier);
       id = this.producer!.define(identifier);
       this.ids.set(identifier, id);
     }
@@ -79,7 +87,7 @@ export class Dispatcher {
     const mask = this.kindMask[METRIC]! & subset & this.mask;
     if (mask !== (subset & this.mask)) this.noticeSkips('metric', identifier, subset);
     if (mask === 0) {
-      checkIdentifier(identifier);
+      this.check(identifier);
       return new MetricHandle(identifier, -1, 0, this);
     }
     return new MetricHandle(identifier, this.intern(identifier), mask, this);
@@ -112,7 +120,7 @@ export class Dispatcher {
         if (base !== (subset & this.mask)) this.noticeSkips('metric', identifier, subset);
         const m = this.freqMask(base, batchIdx);
         if (m === 0) {
-          if (typeof identifier !== 'string' || !this.ids.has(identifier)) checkIdentifier(identifier);
+          this.check(identifier);
           return;
         }
         this.producer!.scalar(this.intern(identifier), m, item, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
@@ -120,7 +128,7 @@ export class Dispatcher {
       }
     }
     const k = assertKind(kind);
-    checkIdentifier(identifier);
+    this.check(identifier);
     checkStep(step);
     checkBatchIdx(batchIdx);
     const base = this.kindMask[KIND_CODE[k]]! & subset & this.mask;

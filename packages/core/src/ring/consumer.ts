@@ -121,7 +121,8 @@ export class RingConsumer {
       if (((header >>> 8) & this.bit) === 0) continue;
       const kindCode = u32[b + 2]!;
       const own = u8.slice(start, start + len);
-      const bytes = type === REC_BLOB ? new Uint8Array(readFileSync(utf8.decode(own))) : own;
+      // A Buffer view of our own copy: msgpackr decodes Buffers several times faster than plain Uint8Arrays.
+      const bytes = type === REC_BLOB ? readFileSync(utf8.decode(own)) : Buffer.from(own.buffer, own.byteOffset, own.byteLength);
       const f = b >> 1;
       view.kind = kindCode === METRIC_CODE ? 'metric' : kindFromCode(kindCode);
       view.identifier = this.names[u32[b + 1]!]!;
