@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { ConsoleLogger, LocalFileLogger, LoggersCollection } from '@ranklog/core';
 import { abortAllreduce, createAllreduceBuffer } from './allreduce.js';
-import { loadIris, N_CLASSES, N_FEATURES } from './dataset.js';
+import { loadIris, N_CLASSES, N_FEATURES, shard } from './dataset.js';
 import { MLP } from './mlp.js';
 import type { Hyperparameters, WorkerInput, WorkerMessage, WorkerResult } from './worker.js';
 
@@ -29,9 +29,21 @@ const hp: Hyperparameters = { lr: 0.2, hidden: 16, epochs, batchSize: 8, workers
 // pid too: two runs started in the same second (e.g. parallel tests) must not share a directory.
 const runName = `mlp-iris-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`;
 
+/** Batches each rank runs per epoch (every shard has the same size). */
+function batchesPerEpoch(): number {
+  return Math.ceil(shard(loadIris(hp.seed).train, 0, hp.workers).n / hp.batchSize);
+}
+
 const files = new LocalFileLogger({ savedir: args.savedir, logFreq: 'batch', logOnWorkers: -1 }); // all ranks, every batch
 const logger = new LoggersCollection([
-  ...(args.quiet ? [] : [new ConsoleLogger({ logFreq: 'epoch', logOnWorkers: 0 })]), // rank 0, epoch lines
+  // Rank 0 on the console: on a terminal a progress bar over epochs and batches, otherwise one line per epoch-level item.
+  ...(args.quiet
+    ? []
+    : [
+        process.stdout.isTTY
+          ? new ConsoleLogger({ logFreq: 'batch', logOnWorkers: 0, totalEpochs: epochs, batchesPerEpoch: batchesPerEpoch() })
+          : new ConsoleLogger({ logFreq: 'epoch', logOnWorkers: 0 }),
+      ]),
   files,
 ]);
 await logger.createLoggerContext({ rank: 0, worldSize: hp.workers, runName });
