@@ -253,7 +253,7 @@ export class LogContext {
         backends.push(await Promise.race([w.api.close(reason), w.died]));
       } catch (e) {
         firstError ??= e;
-        backends.push({ name: w.name, written: 0, failed: 0, dropped: 0, error: e instanceof Error ? e.message : String(e) });
+        backends.push({ name: w.name, written: 0, failed: 0, dropped: 0, afterClose: 0, error: e instanceof Error ? e.message : String(e) });
       } finally {
         this.unref(w);
       }
@@ -289,6 +289,8 @@ export class LogContext {
     for (const r of this.rings) {
       ok = waitReleased(r.sab, new Int32Array(this.contextSab), Math.max(0, deadline - Date.now())) && ok;
     }
+    // Every live writer has read what was spooled: the spool can go (it would outlive the process in /tmp).
+    if (ok) rmSync(this.blobDir, { recursive: true, force: true });
     return ok;
   }
 

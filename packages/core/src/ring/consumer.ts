@@ -3,7 +3,7 @@
  * Reads records between its cursor and the published head, and releases
  * the space only when the backend has made them durable.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { KIND_CODE, kindFromCode, type Kind } from '../api/kinds.js';
 import { decodePayload } from '../codec/payload.js';
 import type { LogRecord } from '../sink/index.js';
@@ -120,9 +120,17 @@ export class RingConsumer {
       pos = (pos + total) | 0;
       if (((header >>> 8) & this.bit) === 0) continue;
       const kindCode = u32[b + 2]!;
-      const own = u8.slice(start, start + len);
-      // A Buffer view of our own copy: msgpackr decodes Buffers several times faster than plain Uint8Arrays.
-      const bytes = type === REC_BLOB ? readFileSync(utf8.decode(own)) : Buffer.from(own.buffer, own.byteOffset, own.byteLength);
+      let bytes: Buffer;
+      if (type === REC_BLOB) {
+        // Payload: u32 count of backends still to read the file, then its path. The last reader deletes it.
+        const path = utf8.decode(u8.subarray(start + 4, start + len));
+        bytes = readFileSync(path);
+        if (Atomics.sub(i32, start >> 2, 1) === 1) rmSync(path, { force: true });
+      } else {
+        // A Buffer view of our own copy: msgpackr decodes Buffers several times faster than plain Uint8Arrays.
+        const own = u8.slice(start, start + len);
+        bytes = Buffer.from(own.buffer, own.byteOffset, own.byteLength);
+      }
       const f = b >> 1;
       view.kind = kindCode === METRIC_CODE ? 'metric' : kindFromCode(kindCode);
       view.identifier = this.names[u32[b + 1]!]!;
@@ -137,6 +145,23 @@ export class RingConsumer {
     }
     this.cursor = pos;
     this.taken += n;
+    return n;
+  }
+
+  /** Records for this backend between the cursor and the head, counted without reading them. */
+  countPending(): number {
+    const { u32, mask: slotMask, capacity } = this.v;
+    const head = Atomics.load(this.v.ctrl, C_HEAD);
+    let n = 0;
+    for (let pos = this.cursor; ((head - pos) | 0) > 0; ) {
+      const b = (pos & slotMask) << 3;
+      const header = u32[b]!;
+      const type = header & 0xff;
+      if (type === REC_PAD) pos = (pos + (capacity - (pos & slotMask))) | 0;
+      else if (type === REC_SCALAR) pos = (pos + 1) | 0;
+      else pos = (pos + 1 + Math.ceil(u32[b + 3]! / SLOT_BYTES)) | 0;
+      if (type !== REC_PAD && type !== REC_DEFINE && ((header >>> 8) & this.bit) !== 0) n++;
+    }
     return n;
   }
 

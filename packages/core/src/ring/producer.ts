@@ -143,8 +143,15 @@ export class RingProducer {
     return id;
   }
 
+  /** A payload spooled to a file: the record carries how many backends must still read it, and the path. */
   blob(id: number, mask: number, kindCode: number, path: string, step: number, batchIdx: number): boolean {
-    return this.variable(REC_BLOB, id, mask, kindCode, utf8.encode(path), step, batchIdx);
+    const name = utf8.encode(path);
+    const bytes = new Uint8Array(4 + name.length);
+    let readers = 0;
+    for (let m = mask; m !== 0; m &= m - 1) readers++;
+    new DataView(bytes.buffer).setInt32(0, readers, true);
+    bytes.set(name, 4);
+    return this.variable(REC_BLOB, id, mask, kindCode, bytes, step, batchIdx);
   }
 
   payload(id: number, mask: number, kindCode: number, bytes: Uint8Array, step: number, batchIdx: number): boolean {

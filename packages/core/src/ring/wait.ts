@@ -34,6 +34,7 @@ export function waitReleased(sab: SharedArrayBuffer, context: Int32Array, timeou
     const seen = Atomics.load(ctrl, C_PROGRESS);
     Atomics.store(ctrl, C_WAITING, 1);
     if (behind(ctrl, context, target)) Atomics.wait(ctrl, C_PROGRESS, seen, Math.min(left, SLICE_MS));
+    Atomics.store(ctrl, C_WAITING, 0);
   }
 }
 
@@ -57,5 +58,6 @@ export async function released(sab: SharedArrayBuffer, context: Int32Array, time
       await r.value;
       clearTimeout(keepAlive);
     }
+    Atomics.store(ctrl, C_WAITING, 0);
   }
 }

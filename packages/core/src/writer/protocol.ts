@@ -21,6 +21,8 @@ export interface BackendStats {
   failed: number;
   /** Records this backend never saw because the drop-newest policy dropped them. */
   dropped: number;
+  /** Records logged for this backend after destroyLoggerContext() began (not written). */
+  afterClose: number;
   /** Backend-specific counters (sink.stats()). */
   [counter: string]: number | string;
 }

@@ -12,6 +12,7 @@ import { RecordView, RingConsumer } from '../ring/consumer.js';
 import { X_DEAD, X_WAKE, XF_BASE } from '../ring/layout.js';
 import type { Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
+import type { PngEncoder } from '../encode/png-pool.js';
 import { ringDropped } from '../ring/stats.js';
 
 const init = workerData as WriterInit;
@@ -26,10 +27,17 @@ let sink: Sink | undefined;
 let written = 0;
 let failed = 0;
 let warnedFailures = 0;
-let closing = false;
+/** Set by close(): where each ring's head was, so a producer that keeps logging cannot hold close() forever. */
+let closeTargets: Map<RingConsumer, number> | undefined;
+/** Records published for this backend after close() began, not written (counted, reported in stats). */
+let afterClose = 0;
 let stopped: Promise<void> | undefined;
 const flushWaiters: { targets: Map<RingConsumer, number>; resolve: () => void }[] = [];
-let pngEncoder: { encodePng: SinkEnv['encodePng']; close(): Promise<void> } | undefined;
+/** The PNG/figure pool, created on the first image or figure (png-pool.js is imported only then). */
+let pngEncoder: Promise<PngEncoder> | undefined;
+function encoder(): Promise<PngEncoder> {
+  return (pngEncoder ??= import('../encode/png-pool.js').then((m) => m.createPngEncoder()));
+}
 
 function warn(message: string): void {
   process.stderr.write(`[ranklog ${init.backendName}] ${message}\n`);
@@ -47,11 +55,10 @@ const env: SinkEnv = {
   coordinatorRank: init.coordinatorRank,
   worldSize: init.worldSize,
   async encodePng(image) {
-    if (!pngEncoder) {
-      const { createPngEncoder } = await import('../encode/png-pool.js');
-      pngEncoder = createPngEncoder();
-    }
-    return pngEncoder.encodePng(image);
+    return (await encoder()).encodePng(image);
+  },
+  async renderFigure(item, onWarning) {
+    return (await encoder()).renderFigure(item, onWarning);
   },
   warn,
   debug(message) {
@@ -74,6 +81,18 @@ function take(r: RecordView): void | Promise<void> {
   }
 }
 
+/** Each ring's published head now: what a flush or close must reach. */
+function snapshot(): Map<RingConsumer, number> {
+  const targets = new Map<RingConsumer, number>();
+  for (const c of consumers) targets.set(c, (c.position + c.pending()) | 0);
+  return targets;
+}
+
+function reached(targets: Map<RingConsumer, number>): boolean {
+  for (const [c, target] of targets) if (((target - c.released) | 0) > 0) return false;
+  return true;
+}
+
 /** One pass over all rings; returns the number of slots consumed. */
 async function drainOnce(): Promise<number> {
   let slots = 0;
@@ -93,9 +112,7 @@ async function drainOnce(): Promise<number> {
   }
   for (let i = flushWaiters.length - 1; i >= 0; i--) {
     const w = flushWaiters[i]!;
-    let done = true;
-    for (const [c, target] of w.targets) if (((target - c.released) | 0) > 0) done = false;
-    if (done) {
+    if (reached(w.targets)) {
       flushWaiters.splice(i, 1);
       w.resolve();
     }
@@ -107,9 +124,9 @@ async function loop(pollMs: number): Promise<void> {
   for (;;) {
     const seen = Atomics.load(ctx, X_WAKE);
     const slots = await drainOnce();
-    if (closing && consumers.every((c) => c.pending() === 0)) return;
+    if (closeTargets && reached(closeTargets)) return;
     if (slots === 0) {
-      const w = Atomics.waitAsync(ctx, X_WAKE, seen, closing ? 1 : pollMs);
+      const w = Atomics.waitAsync(ctx, X_WAKE, seen, closeTargets ? 1 : pollMs);
       if (w.async) await w.value;
     } else {
       await yieldToLoop(); // let control messages through between batches
@@ -132,7 +149,7 @@ function stats(): BackendStats {
   let dropped = 0;
   for (const c of consumers) dropped += ringDropped(c.sab, init.backend);
   const extra = sink?.stats?.() ?? {};
-  return { ...extra, name: init.backendName, written, failed, dropped };
+  return { ...extra, name: init.backendName, written, failed, dropped, afterClose };
 }
 
 const api: WriterApi = {
@@ -155,8 +172,7 @@ const api: WriterApi = {
     Atomics.notify(ctx, X_WAKE);
   },
   flush() {
-    const targets = new Map<RingConsumer, number>();
-    for (const c of consumers) targets.set(c, (c.position + c.pending()) | 0);
+    const targets = snapshot();
     return new Promise<void>((resolve) => {
       flushWaiters.push({ targets, resolve });
       Atomics.add(ctx, X_WAKE, 1);
@@ -165,16 +181,21 @@ const api: WriterApi = {
   },
   stats,
   async close(reason) {
-    closing = true;
+    closeTargets = snapshot();
     Atomics.add(ctx, X_WAKE, 1);
     Atomics.notify(ctx, X_WAKE);
     if (stopped) await stopped;
+    // Whatever producers published after close began is not written: count it, so nothing vanishes silently.
+    for (const c of consumers) afterClose += c.countPending();
     try {
       await sink?.close(reason);
     } catch (e) {
       recordFailure(e, 'close');
     }
-    await pngEncoder?.close();
+    await pngEncoder?.then(
+      (e) => e.close(),
+      () => {}, // the pool never loaded: nothing to stop
+    );
     return stats();
   },
 };
