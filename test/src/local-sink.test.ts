@@ -556,8 +556,10 @@ test('an image the encoder rejects is a warning; the other images are still writ
   t.like(sink.stats!(), { errors: 1, files: 1 });
 });
 
-test('figures are written in their native format: .png, .svg, .vl.json', async (t) => {
-  const { sink, dir, read } = await openRun(t);
+test('figures in an environment without renderFigure: PNG as-is, SVG / Vega-Lite sources only, one name per figure', async (t) => {
+  // Rendering to PNG is covered in figure-render.test.ts; here the env (like a hand-made one) cannot render.
+  const { sink, dir, read, env } = await openRun(t);
+  t.is(env.renderFigure, undefined);
   const png = encodePngWithFilters(2, 2, 1, Uint8Array.from([1, 2, 3, 4]));
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>';
   const spec = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', mark: 'line', data: { values: [{ x: 1, y: 2 }] } };
@@ -568,11 +570,13 @@ test('figures are written in their native format: .png, .svg, .vl.json', async (
     { kind: 'figure', identifier: 'plots/curve', step: 4, item: { format: 'svg', svg: '<svg/>' } },
   ]);
   await sink.close('finished');
-  t.deepEqual(listFiles(path.join(dir, 'figures')), ['plots/curve/rank0-step4-1.svg', 'plots/curve/rank0-step4.png', 'plots/curve/rank0-step4.svg', 'plots/curve/rank0-step4.vl.json']);
+  // A figure's name is free for .png, .svg and .vl.json alike, so no source pairs up with another figure's PNG.
+  t.deepEqual(listFiles(path.join(dir, 'figures')), ['plots/curve/rank0-step4-1.svg', 'plots/curve/rank0-step4-2.vl.json', 'plots/curve/rank0-step4-3.svg', 'plots/curve/rank0-step4.png']);
   t.deepEqual(fs.readFileSync(path.join(dir, 'figures/plots/curve/rank0-step4.png')), Buffer.from(png));
-  t.is(read('figures/plots/curve/rank0-step4.svg'), svg);
-  t.is(read('figures/plots/curve/rank0-step4-1.svg'), '<svg/>');
-  t.deepEqual(JSON.parse(read('figures/plots/curve/rank0-step4.vl.json')), spec);
+  t.is(read('figures/plots/curve/rank0-step4-1.svg'), svg);
+  t.is(read('figures/plots/curve/rank0-step4-3.svg'), '<svg/>');
+  t.deepEqual(JSON.parse(read('figures/plots/curve/rank0-step4-2.vl.json')), spec);
+  t.deepEqual(env.warnings, []);
 });
 
 test('the PNG encoder rejects work after close()', async (t) => {

@@ -1,24 +1,47 @@
 /**
- * PNG encoding off the caller's event loop: a lazily created piscina pool
+ * PNG encoding and figure rendering off the caller's event loop: a lazily created piscina pool
  * (0–2 threads, idle threads exit after 2 s, so a run without images costs nothing).
  * Images under INLINE_MAX_PIXELS are encoded inline, on the caller's thread: at that size
  * fast-png takes ~0.1–0.3 ms and the pool round trip adds ~0.2–0.3 ms (2 vCPU EPYC, Node 20).
+ *
+ * Figures (SVG, Vega-Lite) always render in the pool, through a second task module,
+ * figure-task.js, selected per run: a pool thread imports resvg on its first figure and
+ * vega/vega-lite on its first Vega-Lite figure; this module never imports them.
  */
 import { Piscina } from 'piscina';
-import type { RawImage } from '../sink/index.js';
+import type { FigureItem, RawImage } from '../sink/index.js';
+import type { RenderedFigure } from './figure-task.js';
 import { encodeRawImage } from './png-task.js';
 
 export const INLINE_MAX_PIXELS = 4096;
 
+const FIGURE_TASK = new URL('./figure-task.js', import.meta.url).href;
+/** A figure still rendering after this long (time queued included) is abandoned and its thread stopped. */
+export const FIGURE_TIMEOUT_MS = 120_000;
+
 export interface PngEncoder {
   encodePng(img: RawImage): Promise<Uint8Array>;
-  /** Waits for queued encodings, then stops the pool's threads. */
+  /**
+   * A figure as PNG bytes: PNG bytes are returned as they are (no thread hop); SVG and
+   * Vega-Lite are rendered in the pool. onWarning receives what vega-lite/vega warned about
+   * for a figure that still rendered (an ignored encoding, an unknown aggregate, …).
+   * Rejects with a message naming the problem (invalid SVG, invalid Vega-Lite spec, too large).
+   */
+  renderFigure(item: FigureItem, onWarning?: (message: string) => void): Promise<Uint8Array>;
+  /** Waits for queued encodings and renderings, then stops the pool's threads. */
   close(): Promise<void>;
 }
 
 export function createPngEncoder(): PngEncoder {
-  let pool: Piscina<RawImage, Uint8Array> | undefined;
+  let pool: Piscina | undefined;
   let closed = false;
+  const getPool = (): Piscina =>
+    (pool ??= new Piscina({
+      filename: new URL('./png-task.js', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: 2,
+      idleTimeout: 2000,
+    }));
   return {
     encodePng(img: RawImage): Promise<Uint8Array> {
       if (closed) return Promise.reject(new Error('ranklog: the PNG encoder is closed'));
@@ -29,13 +52,23 @@ export function createPngEncoder(): PngEncoder {
           return Promise.reject(err);
         }
       }
-      pool ??= new Piscina<RawImage, Uint8Array>({
-        filename: new URL('./png-task.js', import.meta.url).href,
-        minThreads: 0,
-        maxThreads: 2,
-        idleTimeout: 2000,
-      });
-      return pool.run(img);
+      return getPool().run(img) as Promise<Uint8Array>;
+    },
+    async renderFigure(item: FigureItem, onWarning?: (message: string) => void): Promise<Uint8Array> {
+      if (closed) throw new Error('ranklog: the PNG encoder is closed');
+      if (item?.format === 'png') return item.data;
+      let out: RenderedFigure;
+      try {
+        out = (await getPool().run(item, { filename: FIGURE_TASK, name: 'renderFigureTask', signal: AbortSignal.timeout(FIGURE_TIMEOUT_MS) })) as RenderedFigure;
+      } catch (err) {
+        // piscina stops the thread of an aborted task: a spec that never finishes cannot hold the pool.
+        if ((err as Error | null)?.name === 'AbortError') {
+          throw new Error(`ranklog figure: rendering took longer than ${FIGURE_TIMEOUT_MS / 1000} s and was stopped`, { cause: err });
+        }
+        throw err;
+      }
+      if (onWarning) for (const w of out.warnings) onWarning(w);
+      return out.png;
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -95,6 +95,16 @@ export interface SinkEnv {
   readonly worldSize: number | undefined;
   /** Encode pixels to PNG: in a piscina pool, or inline below 4096 pixels where the pool round trip costs more than the encoding. */
   encodePng(image: RawImage): Promise<Uint8Array>;
+  /**
+   * A figure as PNG bytes, for backends that need pixels. PNG bytes come back as they are;
+   * SVG (at its own size, 1:1, white background) and Vega-Lite (compiled, drawn headless by
+   * vega) are rendered in the same piscina pool as encodePng, which loads vega/resvg only then.
+   * onWarning gets what vega-lite/vega warned about for a figure that still rendered.
+   * Rejects with a message naming the problem (unparsable SVG, invalid Vega-Lite spec, too large).
+   * The writer thread always provides it; optional only so hand-made environments (tests,
+   * tools) need not: a sink without it should keep figures in their native format.
+   */
+  renderFigure?(item: FigureItem, onWarning?: (message: string) => void): Promise<Uint8Array>;
   /** Report a problem the user must see (bad data the backend rejected, a retry, …). */
   warn(message: string): void;
   /** Developer diagnostics, printed only with RANKLOG_DEBUG=1. */

@@ -13,9 +13,12 @@
  *   text/<identifier>/<stem>.txt
  *   dicts/<identifier>/<stem>.json
  *   images/<identifier>/<stem>.png | .jpg
- *   figures/<identifier>/<stem>.png | .svg | .vl.json
+ *   figures/<identifier>/<stem>.png                      every figure, as PNG (SVG at its own size, Vega-Lite drawn by vega)
+ *   figures/<identifier>/<stem>.svg | <stem>.vl.json     beside it, the source of an SVG / Vega-Lite figure
  *   artifacts/<identifier>/<basename of the source>      (artifacts and models; file or directory)
  * where <stem> = rank<r>[-step<s>][-batch<b>]; a name already taken gets -1, -2, … before the extension.
+ * A figure's files share one name: its suffix is free for .png, .svg and .vl.json alike. A figure
+ * that cannot be rendered (invalid SVG or Vega-Lite spec) keeps its source only, with a warning.
  * Files appear when the first record of their kind arrives.
  *
  * Several processes (mpirun) write one run directory at once, each with its own sink:
@@ -50,6 +53,10 @@ const CSV_HEADER = 'timestamp,rank,identifier,step,batch_idx,value\n';
 const SOFT_CAP = 1 << 20;
 /** Identifiers are interned by the producer, so this only guards against a caller that invents names forever. */
 const ID_CACHE_MAX = 1 << 16;
+/** Every extension a figure's files can have: a figure takes a name only where all are free. */
+const FIGURE_EXTS = ['.png', '.svg', '.vl.json'];
+/** Distinct (identifier, vega warning) pairs remembered, so a figure logged every epoch warns once. */
+const FIGURE_WARNED_MAX = 1024;
 
 /**
  * metrics/params: records taken; files: item files and artifact/model copies published;
@@ -140,13 +147,20 @@ interface IdStrings {
   json: string;
 }
 
-interface PendingImage {
+/** An image or figure waiting for commit(), where it is published in log order. */
+interface PendingFile {
   dir: string;
   stem: string;
+  /** Of the pixels: .png or .jpg. */
   ext: string;
   identifier: string;
   bytes?: Uint8Array;
   encoded?: Promise<Uint8Array | Error>;
+  /** A figure: published as one name for all its files. */
+  figure?: {
+    /** The source of an SVG / Vega-Lite figure, kept beside its PNG. */
+    source?: { ext: '.svg' | '.vl.json'; text: string; what: string };
+  };
 }
 
 class LocalSink implements Sink {
@@ -169,7 +183,9 @@ class LocalSink implements Sink {
   private jsonHead = '';
   private readonly ids = new Map<string, IdStrings>();
 
-  private images: PendingImage[] = [];
+  private pending: PendingFile[] = [];
+  private readonly figureWarned = new Set<string>();
+  private figureFallbackNoted = false;
   private readonly madeDirs = new Set<string>();
   /** Next suffix to try for a name already taken, so repeated names do not re-probe -1, -2, … */
   private readonly nextSuffix = new Map<string, number>();
@@ -302,13 +318,8 @@ class LocalSink implements Sink {
       }
       case 'image':
         return this.queueImage(r.identifier, stem, r.item as ImageItem);
-      case 'figure': {
-        const f = r.item as FigureItem;
-        // Native formats only: rendering SVG / Vega-Lite to PNG is a later issue.
-        if (f.format === 'png') return this.writeItemFile('figures', r.identifier, stem, '.png', f.data);
-        if (f.format === 'svg') return this.writeItemFile('figures', r.identifier, stem, '.svg', f.svg);
-        return this.writeItemFile('figures', r.identifier, stem, '.vl.json', JSON.stringify(f.spec, null, 2) + '\n');
-      }
+      case 'figure':
+        return this.queueFigure(r.identifier, stem, r.item as FigureItem);
       case 'artifact':
       case 'model':
         return this.copyPath(r.identifier, r.item as PathItem);
@@ -327,24 +338,81 @@ class LocalSink implements Sink {
         (png) => png,
         (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
       );
-      this.images.push({ dir, stem, ext: '.png', identifier, encoded });
+      this.pending.push({ dir, stem, ext: '.png', identifier, encoded });
     } else {
-      this.images.push({ dir, stem, ext: img.format === 'png' ? '.png' : '.jpg', identifier, bytes: img.data });
+      this.pending.push({ dir, stem, ext: img.format === 'png' ? '.png' : '.jpg', identifier, bytes: img.data });
     }
   }
 
-  private async finishImages(): Promise<void> {
-    const queue = this.images;
-    this.images = [];
+  /** PNG figures as they are; SVG / Vega-Lite rendered to PNG in the pool (started now, awaited by commit), source kept. */
+  private queueFigure(identifier: string, stem: string, f: FigureItem): void {
+    const dir = this.itemDir('figures', identifier);
+    if (dir === undefined) return;
+    if (f.format === 'png') {
+      this.pending.push({ dir, stem, ext: '.png', identifier, bytes: f.data, figure: {} });
+      return;
+    }
+    const source =
+      f.format === 'svg'
+        ? { ext: '.svg' as const, text: f.svg, what: 'SVG' }
+        : { ext: '.vl.json' as const, text: JSON.stringify(f.spec, null, 2) + '\n', what: 'Vega-Lite' };
+    const render = this.env.renderFigure;
+    if (render === undefined) {
+      if (!this.figureFallbackNoted) {
+        this.figureFallbackNoted = true;
+        this.env.debug('ranklog local: this environment cannot render figures; SVG and Vega-Lite figures are kept in their source format only');
+      }
+      this.pending.push({ dir, stem, ext: '.png', identifier, figure: { source } });
+      return;
+    }
+    let encoded: Promise<Uint8Array | Error>;
+    try {
+      encoded = render.call(this.env, f, (w) => this.warnFigure(identifier, w)).then(
+        (png) => png,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      );
+    } catch (err) {
+      encoded = Promise.resolve(err instanceof Error ? err : new Error(String(err)));
+    }
+    this.pending.push({ dir, stem, ext: '.png', identifier, encoded, figure: { source } });
+  }
+
+  /** A warning from vega-lite/vega about a figure that still rendered: once per identifier and message. */
+  private warnFigure(identifier: string, message: string): void {
+    const key = identifier + '\0' + message;
+    if (this.figureWarned.has(key)) return;
+    if (this.figureWarned.size >= FIGURE_WARNED_MAX) this.figureWarned.clear();
+    this.figureWarned.add(key);
+    this.env.warn(`ranklog local: figure '${identifier}': ${message}`);
+  }
+
+  private async finishPending(): Promise<void> {
+    const queue = this.pending;
+    this.pending = [];
     // In log order, so duplicate names get suffixes in the order they were logged.
-    for (const im of queue) {
-      const data = im.bytes ?? (await im.encoded!);
-      if (data instanceof Error) {
-        this.counters.errors++;
-        this.env.warn(`ranklog local: image '${im.identifier}' (${im.stem}) could not be encoded to PNG: ${data.message}`);
+    for (const p of queue) {
+      let data: Uint8Array | Error | undefined = p.bytes;
+      if (p.encoded !== undefined) data = await p.encoded;
+      if (p.figure === undefined) {
+        if (data instanceof Error) {
+          this.counters.errors++;
+          this.env.warn(`ranklog local: image '${p.identifier}' (${p.stem}) could not be encoded to PNG: ${data.message}`);
+        } else if (data !== undefined) {
+          this.publishUnique(p.dir, p.stem, p.ext, data, p.identifier);
+        }
         continue;
       }
-      this.publishUnique(im.dir, im.stem, im.ext, data, im.identifier);
+      const source = p.figure.source;
+      const files: [string, string | Uint8Array][] = [];
+      if (data !== undefined && !(data instanceof Error)) files.push(['.png', data]);
+      if (source !== undefined) files.push([source.ext, source.text]);
+      const name = this.publishFigure(p.dir, p.stem, files, p.identifier);
+      if (data instanceof Error) {
+        this.counters.errors++;
+        const kept = name === undefined || source === undefined ? '' : `; its ${source.what} source is kept as ${name}${source.ext}`;
+        const why = data.message.replace(/^ranklog figure: /, '');
+        this.env.warn(`ranklog local: figure '${p.identifier}' (${p.stem}) could not be rendered to PNG: ${why}${kept}`);
+      }
     }
   }
 
@@ -449,6 +517,48 @@ class LocalSink implements Sink {
     }
   }
 
+  /**
+   * Publish a figure's files (its PNG and/or source) as dir/<stem>[-k].<ext> with the first k
+   * at which no figure extension is taken, so the files of one figure share a name and never
+   * pair up with another figure's. Returns that name, or undefined (with a warning) on failure.
+   */
+  private publishFigure(dir: string, stem: string, files: [ext: string, data: string | Uint8Array][], identifier: string): string | undefined {
+    if (files.length === 0) return undefined;
+    const tmps: string[] = [];
+    try {
+      this.ensureDir(dir);
+      for (const [, data] of files) {
+        const tmp = this.tmpPath(dir, stem);
+        tmps.push(tmp);
+        fs.writeFileSync(tmp, data);
+      }
+      const key = path.join(dir, stem) + '\0figure';
+      for (let k = this.nextSuffix.get(key) ?? 0; ; k++) {
+        const name = this.nameWithSuffix(stem, '', k);
+        if (FIGURE_EXTS.some((e) => fs.existsSync(path.join(dir, name + e)))) continue;
+        if (!this.claim(tmps[0]!, path.join(dir, name + files[0]![0]))) continue;
+        if (k > 0) this.nextSuffix.set(key, k + 1);
+        for (let i = 0; i < files.length; i++) {
+          const [ext, data] = files[i]!;
+          // Taken between the check and now only by another process writing the same rank and stem.
+          if (i > 0 && !this.claim(tmps[i]!, path.join(dir, name + ext))) {
+            this.publishUnique(dir, name, ext, data, identifier);
+            continue;
+          }
+          this.counters.files++;
+          this.counters.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+        }
+        return name;
+      }
+    } catch (err) {
+      this.counters.errors++;
+      this.env.warn(`ranklog local: cannot write '${identifier}' to ${dir} (${errCode(err) ?? String(err)}); record skipped`);
+      return undefined;
+    } finally {
+      for (const tmp of tmps) fs.rmSync(tmp, { force: true });
+    }
+  }
+
   private writeItemFile(top: string, identifier: string, stem: string, ext: string, data: string | Uint8Array): void {
     const dir = this.itemDir(top, identifier);
     if (dir !== undefined) this.publishUnique(dir, stem, ext, data, identifier);
@@ -549,7 +659,7 @@ class LocalSink implements Sink {
   // ---- commit / close -----------------------------------------------------------
 
   commit(): void | Promise<void> {
-    if (this.images.length > 0) return this.finishImages().then(() => this.commitSync());
+    if (this.pending.length > 0) return this.finishPending().then(() => this.commitSync());
     this.commitSync();
   }
 
