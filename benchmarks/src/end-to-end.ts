@@ -1,0 +1,58 @@
+/**
+ * End to end: records/s from the first log() until destroyLoggerContext()
+ * returns (every record written by the backend), with the drop count,
+ * which must be 0 under the default 'wait' policy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalFileLogger, NullLogger, type Logger } from '@ranklog/core';
+import { summarize, type Config, type Result } from './harness.js';
+
+interface E2eCase {
+  id: string;
+  label: string;
+  records: (quick: boolean) => number;
+  make: (dir: string) => Logger;
+}
+
+const cases: E2eCase[] = [
+  { id: 'e2e.null', label: 'NullLogger', records: (q) => (q ? 2e6 : 10e6), make: () => new NullLogger({ logFreq: 'batch' }) },
+  {
+    id: 'e2e.local',
+    label: 'LocalFileLogger (CSV + JSONL in a tmp dir)',
+    records: (q) => (q ? 5e5 : 3e6),
+    make: (dir) => new LocalFileLogger({ logFreq: 'batch', savedir: dir }),
+  },
+];
+
+export async function endToEnd(cfg: Config): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const c of cases) {
+    const n = c.records(cfg.quick);
+    const rates: number[] = [];
+    let dropped = 0;
+    let written = 0;
+    for (let run = 0; run < (cfg.quick ? 2 : 3); run++) {
+      const dir = mkdtempSync(join(cfg.tmp, 'e2e-'));
+      const lg = c.make(dir);
+      await lg.createLoggerContext({ rank: 0, runName: `bench-${c.id}-${run}`, handleSignals: false });
+      const h = lg.handle('loss');
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) lg.metric(h, i * 1e-6, i, i % 1000);
+      const st = await lg.destroyLoggerContext();
+      rates.push(n / (Number(process.hrtime.bigint() - t0) / 1e9));
+      dropped += st.dropped;
+      written += st.backends[0]?.written ?? 0;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    out.push({
+      id: c.id,
+      label: `end to end into ${c.label}, ${n / 1e6}M records, first log() to destroyLoggerContext()`,
+      unit: 'records/s',
+      ...summarize(rates),
+      ratioTo: c.id === 'e2e.null' ? undefined : 'e2e.null',
+      extra: { records: n, runs: rates.length, dropped, writtenPerRun: written / rates.length },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,170 @@
+/**
+ * Training-thread cost per call into NullLogger (the null sink), with the
+ * writer thread draining concurrently, the default 8 MiB ring and the
+ * default 'wait' policy. Enough calls that the ring wraps many times, so
+ * any waiting on a full ring is inside the timed batches.
+ */
+import { NullLogger, type CommonLoggerOptions } from '@ranklog/core';
+import { contextRings, nsResult, ringWraps, timeBatches, type Config, type Result } from './harness.js';
+
+interface HotCase {
+  id: string;
+  label: string;
+  options: CommonLoggerOptions;
+  rank?: number;
+  /** Calls per timed batch in the full run (quick runs use a fifth for the slow kinds). */
+  batch: number;
+  /** Returns the timed body; it makes n calls. */
+  body: (lg: NullLogger) => (n: number) => void;
+}
+
+const TEXT = 'epoch 12/90 step 4711: loss=0.2345 ok..'; // 40 characters
+const PIXELS = new Uint8Array(64 * 64 * 3).map((_, i) => i & 0xff);
+
+export const hotCases: HotCase[] = [
+  {
+    id: 'hot.metric',
+    label: 'metric(handle, v, step, batchIdx) — fast path',
+    options: { logFreq: 'batch' },
+    batch: 100_000,
+    body: (lg) => {
+      const h = lg.handle('loss');
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
+      };
+    },
+  },
+  {
+    id: 'hot.log',
+    label: "log(v, 'loss', { kind: 'metric', step, batchIdx })",
+    options: { logFreq: 'batch' },
+    batch: 100_000,
+    body: (lg) => {
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.log(s * 1e-6, 'loss', { kind: 'metric', step: s, batchIdx: i });
+      };
+    },
+  },
+  {
+    id: 'hot.skip-freq.metric',
+    label: 'metric() skipped by logFreq 10 (batchIdx % 10 ≠ 0)',
+    options: { logFreq: 10 },
+    batch: 100_000,
+    body: (lg) => {
+      const h = lg.handle('loss');
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i * 10 + 3);
+      };
+    },
+  },
+  {
+    id: 'hot.skip-freq.log',
+    label: 'log() skipped by logFreq 10',
+    options: { logFreq: 10 },
+    batch: 100_000,
+    body: (lg) => {
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.log(s * 1e-6, 'loss', { kind: 'metric', step: s, batchIdx: i * 10 + 3 });
+      };
+    },
+  },
+  {
+    id: 'hot.skip-rank.metric',
+    label: 'metric() skipped by rank (logOnWorkers 1, rank 0)',
+    options: { logFreq: 'batch', logOnWorkers: 1 },
+    rank: 0,
+    batch: 100_000,
+    body: (lg) => {
+      const h = lg.handle('loss');
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
+      };
+    },
+  },
+  {
+    id: 'hot.skip-rank.log',
+    label: 'log() skipped by rank',
+    options: { logFreq: 'batch', logOnWorkers: 1 },
+    rank: 0,
+    batch: 100_000,
+    body: (lg) => {
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.log(s * 1e-6, 'loss', { kind: 'metric', step: s, batchIdx: i });
+      };
+    },
+  },
+  {
+    id: 'hot.param',
+    label: "log(3e-4, 'optimizer.lr', { kind: 'param' })",
+    options: { logFreq: 'batch' },
+    batch: 20_000,
+    body: (lg) => (n) => {
+      for (let i = 0; i < n; i++) lg.log(3e-4, 'optimizer.lr', { kind: 'param' });
+    },
+  },
+  {
+    id: 'hot.text',
+    label: 'text, 40 characters',
+    options: { logFreq: 'batch' },
+    batch: 20_000,
+    body: (lg) => {
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.log(TEXT, 'status', { kind: 'text', step: s });
+      };
+    },
+  },
+  {
+    id: 'hot.dict',
+    label: 'dict { lr, loss, acc }',
+    options: { logFreq: 'batch' },
+    batch: 20_000,
+    body: (lg) => {
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.log({ lr: 3e-4, loss: s * 1e-6, acc: 0.9 }, 'train', { kind: 'dict', step: s });
+      };
+    },
+  },
+  {
+    id: 'hot.image',
+    label: 'image 64×64×3 uint8 (12 KiB)',
+    options: { logFreq: 'batch' },
+    batch: 1_000,
+    body: (lg) => {
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.log({ data: PIXELS, width: 64, height: 64, channels: 3 }, 'sample', { kind: 'image', step: s });
+      };
+    },
+  },
+];
+
+export async function hotPath(cfg: Config): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const c of hotCases) {
+    const lg = new NullLogger(c.options);
+    await lg.createLoggerContext({ rank: c.rank ?? 0, runName: `bench-${c.id}`, handleSignals: false });
+    const batch = cfg.quick && c.batch < 100_000 ? c.batch / 2 : c.batch;
+    const plan = { batch, batches: cfg.quick ? 20 : 100, warmup: cfg.quick ? 3 : 5 };
+    const samples = timeBatches(c.body(lg), plan);
+    const rings = contextRings(lg) ?? [];
+    const wraps = rings.length ? ringWraps(rings[0]!) : 0;
+    const st = await lg.destroyLoggerContext();
+    out.push(
+      nsResult(c.id, c.label, samples, c.id === 'hot.metric' ? 'base.floor' : 'hot.metric', {
+        calls: plan.batch * (plan.batches + plan.warmup),
+        recordsIn: st.recordsIn,
+        ringWraps: Number(wraps.toFixed(1)),
+        dropped: st.dropped,
+      }),
+    );
+  }
+  return out;
+}

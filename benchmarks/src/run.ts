@@ -1,0 +1,47 @@
+/**
+ * npm run bench [-- --quick] [-- --only=hot-path,baselines]
+ * Runs every scenario group, then writes results/latest.{json,md} and
+ * prints the table. To add scenarios: a new file exporting a Group, and
+ * one line in `groups` below.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config, Group, Result } from './harness.js';
+import { hotPath } from './hot-path.js';
+import { threads } from './threads.js';
+import { baselines } from './baselines.js';
+import { endToEnd } from './end-to-end.js';
+import { memory } from './memory.js';
+import { buildReport, writeReport } from './report.js';
+
+const groups: [name: string, run: Group][] = [
+  ['hot-path', hotPath],
+  ['threads', threads],
+  ['baselines', baselines],
+  ['end-to-end', endToEnd],
+  ['memory', memory],
+];
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const cfg: Config = { quick, tmp: mkdtempSync(join(tmpdir(), 'ranklog-bench-')) };
+const load = loadavg()[0]!;
+const started = Date.now();
+const results: Result[] = [];
+try {
+  for (const [name, run] of groups) {
+    if (only && !only.includes(name)) continue;
+    const t = Date.now();
+    process.stderr.write(`[bench] ${name} …`);
+    results.push(...(await run(cfg)));
+    process.stderr.write(` ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+} finally {
+  rmSync(cfg.tmp, { recursive: true, force: true });
+}
+const rep = buildReport(results, quick, load);
+console.log(writeReport(rep, new URL('../results/', import.meta.url)));
+console.error(`[bench] done in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote benchmarks/results/latest.{json,md}`);
+if (rep.problems.length) process.exitCode = 1;
