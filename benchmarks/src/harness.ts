@@ -75,6 +75,25 @@ export function timeBatches(body: (n: number) => void, p: BatchPlan): number[] {
   return out;
 }
 
+/**
+ * Like timeBatches, but awaits `between()` (e.g. flush) before each batch, untimed:
+ * the cost of a call while the ring has room, as in a training loop that logs in bursts.
+ */
+export async function timeBursts(body: (n: number) => void, p: BatchPlan, between: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < p.warmup; i++) {
+    await between();
+    body(p.batch);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < p.batches; i++) {
+    await between();
+    const t0 = process.hrtime.bigint();
+    body(p.batch);
+    out.push(Number(process.hrtime.bigint() - t0) / p.batch);
+  }
+  return out;
+}
+
 export function nsResult(id: string, label: string, samples: number[], ratioTo?: string, extra?: Result['extra']): Result {
   return { id, label, unit: 'ns/call', ...summarize(samples), ratioTo, extra };
 }

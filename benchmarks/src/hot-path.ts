@@ -2,10 +2,11 @@
  * Training-thread cost per call into NullLogger (the null sink), with the
  * writer thread draining concurrently, the default 8 MiB ring and the
  * default 'wait' policy. Enough calls that the ring wraps many times, so
- * any waiting on a full ring is inside the timed batches.
+ * any waiting on a full ring is inside the timed batches (the sustained
+ * figure); the .burst cases flush between batches (the cost without back-pressure).
  */
 import { NullLogger, type CommonLoggerOptions } from '@ranklog/core';
-import { contextRings, nsResult, ringWraps, timeBatches, type Config, type Result } from './harness.js';
+import { contextRings, nsResult, ringWraps, timeBatches, timeBursts, type Config, type Result } from './harness.js';
 
 interface HotCase {
   id: string;
@@ -14,6 +15,8 @@ interface HotCase {
   rank?: number;
   /** Calls per timed batch in the full run (quick runs use a fifth for the slow kinds). */
   batch: number;
+  /** Flush (untimed) before each batch, so the ring always has room: the cost of a call without back-pressure. */
+  burst?: boolean;
   /** Returns the timed body; it makes n calls. */
   body: (lg: NullLogger) => (n: number) => void;
 }
@@ -32,6 +35,33 @@ export const hotCases: HotCase[] = [
       let s = 0;
       return (n) => {
         for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
+      };
+    },
+  },
+  {
+    id: 'hot.metric.burst',
+    label: 'metric() fast path in bursts of 50k that fit the ring (writer drains between bursts)',
+    options: { logFreq: 'batch' },
+    batch: 50_000,
+    burst: true,
+    body: (lg) => {
+      const h = lg.handle('loss');
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
+      };
+    },
+  },
+  {
+    id: 'hot.log.burst',
+    label: 'log() metric in bursts of 50k that fit the ring',
+    options: { logFreq: 'batch' },
+    batch: 50_000,
+    burst: true,
+    body: (lg) => {
+      let s = 0;
+      return (n) => {
+        for (let i = 0; i < n; i++, s++) lg.log(s * 1e-6, 'loss', { kind: 'metric', step: s, batchIdx: i });
       };
     },
   },
@@ -153,12 +183,12 @@ export async function hotPath(cfg: Config): Promise<Result[]> {
     await lg.createLoggerContext({ rank: c.rank ?? 0, runName: `bench-${c.id}`, handleSignals: false });
     const batch = cfg.quick && c.batch < 100_000 ? c.batch / 2 : c.batch;
     const plan = { batch, batches: cfg.quick ? 20 : 100, warmup: cfg.quick ? 3 : 5 };
-    const samples = timeBatches(c.body(lg), plan);
+    const samples = c.burst ? await timeBursts(c.body(lg), plan, () => lg.flush()) : timeBatches(c.body(lg), plan);
     const rings = contextRings(lg) ?? [];
     const wraps = rings.length ? ringWraps(rings[0]!) : 0;
     const st = await lg.destroyLoggerContext();
     out.push(
-      nsResult(c.id, c.label, samples, c.id === 'hot.metric' ? 'base.floor' : 'hot.metric', {
+      nsResult(c.id, c.label, samples, c.id === 'hot.metric' || c.id === 'hot.metric.burst' ? 'base.floor' : 'hot.metric', {
         calls: plan.batch * (plan.batches + plan.warmup),
         recordsIn: st.recordsIn,
         ringWraps: Number(wraps.toFixed(1)),
