@@ -77,10 +77,11 @@ export function markdown(rep: Report): string {
   return lines.join('\n') + '\n';
 }
 
-export function writeReport(rep: Report, dir: URL): string {
+/** Writes `<name>.json` and `<name>.md` in dir. */
+export function writeReport(rep: Report, dir: URL, name: string): string {
   mkdirSync(dir, { recursive: true });
   const md = markdown(rep);
-  writeFileSync(new URL('latest.json', dir), JSON.stringify(rep, null, 2) + '\n');
-  writeFileSync(new URL('latest.md', dir), md);
+  writeFileSync(new URL(`${name}.json`, dir), JSON.stringify(rep, null, 2) + '\n');
+  writeFileSync(new URL(`${name}.md`, dir), md);
   return md;
 }

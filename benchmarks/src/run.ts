@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --only=hot-path,baselines]
- * Runs every scenario group, then writes results/latest.{json,md} and
+ * Runs every scenario group, then writes results/latest.{json,md} (quick.* with --quick) and
  * prints the table. To add scenarios: a new file exporting a Group, and
  * one line in `groups` below.
  */
@@ -42,6 +42,8 @@ try {
   rmSync(cfg.tmp, { recursive: true, force: true });
 }
 const rep = buildReport(results, quick, load);
-console.log(writeReport(rep, new URL('../results/', import.meta.url)));
-console.error(`[bench] done in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote benchmarks/results/latest.{json,md}`);
+// Quick (smoke) runs must not overwrite the figures of the last full run.
+const name = quick ? 'quick' : 'latest';
+console.log(writeReport(rep, new URL('../results/', import.meta.url), name));
+console.error(`[bench] done in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote benchmarks/results/${name}.{json,md}`);
 if (rep.problems.length) process.exitCode = 1;
