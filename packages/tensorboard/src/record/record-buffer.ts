@@ -1,0 +1,73 @@
+/**
+ * TFRecord framing into a growing in-memory buffer:
+ *   uint64 length | uint32 masked CRC32C(length) | payload | uint32 masked CRC32C(payload)
+ * The event file hands the buffer to write(2) at each commit, so a file only
+ * ever grows by whole records (a kill mid-write truncates at most the last one).
+ */
+import { crc32c, maskCrc } from './crc32c.js';
+
+export const HEADER_BYTES = 12;
+export const FOOTER_BYTES = 4;
+
+export class RecordBuffer {
+  buf: Uint8Array;
+  view: DataView;
+  pos = 0;
+  /** Masked CRC of the 8 length bytes, by length: records of one tag repeat their length. */
+  private readonly lengthCrc = new Map<number, number>();
+  private readonly lenBytes = new Uint8Array(8);
+  private readonly lenView = new DataView(this.lenBytes.buffer);
+
+  constructor(initial = 1 << 20) {
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Make room for n more bytes. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /**
+   * Frame a payload the caller has just written at [pos + HEADER_BYTES, pos + HEADER_BYTES + length):
+   * fills the header and footer and advances pos past the record.
+   */
+  seal(length: number): void {
+    const start = this.pos;
+    this.view.setUint32(start, length, true);
+    this.view.setUint32(start + 4, 0, true); // payloads stay far below 4 GiB
+    let lc = this.lengthCrc.get(length);
+    if (lc === undefined) {
+      this.lenView.setUint32(0, length, true);
+      this.lenView.setUint32(4, 0, true);
+      lc = maskCrc(crc32c(this.lenBytes));
+      this.lengthCrc.set(length, lc);
+    }
+    this.view.setUint32(start + 8, lc, true);
+    const p = start + HEADER_BYTES;
+    this.view.setUint32(p + length, maskCrc(crc32c(this.buf, p, p + length)), true);
+    this.pos = p + length + FOOTER_BYTES;
+  }
+
+  /** Frame a finished payload. */
+  append(payload: Uint8Array): void {
+    this.reserve(HEADER_BYTES + payload.length + FOOTER_BYTES);
+    this.buf.set(payload, this.pos + HEADER_BYTES);
+    this.seal(payload.length);
+  }
+
+  /** The framed bytes so far; call clear() once they are written. */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  clear(): void {
+    this.pos = 0;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The TensorBoard backend's writer-thread side: records → event files.
+ *
+ *   <savedir>/<runName>/events.out.tfevents.*            one logging rank
+ *   <savedir>/<runName>/rank_<r>/events.out.tfevents.*   several: one TensorBoard run per rank, so curves overlay
+ *
+ * Each commit appends whole records to each file with one write(2), so events
+ * reach the file within one writer poll (≤ 100 ms by default, well inside flushSecs).
+ */
+import { join, resolve, sep } from 'node:path';
+import type { FigureItem, ImageItem, LogRecord, RawImage, RunEndReason, Sink, SinkEnv, SinkFactory } from '@ranklog/core/sink';
+import { EventFile } from './record/event-file.js';
+import { ScalarTemplate, summaryEvent } from './record/event.js';
+import { textValue } from './summary/text.js';
+import { imageValue, jpegSize, pngSize, type ImageSize } from './summary/image.js';
+import { histogramValue } from './summary/histogram.js';
+import { HparamsCollector } from './summary/hparams-collector.js';
+
+export interface TensorBoardSinkOptions {
+  /** Absolute directory holding one sub-directory per run. */
+  savedir: string;
+  /** Whether more than one rank may log to this backend: each rank then gets rank_<r>/. */
+  multiRank: boolean;
+  /** Upper bound, seconds, for how long an event may stay in memory before it is written. */
+  flushSecs: number;
+}
+
+class RankFiles {
+  readonly file: EventFile;
+  readonly scalars = new Map<string, ScalarTemplate>();
+  /** Next step for each tag logged without one. */
+  readonly autoStep = new Map<string, number>();
+  constructor(readonly dir: string) {
+    this.file = new EventFile(dir);
+  }
+}
+
+class TensorBoardSink implements Sink {
+  private readonly runDir: string;
+  private readonly ranks = new Map<number, RankFiles>();
+  private readonly hparams: HparamsCollector;
+  private counters = { scalars: 0, events: 0, skipped: 0 };
+  private readonly multiRank: boolean;
+
+  constructor(
+    private readonly options: TensorBoardSinkOptions,
+    private readonly env: SinkEnv,
+  ) {
+    const savedir = resolve(options.savedir);
+    this.runDir = resolve(savedir, env.runName);
+    if (!this.runDir.startsWith(savedir + sep)) throw new Error(`ranklog tensorboard: run name ${JSON.stringify(env.runName)} must name a directory inside ${savedir}`);
+    // logOnWorkers -1 in a world of one rank is still a single run.
+    this.multiRank = options.multiRank && env.worldSize !== 1;
+    this.hparams = new HparamsCollector(env.runName, env.debug);
+  }
+
+  private rank(r: number): RankFiles {
+    let f = this.ranks.get(r);
+    if (f === undefined) {
+      f = new RankFiles(this.multiRank ? join(this.runDir, `rank_${r}`) : this.runDir);
+      this.ranks.set(r, f);
+      this.hparams.addRun(f.file);
+    }
+    return f;
+  }
+
+  private stepOf(f: RankFiles, r: LogRecord): number {
+    if (r.step !== undefined) return r.step;
+    const next = f.autoStep.get(r.identifier) ?? 0;
+    f.autoStep.set(r.identifier, next + 1);
+    return next;
+  }
+
+  write(r: LogRecord): void | Promise<void> {
+    const f = this.rank(r.rank);
+    if (r.kind === 'metric') {
+      let t = f.scalars.get(r.identifier);
+      if (t === undefined) {
+        t = new ScalarTemplate(r.identifier);
+        f.scalars.set(r.identifier, t);
+      }
+      const step = this.stepOf(f, r);
+      if (step >= 0) t.write(f.file.out, r.timeMs / 1000, step, r.value);
+      else f.file.out.append(summaryEvent(r.timeMs / 1000, step, ScalarTemplate.value(r.identifier, r.value)));
+      this.counters.scalars++;
+      return;
+    }
+    switch (r.kind) {
+      case 'text':
+        return this.event(f, r, textValue(r.identifier, r.item as string));
+      case 'dict':
+        return this.event(f, r, textValue(r.identifier, '```json\n' + JSON.stringify(r.item, null, 2) + '\n```'));
+      case 'histogram':
+        return this.event(f, r, histogramValue(r.identifier, r.item as Float64Array));
+      case 'param':
+        this.hparams.addParam(r.identifier, r.item as string | number | boolean | null);
+        return;
+      case 'image':
+        return this.image(f, r, r.identifier, r.item as ImageItem);
+      case 'figure':
+        return this.figure(f, r, r.identifier, r.item as FigureItem);
+      default:
+        // artifact, model, dataset: TensorBoard has no place for them (DESIGN.md: skipped by the backend).
+        this.counters.skipped++;
+        return;
+    }
+  }
+
+  private event(f: RankFiles, r: LogRecord, value: Uint8Array): void {
+    f.file.out.append(summaryEvent(r.timeMs / 1000, this.stepOf(f, r), value));
+    this.counters.events++;
+  }
+
+  private async image(f: RankFiles, r: LogRecord, tag: string, item: ImageItem): Promise<void> {
+    let encoded: Uint8Array;
+    let size: ImageSize;
+    if (item.format === 'raw') {
+      encoded = await this.env.encodePng(item as RawImage);
+      size = { width: item.width, height: item.height, colorspace: item.channels };
+    } else if (item.format === 'png') {
+      encoded = item.data;
+      size = pngSize(item.data);
+    } else {
+      encoded = item.data;
+      size = jpegSize(item.data);
+    }
+    this.event(f, r, imageValue(tag, encoded, size));
+  }
+
+  private async figure(f: RankFiles, r: LogRecord, tag: string, item: FigureItem): Promise<void> {
+    if (item.format === 'png') return this.image(f, r, tag, item);
+    if (!this.env.renderFigure) {
+      this.counters.skipped++;
+      this.env.warn(`figure '${tag}' skipped: this writer cannot render ${item.format} to PNG`);
+      return;
+    }
+    const png = await this.env.renderFigure(item, (m) => this.env.warn(`figure '${tag}': ${m}`));
+    this.event(f, r, imageValue(tag, png, pngSize(png)));
+  }
+
+  commit(): void {
+    // Writing at every commit keeps events within one writer poll of the log() call.
+    this.hparams.flush();
+    for (const f of this.ranks.values()) f.file.flush();
+  }
+
+  close(reason: RunEndReason): void {
+    this.hparams.finish(reason);
+    for (const f of this.ranks.values()) f.file.close();
+  }
+
+  stats(): Record<string, number> {
+    let bytes = 0;
+    for (const f of this.ranks.values()) bytes += f.file.written;
+    return { ...this.counters, bytes, files: this.ranks.size, paramsAfterSessionStart: this.hparams.paramsAfterStart };
+  }
+}
+
+const createTensorBoardSink: SinkFactory<TensorBoardSinkOptions> = (options, env) => new TensorBoardSink(options, env);
+export default createTensorBoardSink;
