@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { ConsoleLogger, LocalFileLogger, LoggersCollection } from '@ranklog/core';
+import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { abortAllreduce, createAllreduceBuffer } from './allreduce.js';
 import { loadIris, N_CLASSES, N_FEATURES, shard } from './dataset.js';
 import { MLP } from './mlp.js';
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     epochs: { type: 'string', default: '30' },
     quiet: { type: 'boolean', default: false }, // no console logger: only the final report
     savedir: { type: 'string', default: 'logs' },
+    tbdir: { type: 'string', default: 'mllogs' }, // TensorBoard's logdir
   },
 });
 const epochs = Number(args.epochs);
@@ -34,6 +36,8 @@ function batchesPerEpoch(): number {
   return Math.ceil(shard(loadIris(hp.seed).train, 0, hp.workers).n / hp.batchSize);
 }
 
+// All ranks, every batch: one TensorBoard run per rank (rank_0 … rank_3) so the curves overlay.
+const tensorboard = new TensorBoardLogger({ savedir: args.tbdir, logFreq: 'batch', logOnWorkers: -1 });
 const files = new LocalFileLogger({ savedir: args.savedir, logFreq: 'batch', logOnWorkers: -1 }); // all ranks, every batch
 const logger = new LoggersCollection([
   // Rank 0 on the console: on a terminal a progress bar over epochs and batches, otherwise one line per epoch-level item.
@@ -45,9 +49,11 @@ const logger = new LoggersCollection([
           : new ConsoleLogger({ logFreq: 'epoch', logOnWorkers: 0 }),
       ]),
   files,
+  tensorboard,
 ]);
 await logger.createLoggerContext({ rank: 0, worldSize: hp.workers, runName });
-const runDir = files.runDirectory!; // absolute; read now, it is unset once the context is destroyed
+const runDir = files.runDirectory!;
+const tbDir = tensorboard.savedir;
 
 /** Runs all ranks; resolves when every worker has exited. Throws the first failure. */
 async function runWorkers(): Promise<WorkerResult[]> {
@@ -128,5 +134,6 @@ run directory: ${runDir}${existsSync(modelCopy) ? `\nmodel: ${modelCopy}` : ''}
 look at the logs:
   column -s, -t < ${rel}/metrics.csv | head
   python3 -c "import pandas as pd; df = pd.read_csv('${rel}/metrics.csv'); print(df[df.identifier == 'train/loss_epoch'].pivot(index='step', columns='rank', values='value'))"
+  tensorboard --logdir ${path.relative(process.cwd(), tbDir) || '.'}    (TensorBoard event files: ${tensorboard.runDirectory})
 wall time: ${seconds} s`);
 process.exitCode = exitCode;
