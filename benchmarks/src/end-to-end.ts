@@ -5,7 +5,9 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { statSync, readdirSync } from 'node:fs';
 import { LocalFileLogger, NullLogger, type Logger } from '@ranklog/core';
+import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { summarize, type Config, type Result } from './harness.js';
 
 interface E2eCase {
@@ -23,7 +25,20 @@ const cases: E2eCase[] = [
     records: (q) => (q ? 5e5 : 3e6),
     make: (dir) => new LocalFileLogger({ logFreq: 'batch', savedir: dir }),
   },
+  {
+    id: 'e2e.tensorboard',
+    label: "TensorBoardLogger (event files in a tmp dir; tag 'loss')",
+    records: (q) => (q ? 1e6 : 5e6),
+    make: (dir) => new TensorBoardLogger({ logFreq: 'batch', savedir: dir }),
+  },
 ];
+
+/** Bytes of all files under dir (the event files of a TensorBoard run). */
+function bytesUnder(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  return n;
+}
 
 export async function endToEnd(cfg: Config): Promise<Result[]> {
   const out: Result[] = [];
@@ -32,6 +47,7 @@ export async function endToEnd(cfg: Config): Promise<Result[]> {
     const rates: number[] = [];
     let dropped = 0;
     let written = 0;
+    let bytes = 0;
     for (let run = 0; run < (cfg.quick ? 2 : 3); run++) {
       const dir = mkdtempSync(join(cfg.tmp, 'e2e-'));
       const lg = c.make(dir);
@@ -43,6 +59,7 @@ export async function endToEnd(cfg: Config): Promise<Result[]> {
       rates.push(n / (Number(process.hrtime.bigint() - t0) / 1e9));
       dropped += st.dropped;
       written += st.backends[0]?.written ?? 0;
+      bytes = bytesUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     }
     out.push({
@@ -51,7 +68,7 @@ export async function endToEnd(cfg: Config): Promise<Result[]> {
       unit: 'records/s',
       ...summarize(rates),
       ratioTo: c.id === 'e2e.null' ? undefined : 'e2e.null',
-      extra: { records: n, runs: rates.length, dropped, writtenPerRun: written / rates.length },
+      extra: { records: n, runs: rates.length, dropped, writtenPerRun: written / rates.length, bytesPerRecord: Number((bytes / n).toFixed(2)) },
     });
   }
   return out;
