@@ -1,9 +1,9 @@
 /**
  * Images as the legacy Summary.Image (encoded PNG/JPEG + size + colorspace),
- * which TensorBoard's images dashboard reads; the structure tensorboardX writes.
+ * with plugin metadata 'images': the structure tensorboardX writes.
  */
 import { ProtoWriter } from '../proto/writer.js';
-import { IMAGE, VALUE } from '../proto/fields.js';
+import { IMAGE, METADATA, PLUGIN_DATA, VALUE } from '../proto/fields.js';
 
 export interface ImageSize {
   width: number;
@@ -53,5 +53,6 @@ export function imageValue(tag: string, encoded: Uint8Array, size: ImageSize): U
         .int64(IMAGE.colorspace, size.colorspace)
         .bytes(IMAGE.encodedImageString, encoded),
     )
+    .message(VALUE.metadata, (m) => m.message(METADATA.pluginData, (p) => p.string(PLUGIN_DATA.pluginName, 'images')))
     .finish();
 }
