@@ -12,7 +12,7 @@ import type { Kind } from '../api/kinds.js';
 import { argError } from '../api/errors.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { rankMask, type BackendRoute } from '../dispatch/route.js';
-import { CONTEXT_BYTES, DEFAULT_RING_BYTES, X_CLOCK, X_CLOSING, X_WAKE, XF_BASE } from '../ring/layout.js';
+import { CONTEXT_BYTES, DEFAULT_RING_BYTES, END_FAILED, END_FINISHED, END_KILLED, X_CLOCK, X_CLOSED, X_CLOSING, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
 import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
 import { createRing } from '../ring/ring.js';
 import { waitReleased } from '../ring/wait.js';
@@ -278,19 +278,38 @@ export class LogContext {
 
   /**
    * Last resort for exit paths that cannot await (an uncaught exception, process.exit()):
-   * block this thread until the writers have committed everything published so far.
-   * The writers run on their own threads, so waiting here does not stop them.
+   * block this thread until the writers have committed everything published so far and
+   * closed their sinks with `reason`. The writers run on their own threads, so waiting
+   * here does not stop them.
    */
-  drainSync(timeoutMs: number): boolean {
+  endSync(reason: RunEndReason, timeoutMs: number): boolean {
     if (this.closed || !this.contextSab) return true;
     this.producer?.detach();
+    const ctx = new Int32Array(this.contextSab);
     const deadline = Date.now() + timeoutMs;
     let ok = true;
-    for (const r of this.rings) {
-      ok = waitReleased(r.sab, new Int32Array(this.contextSab), Math.max(0, deadline - Date.now())) && ok;
+    for (const r of this.rings) ok = waitReleased(r.sab, ctx, Math.max(0, deadline - Date.now())) && ok;
+    // Then every writer closes its sink with the reason (an MLflow run ends FAILED, a TensorBoard session FAILURE).
+    Atomics.store(ctx, X_END, reason === 'failed' ? END_FAILED : reason === 'killed' ? END_KILLED : END_FINISHED);
+    Atomics.add(ctx, X_WAKE, 1);
+    Atomics.notify(ctx, X_WAKE);
+    let live = 0;
+    for (const w of this.writers) if (w) live |= 1 << w.index;
+    for (;;) {
+      const dead = Atomics.load(ctx, X_DEAD);
+      const closed = Atomics.load(ctx, X_CLOSED);
+      if ((live & ~dead & ~closed) === 0) break;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        ok = false;
+        break;
+      }
+      Atomics.wait(ctx, X_CLOSED, closed, Math.min(left, 50));
     }
     // Every live writer has read what was spooled: the spool can go (it would outlive the process in /tmp).
     if (ok) rmSync(this.blobDir, { recursive: true, force: true });
+    this.closed ??= Promise.resolve(this.summarise([]));
+    unregisterContext(this);
     return ok;
   }
 

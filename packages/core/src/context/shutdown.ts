@@ -1,8 +1,8 @@
 /**
  * Shutdown hooks, installed once per process while a context is open:
  * - SIGINT/SIGTERM: close every context (run ends 'killed'), then re-raise the signal;
- * - an uncaught exception: block until the writers committed what was logged (the
- *   process is about to die and cannot await), ending runs as 'failed';
+ * - an uncaught exception: block until the writers committed what was logged and closed
+ *   their sinks (the process is about to die and cannot await), ending runs as 'failed';
  * - the event loop running dry without destroyLoggerContext(): close, with a warning;
  * - process.exit(): a last synchronous drain.
  */
@@ -23,7 +23,7 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 function onUncaught(): void {
-  for (const c of live) c.drainSync(EXIT_DRAIN_MS);
+  for (const c of [...live]) c.endSync('failed', EXIT_DRAIN_MS);
 }
 
 function onBeforeExit(): void {
@@ -34,7 +34,7 @@ function onBeforeExit(): void {
 }
 
 function onExit(): void {
-  for (const c of live) c.drainSync(EXIT_DRAIN_MS);
+  for (const c of [...live]) c.endSync('finished', EXIT_DRAIN_MS);
 }
 
 export function registerContext(c: LogContext): void {

@@ -7,6 +7,8 @@ import type { WriterApi, WriterInit } from '../writer/protocol.js';
 
 export interface WriterHandle {
   readonly name: string;
+  /** The backend's bit in record masks. */
+  readonly index: number;
   readonly worker: Worker;
   readonly api: Comlink.Remote<WriterApi>;
   /** Resolves when the sink is open and the thread drains. */
@@ -26,7 +28,7 @@ export function spawnWriter(init: WriterInit): WriterHandle {
   let die!: (e: Error) => void;
   const died = new Promise<never>((_, reject) => (die = reject));
   died.catch(() => undefined);
-  const handle: WriterHandle = { name: init.backendName, worker, api, started: api.start(), died, error: undefined };
+  const handle: WriterHandle = { name: init.backendName, index: init.backend, worker, api, started: api.start(), died, error: undefined };
   const onDeath = (e: Error) => {
     if (handle.error) return;
     handle.error = e;

@@ -55,7 +55,13 @@ export const X_WAKE = 0; // futex the writers sleep on; producers bump it at a w
 export const X_CLOCK = 1; // ms since XF_BASE (u32), refreshed by the clock thread; CLOCK_ASLEEP while it sleeps
 export const X_CLOSING = 2; // 1 once the coordinator is closing
 export const X_DEAD = 3; // mask of backends whose writer died: producers stop waiting for their cursors
-export const XF_BASE = 2; // Float64 index (bytes 16..23): epoch ms the clock counts from
+export const X_END = 4; // END_*: set by an exit path that cannot await; writers then drain, close their sinks with that reason
+export const X_CLOSED = 5; // mask of backends whose sink has closed (answers X_END)
+export const END_NONE = 0;
+export const END_FINISHED = 1;
+export const END_KILLED = 2;
+export const END_FAILED = 3;
+export const XF_BASE = 4; // Float64 index (bytes 32..39, after the Int32 words 0..7): epoch ms the clock counts from
 export const CONTEXT_BYTES = 64;
 /** X_CLOCK value while the clock thread sleeps (no record for a few ms): producers read the time themselves and wake it. */
 export const CLOCK_ASLEEP = -1;

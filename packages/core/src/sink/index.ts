@@ -124,6 +124,11 @@ export interface Sink {
    */
   commit(): void | Promise<void>;
   /**
+   * Optional: called by flush() after commit, for backends whose commit only hands records
+   * to their own queue (a tracking-server client): deliver them now, or spool them.
+   */
+  flush?(): Promise<void>;
+  /**
    * Final commit and release of files/sockets. Called once, with how the run ended:
    * 'finished' (destroyLoggerContext), 'killed' (SIGINT/SIGTERM), 'failed' (an uncaught exception).
    */

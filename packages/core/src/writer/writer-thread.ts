@@ -9,8 +9,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RecordView, RingConsumer } from '../ring/consumer.js';
-import { X_DEAD, X_WAKE, XF_BASE } from '../ring/layout.js';
-import type { Sink, SinkEnv, SinkFactory } from '../sink/index.js';
+import { END_FAILED, END_KILLED, END_NONE, X_CLOSED, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
+import type { RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
 import type { PngEncoder } from '../encode/png-pool.js';
 import { ringDropped } from '../ring/stats.js';
@@ -123,6 +123,9 @@ async function drainOnce(): Promise<number> {
 async function loop(pollMs: number): Promise<void> {
   for (;;) {
     const seen = Atomics.load(ctx, X_WAKE);
+    const end = Atomics.load(ctx, X_END);
+    // An exit path that cannot await (uncaught exception, process.exit) asks every writer to end on its own.
+    if (end !== END_NONE && !closeTargets) void closeWriter(end === END_FAILED ? 'failed' : end === END_KILLED ? 'killed' : 'finished');
     const slots = await drainOnce();
     if (closeTargets && reached(closeTargets)) return;
     if (slots === 0) {
@@ -144,6 +147,33 @@ process.on('uncaughtException', (e) => {
   markDead();
   process.exit(1);
 });
+
+let closing: Promise<BackendStats> | undefined;
+
+/** Drain to the heads seen now, close the sink, and say so in X_CLOSED. Once. */
+function closeWriter(reason: RunEndReason): Promise<BackendStats> {
+  closing ??= (async () => {
+    closeTargets = snapshot();
+    Atomics.add(ctx, X_WAKE, 1);
+    Atomics.notify(ctx, X_WAKE);
+    if (stopped) await stopped;
+    // Whatever producers published after close began is not written: count it, so nothing vanishes silently.
+    for (const c of consumers) afterClose += c.countPending();
+    try {
+      await sink?.close(reason);
+    } catch (e) {
+      recordFailure(e, 'close');
+    }
+    await pngEncoder?.then(
+      (e) => e.close(),
+      () => {}, // the pool never loaded: nothing to stop
+    );
+    Atomics.or(ctx, X_CLOSED, 1 << init.backend);
+    Atomics.notify(ctx, X_CLOSED);
+    return stats();
+  })();
+  return closing;
+}
 
 function stats(): BackendStats {
   let dropped = 0;
@@ -171,33 +201,18 @@ const api: WriterApi = {
     Atomics.add(ctx, X_WAKE, 1);
     Atomics.notify(ctx, X_WAKE);
   },
-  flush() {
+  async flush() {
     const targets = snapshot();
-    return new Promise<void>((resolve) => {
+    await new Promise<void>((resolve) => {
       flushWaiters.push({ targets, resolve });
       Atomics.add(ctx, X_WAKE, 1);
       Atomics.notify(ctx, X_WAKE);
     });
+    // Backends that deliver asynchronously (a tracking server) finish delivering, or spool, here.
+    await sink?.flush?.();
   },
   stats,
-  async close(reason) {
-    closeTargets = snapshot();
-    Atomics.add(ctx, X_WAKE, 1);
-    Atomics.notify(ctx, X_WAKE);
-    if (stopped) await stopped;
-    // Whatever producers published after close began is not written: count it, so nothing vanishes silently.
-    for (const c of consumers) afterClose += c.countPending();
-    try {
-      await sink?.close(reason);
-    } catch (e) {
-      recordFailure(e, 'close');
-    }
-    await pngEncoder?.then(
-      (e) => e.close(),
-      () => {}, // the pool never loaded: nothing to stop
-    );
-    return stats();
-  },
+  close: (reason) => closeWriter(reason),
 };
 
 Comlink.expose(api, nodeEndpoint(parentPort!));
