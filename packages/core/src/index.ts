@@ -18,6 +18,7 @@ export type { WorkerHandle } from './context/worker-handle.js';
 export type { BackendStats } from './writer/protocol.js';
 export { MetricHandle } from './dispatch/metric-handle.js';
 export type { FullRingPolicy } from './ring/producer.js';
+export type { BackendLimits } from './dispatch/route.js';
 export { onDiagnostic, type DiagLevel, type DiagListener } from './util/diag.js';
 export { ConsoleLogger, type ConsoleLoggerOptions } from './backends/console/console-logger.js';
 export { LocalFileLogger, type LocalFileLoggerOptions } from './backends/local/local-logger.js';

@@ -12,6 +12,7 @@ import { LogContext, type BackendSpec, type ContextOptions, type LogStats } from
 import { defaultRunName } from '../context/run-name.js';
 import type { WorkerHandle } from '../context/worker-handle.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
+import type { BackendLimits } from '../dispatch/route.js';
 import { warn } from '../util/diag.js';
 
 export interface LogOptions {
@@ -186,11 +187,16 @@ export abstract class Logger extends LoggerBase {
   /** @internal where the writer thread finds the sink, and its options (structured-cloneable). */
   abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown };
 
+  /** Rules of the backend's service that log() checks at the call (key pattern, param length). */
+  protected limits(): BackendLimits | undefined {
+    return undefined;
+  }
+
   /** @internal */
   spec(index: number): BackendSpec {
     for (const k of this.supportedKinds) if (!KINDS.includes(k)) throw new TypeError(`ranklog: ${this.name}.supportedKinds has unknown kind '${k}'`);
     return {
-      route: { index, name: this.name, kinds: [...this.supportedKinds], freq: this.freq, logOnWorkers: this.logOnWorkers },
+      route: { index, name: this.name, kinds: [...this.supportedKinds], freq: this.freq, logOnWorkers: this.logOnWorkers, limits: this.limits() },
       ...this.sinkSpec(),
     };
   }

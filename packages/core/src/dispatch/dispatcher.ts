@@ -32,6 +32,10 @@ export class Dispatcher {
   private blobCount = 0;
   /** Backends that take anything from this rank. */
   readonly mask: number;
+  /** Key rules of the backends on this rank (e.g. MLflow's key pattern). */
+  private readonly keyRules: { name: string; re: RegExp; rule: string }[] = [];
+  /** Backends with a param length limit: their bit and the limit. */
+  private readonly paramLimits: { bit: number; max: number; name: string }[] = [];
 
   constructor(
     private readonly routes: readonly BackendRoute[],
@@ -52,6 +56,11 @@ export class Dispatcher {
       }
     }
     this.batchAll = batchAll;
+    for (const r of routes) {
+      if (!r.limits || (this.mask & (1 << r.index)) === 0) continue;
+      if (r.limits.keyPattern) this.keyRules.push({ name: r.name, re: new RegExp(r.limits.keyPattern, 'u'), rule: r.limits.keyRule ?? `keys matching ${r.limits.keyPattern}` });
+      if (r.limits.maxParamLength) this.paramLimits.push({ bit: 1 << r.index, max: r.limits.maxParamLength, name: r.name });
+    }
     this.everyBit = Int32Array.from(bits);
     this.everyN = Int32Array.from(ns);
   }
@@ -70,6 +79,9 @@ export class Dispatcher {
   private check(identifier: string): void {
     if (this.checked.has(identifier)) return;
     checkIdentifier(identifier);
+    for (const { name, re, rule } of this.keyRules) {
+      if (!re.test(identifier)) throw argError('identifier', identifier, `${name} accepts only ${rule}; rename it.`);
+    }
     this.checked.add(identifier);
   }
 
@@ -139,6 +151,12 @@ export class Dispatcher {
       value = this.saveModel(item as { save(dir: string): unknown }, identifier);
     }
     const normalized = normalizeItem(k, value); // validate even when no backend takes it: bad input is an error everywhere
+    if (k === 'param' && normalized !== null) {
+      const len = String(normalized).length;
+      for (const p of this.paramLimits) {
+        if ((m & p.bit) !== 0 && len > p.max) throw argError(`param '${identifier}'`, normalized, `${p.name} keeps at most ${p.max} characters (it has ${len}); log it as text instead.`, RangeError);
+      }
+    }
     if (base !== (subset & this.mask)) this.noticeSkips(k, identifier, subset);
     if (m === 0) return;
     const id = this.intern(identifier);

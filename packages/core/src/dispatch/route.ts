@@ -15,6 +15,17 @@ export interface BackendRoute {
   /** Normalised logFreq: -1 epoch, 0 batch, N > 0 every N batches. */
   freq: number;
   logOnWorkers: LogOnWorkers | undefined;
+  /** Rules of the backend's service, checked where log() is called so bad input fails at once. */
+  limits?: BackendLimits;
+}
+
+export interface BackendLimits {
+  /** Identifiers must match this (regex source), e.g. MLflow's ^[/\w.\- :]*$. */
+  keyPattern?: string;
+  /** What keyPattern allows, in words, for the error message. */
+  keyRule?: string;
+  /** Longest param value (as a string). */
+  maxParamLength?: number;
 }
 
 /** Per-kind masks of the backends that take records of `rank`. */

@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind } from '@ranklog/core';
+import type { MlflowSinkOptions } from './mlflow-sink.js';
+
+export interface MLFlowLoggerOptions extends CommonLoggerOptions {
+  /** Default 'Default'. Several ranks or jobs racing to create it is safe. */
+  experimentName?: string;
+  /** The MLflow run's name (default: ranklog's run name). */
+  runName?: string;
+  /** Shown as the run's description (the mlflow.note.content tag). */
+  runDescription?: string;
+  /** http(s)://host:port, file:/path or a path; default MLFLOW_TRACKING_URI, else a file store in <savedir>/mlflow. */
+  trackingUri?: string;
+  /** Directory of ranklog run directories: the spool and the default file store live here (default 'mllogs'). */
+  savedir?: string;
+  /** Log into this existing run (default MLFLOW_RUN_ID). */
+  runId?: string;
+  /** Create the run(s) nested under this run. */
+  parentRunId?: string;
+  /** Seconds between batches to the server in steady state (default 1). */
+  flushSecs?: number;
+}
+
+const KEY = /^[/\w.\- :]*$/;
+
+/** Credentials in a URI (user:password@) must never reach a message, a file or stats. */
+function withoutCredentials(uri: string): string {
+  try {
+    const u = new URL(uri);
+    u.username = '';
+    u.password = '';
+    return u.href.replace(/\/$/, '');
+  } catch {
+    return uri;
+  }
+}
+
+/**
+ * MLflow: a tracking-server client that never blocks training (batches leave
+ * from the writer thread on an interval) and loses nothing (retries, then an
+ * on-disk spool replayed in order), or offline runs in the mlruns/ file store.
+ */
+export class MLFlowLogger extends Logger {
+  readonly supportedKinds: readonly Kind[] = ['metric', 'param', 'text', 'dict', 'image', 'figure', 'artifact', 'model', 'dataset'];
+  readonly trackingUri: string;
+  readonly experimentName: string;
+  readonly savedir: string;
+  private readonly opts: MLFlowLoggerOptions;
+
+  constructor(options: MLFlowLoggerOptions = {}) {
+    super(options);
+    this.opts = options;
+    this.savedir = resolve(options.savedir ?? 'mllogs');
+    this.trackingUri = options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? resolve(this.savedir, 'mlflow');
+    this.experimentName = options.experimentName ?? process.env.MLFLOW_EXPERIMENT_NAME ?? 'Default';
+    if (typeof this.experimentName !== 'string' || this.experimentName.length === 0 || this.experimentName.length > 500) {
+      throw new TypeError(`ranklog: MLFlowLogger option experimentName is ${JSON.stringify(this.experimentName)}; pass a name of 1 to 500 characters.`);
+    }
+    const flushSecs = options.flushSecs ?? 1;
+    if (!(typeof flushSecs === 'number' && flushSecs > 0 && flushSecs <= 3600)) {
+      throw new RangeError(`ranklog: MLFlowLogger option flushSecs is ${String(flushSecs)}; pass seconds above 0 and at most 3600 (default 1).`);
+    }
+    for (const k of ['runId', 'parentRunId'] as const) {
+      const v = options[k];
+      if (v !== undefined && !/^[a-zA-Z0-9][\w-]{0,255}$/.test(v)) throw new TypeError(`ranklog: MLFlowLogger option ${k} is ${JSON.stringify(v)}; pass an MLflow run id (32 hex characters).`);
+    }
+  }
+
+  /** MLflow's rules, checked by log() at the call (also through a collection and in workers), not by the server later. */
+  protected override limits(): BackendLimits {
+    return { keyPattern: KEY.source, keyRule: "letters, digits, '_', '-', '.', ' ', ':' and '/'", maxParamLength: 6000 };
+  }
+
+  sinkSpec() {
+    const w = this.logOnWorkers;
+    const env = rankFromEnv();
+    const sinkOptions: MlflowSinkOptions = {
+      trackingUri: this.trackingUri,
+      displayUri: withoutCredentials(this.trackingUri),
+      experimentName: this.experimentName,
+      runName: this.opts.runName,
+      runDescription: this.opts.runDescription,
+      runId: this.opts.runId ?? process.env.MLFLOW_RUN_ID,
+      parentRunId: this.opts.parentRunId,
+      multiRank: w === -1 || (Array.isArray(w) && new Set(w).size > 1),
+      multiProcess: env.source !== 'default' && (env.worldSize ?? 1) > 1,
+      savedir: this.savedir,
+      flushSecs: this.opts.flushSecs ?? 1,
+    };
+    return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions };
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The MLflow backend's writer-thread side. Records are batched per logical
+ * run and handed, as ops, to the delivery (rest: a tracking server, with
+ * retries, spool and replay; file: the mlruns/ layout). commit() never waits
+ * for the network, so a slow or absent server never blocks training.
+ *
+ * Runs: one run; or, when several ranks log, one parent run for the job and a
+ * nested run per logging rank (named <run>-rank<r>), so ranks never mix
+ * their points under one key. Separate processes (mpirun/srun) find the
+ * parent by its ranklog.job tag; the process of rank 0 creates it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { DatasetItem, FigureItem, ImageItem, LogRecord, PathItem, RawImage, RunEndReason, Sink, SinkEnv, SinkFactory } from '@ranklog/core/sink';
+import { FileStore } from './filestore/file-store.js';
+import { credentialsFromEnv, HttpClient } from './rest/http-client.js';
+import { MAX_METRICS_PER_BATCH } from './rest/limits.js';
+import { RestStore } from './rest/rest-store.js';
+import { Delivery, type FindingStore } from './spool/delivery.js';
+import type { Op, SpoolState } from './spool/ops.js';
+import { Spool } from './spool/spool.js';
+import type { Batch, RunStatus, RunTag } from './store.js';
+
+export interface MlflowSinkOptions {
+  /** http(s)://… or file:… / a path (then the mlruns/ file store). Never carries credentials. */
+  trackingUri: string;
+  experimentName: string;
+  /** MLflow run name (default: ranklog's run name). */
+  runName?: string;
+  runDescription?: string;
+  /** Attach to this existing run instead of creating one (runId option or MLFLOW_RUN_ID). */
+  runId?: string;
+  /** Create our run(s) nested under this run. */
+  parentRunId?: string;
+  /** Whether several ranks may log to this backend. */
+  multiRank: boolean;
+  /** Whether the ranks are separate processes (a launcher's world), each with its own writer. */
+  multiProcess: boolean;
+  /** The tracking URI without credentials, for messages and the spool's state. */
+  displayUri: string;
+  /** Directory of ranklog run directories: <savedir>/<runName>/ holds the spool and staged artifacts. */
+  savedir: string;
+  /** Seconds between batches sent to the server in steady state. */
+  flushSecs: number;
+}
+
+const STATUS: Record<RunEndReason, RunStatus> = { finished: 'FINISHED', failed: 'FAILED', killed: 'KILLED' };
+/** How long close() keeps trying to deliver before it leaves the rest in the spool. */
+const CLOSE_DELIVERY_MS = 30_000;
+
+class MlflowSink implements Sink {
+  private readonly delivery: Delivery;
+  private readonly spool: Spool;
+  private readonly pending = new Map<string, Batch>();
+  private pendingCount = 0;
+  private readonly refs = new Map<number, string>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly runName: string;
+  private readonly stageDir: string;
+  private staged = 0;
+  private skipped = 0;
+  private parentReady = false;
+
+  constructor(
+    private readonly o: MlflowSinkOptions,
+    private readonly env: SinkEnv,
+    store: FindingStore,
+  ) {
+    this.runName = o.runName ?? env.runName;
+    const runDir = join(o.savedir, env.runName);
+    this.spool = new Spool(join(runDir, 'mlflow-spool'));
+    this.stageDir = join(runDir, 'mlflow-artifacts');
+    const state: SpoolState = this.spool.readState() ?? {
+      version: 1,
+      trackingUri: o.displayUri,
+      experimentName: o.experimentName,
+      runIds: {},
+      delivered: 0,
+    };
+    this.delivery = new Delivery(store, this.spool, state, env.warn);
+    this.timer = setInterval(() => this.send(), o.flushSecs * 1000);
+  }
+
+  private systemTags(runName: string): RunTag[] {
+    const tags: RunTag[] = [
+      { key: 'mlflow.runName', value: runName },
+      { key: 'mlflow.user', value: process.env.USER ?? safeUser() },
+      { key: 'mlflow.source.name', value: process.argv[1] ?? 'node' },
+      { key: 'mlflow.source.type', value: 'LOCAL' },
+      { key: 'ranklog.job', value: this.env.runName },
+    ];
+    if (this.o.runDescription) tags.push({ key: 'mlflow.note.content', value: this.o.runDescription });
+    return tags;
+  }
+
+  /** The logical run of a rank, creating its ops on first use. */
+  private ref(rank: number): string {
+    let ref = this.refs.get(rank);
+    if (ref !== undefined) return ref;
+    const now = Date.now();
+    if (!this.o.multiRank) {
+      ref = 'run';
+      if (this.o.runId) this.delivery.enqueue([{ op: 'attach', ref, runId: this.o.runId }]);
+      else if (this.o.parentRunId) this.delivery.enqueue([{ op: 'attach', ref: 'parent', runId: this.o.parentRunId }, this.runOp(ref, this.runName, now, 'parent')]);
+      else this.delivery.enqueue([this.runOp(ref, this.runName, now)]);
+    } else {
+      if (!this.parentReady) {
+        this.parentReady = true;
+        const ops: Op[] = [];
+        if (this.o.parentRunId) ops.push({ op: 'attach', ref: 'parent', runId: this.o.parentRunId });
+        if (this.o.runId) ops.push({ op: 'attach', ref: 'job', runId: this.o.runId });
+        else {
+          const job = this.runOp('job', this.runName, now, this.o.parentRunId ? 'parent' : undefined);
+          const findable = this.o.multiProcess && this.env.coordinatorRank !== 0;
+          ops.push(findable ? { op: 'find', ref: 'job', tag: { key: 'ranklog.job', value: this.env.runName }, orCreate: job } : job);
+        }
+        this.delivery.enqueue(ops);
+      }
+      ref = `rank${rank}`;
+      this.delivery.enqueue([this.runOp(ref, `${this.runName}-rank${rank}`, now, 'job', rank)]);
+    }
+    this.refs.set(rank, ref);
+    return ref;
+  }
+
+  private runOp(ref: string, runName: string, startTime: number, parent?: string, rank?: number): Extract<Op, { op: 'run' }> {
+    const tags = this.systemTags(runName);
+    if (rank !== undefined) tags.push({ key: 'ranklog.rank', value: String(rank) });
+    return { op: 'run', ref, runName, parent, tags, startTime };
+  }
+
+  private batch(ref: string): Batch {
+    let b = this.pending.get(ref);
+    if (b === undefined) {
+      b = { metrics: [], params: [], tags: [] };
+      this.pending.set(ref, b);
+    }
+    return b;
+  }
+
+  write(r: LogRecord): void | Promise<void> {
+    const ref = this.ref(r.rank);
+    switch (r.kind) {
+      case 'metric':
+        this.batch(ref).metrics.push({ key: r.identifier, value: r.value, timestamp: Math.round(r.timeMs), step: r.step ?? 0 });
+        if (++this.pendingCount >= MAX_METRICS_PER_BATCH) this.send();
+        return;
+      case 'param': {
+        const v = r.item;
+        // A parent run shows the job's params too, so the UI compares jobs; each rank's run has them as well.
+        this.batch(ref).params.push({ key: r.identifier, value: v === null ? 'None' : String(v) });
+        this.pendingCount++;
+        return;
+      }
+      case 'text':
+        return this.artifactFile(ref, r, 'txt', r.item as string);
+      case 'dict':
+        return this.artifactFile(ref, r, 'json', JSON.stringify(r.item, null, 2) + '\n');
+      case 'image':
+        return this.image(ref, r, r.item as ImageItem);
+      case 'figure':
+        return this.figure(ref, r, r.item as FigureItem);
+      case 'artifact':
+      case 'model': {
+        const item = r.item as PathItem;
+        this.send(ref);
+        // A file goes under <identifier>/; a directory's contents become <identifier>/ itself.
+        this.delivery.enqueue([{ op: 'artifact', ref, localPath: item.path, artifactPath: r.identifier }]);
+        return;
+      }
+      case 'dataset': {
+        const d = r.item as DatasetItem;
+        this.send(ref);
+        const sourceType = /^https?:/.test(d.source) ? 'http' : /^s3:/.test(d.source) ? 's3' : 'local';
+        this.delivery.enqueue([
+          {
+            op: 'inputs',
+            ref,
+            datasets: [{ name: d.name, digest: d.digest, source: JSON.stringify({ uri: d.source }), sourceType, schema: d.schema === undefined ? undefined : JSON.stringify(d.schema), tags: [{ key: 'mlflow.data.context', value: r.identifier }] }],
+          },
+        ]);
+        return;
+      }
+      default:
+        this.skipped++;
+    }
+  }
+
+  /** Text, dicts, images, figures: a file staged in the run directory, then an artifact op. */
+  private artifactFile(ref: string, r: LogRecord, ext: string, content: string | Uint8Array): void {
+    const name = `${r.identifier.split('/').pop()}${r.step === undefined ? '' : `_step${r.step}`}${ref === 'run' ? '' : `_${ref}`}.${ext}`;
+    const dir = join(this.stageDir, String(this.staged++));
+    const file = resolve(dir, name);
+    if (!file.startsWith(resolve(this.stageDir) + sep)) throw new Error(`ranklog mlflow: identifier ${r.identifier} escapes the staging directory`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+    const parent = r.identifier.includes('/') ? r.identifier.slice(0, r.identifier.lastIndexOf('/')) : '';
+    this.send(ref);
+    this.delivery.enqueue([{ op: 'artifact', ref, localPath: file, artifactPath: parent }]);
+  }
+
+  private async image(ref: string, r: LogRecord, item: ImageItem): Promise<void> {
+    const bytes = item.format === 'raw' ? await this.env.encodePng(item as RawImage) : item.data;
+    this.artifactFile(ref, r, item.format === 'jpeg' ? 'jpg' : 'png', bytes);
+  }
+
+  private async figure(ref: string, r: LogRecord, item: FigureItem): Promise<void> {
+    if (item.format === 'png') return this.artifactFile(ref, r, 'png', item.data);
+    if (this.env.renderFigure) {
+      try {
+        const png = await this.env.renderFigure(item, (m) => this.env.warn(`figure '${r.identifier}': ${m}`));
+        return this.artifactFile(ref, r, 'png', png);
+      } catch (e) {
+        this.env.warn(`figure '${r.identifier}' could not be rendered (${e instanceof Error ? e.message : String(e)}); logging its source`);
+      }
+    }
+    if (item.format === 'svg') this.artifactFile(ref, r, 'svg', item.svg);
+    else this.artifactFile(ref, r, 'vl.json', JSON.stringify(item.spec, null, 2));
+  }
+
+  /** Hand pending metrics/params to the delivery (all runs, or one). */
+  private send(only?: string): void {
+    const ops: Op[] = [];
+    for (const [ref, b] of this.pending) {
+      if (only !== undefined && ref !== only) continue;
+      if (b.metrics.length + b.params.length + b.tags.length === 0) continue;
+      ops.push({ op: 'batch', ref, batch: b });
+      this.pending.delete(ref);
+    }
+    if (only === undefined) this.pendingCount = 0;
+    this.delivery.enqueue(ops);
+  }
+
+  commit(): void {
+    // Nothing to wait for: batches leave on the flush interval (or when full), so a slow
+    // server never holds the ring. flush() and close() deliver or spool.
+  }
+
+  async flush(): Promise<void> {
+    this.send();
+    await this.delivery.drain();
+  }
+
+  async close(reason: RunEndReason): Promise<void> {
+    clearInterval(this.timer);
+    this.send();
+    const end = Date.now();
+    const ends: Op[] = [];
+    for (const ref of this.refs.values()) ends.push({ op: 'end', ref, status: STATUS[reason], endTime: end });
+    if (this.o.multiRank && this.parentReady && !(this.o.multiProcess && this.env.coordinatorRank !== 0)) ends.push({ op: 'end', ref: 'job', status: STATUS[reason], endTime: end });
+    this.delivery.enqueue(ends);
+    const deadline = new Promise<void>((r) => setTimeout(r, CLOSE_DELIVERY_MS).unref());
+    await Promise.race([this.delivery.drain(), deadline]);
+    this.delivery.stop();
+    const left = this.delivery.undelivered();
+    if (left > 0) {
+      this.env.warn(
+        `${left} records could not be delivered to ${this.o.displayUri}; they are kept in ${this.spool.dir}. ` +
+          `Replay them when the server is back with: npx ranklog-mlflow-replay ${this.spool.dir}`,
+      );
+    }
+  }
+
+  stats(): Record<string, number> {
+    const c = this.delivery.counters;
+    return { delivered: c.delivered, spooled: c.spooled, replayed: c.replayed, rejected: c.rejected, skipped: this.skipped, undelivered: this.delivery.undelivered() };
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The store behind a tracking URI: a server (http/https) or the file store (file: or a path). */
+export function storeFor(trackingUri: string): FindingStore {
+  if (/^https?:\/\//i.test(trackingUri)) return new RestStore(new HttpClient(trackingUri, credentialsFromEnv()));
+  const path = trackingUri.startsWith('file:') ? new URL(trackingUri).pathname : trackingUri;
+  return new FileStore(resolve(path));
+}
+
+const createMlflowSink: SinkFactory<MlflowSinkOptions> = (options, env) => new MlflowSink(options, env, storeFor(options.trackingUri));
+export default createMlflowSink;

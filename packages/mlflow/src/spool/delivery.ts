@@ -1,0 +1,223 @@
+/**
+ * Delivers ops to a tracking store in order, one at a time. When the server
+ * stays unreachable past the retries, everything queued goes to the spool and
+ * later ops follow it there; a probe replays the spool when the server is
+ * back, then delivery continues from memory. A rejected op (4xx) is reported
+ * with the server's message and skipped — a bad batch is bisected first, so
+ * only the offending items are lost, never the stream behind them.
+ */
+import { cpSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { MlflowApiError, TransientError } from '../rest/errors.js';
+import { splitBatch } from '../rest/limits.js';
+import type { Batch, TrackingStore } from '../store.js';
+import { recordsIn, type Op, type SpoolState } from './ops.js';
+import type { Spool } from './spool.js';
+
+export interface FindingStore extends TrackingStore {
+  findRun?(experimentId: string, tag: { key: string; value: string }): Promise<string | undefined>;
+}
+
+export interface DeliveryCounters {
+  delivered: number;
+  spooled: number;
+  replayed: number;
+  rejected: number;
+}
+
+const PROBE_MIN_MS = 500;
+const PROBE_MAX_MS = 30_000;
+const FIND_TIMEOUT_MS = 60_000;
+
+export class Delivery {
+  private queue: Op[] = [];
+  private running: Promise<void> | undefined;
+  private probe: NodeJS.Timeout | undefined;
+  private probeMs = PROBE_MIN_MS;
+  private artifactSeq = 0;
+  offline = false;
+  readonly counters: DeliveryCounters = { delivered: 0, spooled: 0, replayed: 0, rejected: 0 };
+
+  constructor(
+    private readonly store: FindingStore,
+    private readonly spool: Spool,
+    readonly state: SpoolState,
+    private readonly warn: (message: string) => void,
+  ) {
+    // A spool left by an earlier run of this job is replayed first, before anything new.
+    if ((spool.readState()?.delivered ?? 0) < spool.readOps().length) this.offline = true;
+  }
+
+  enqueue(ops: Op[]): void {
+    if (ops.length === 0) return;
+    if (this.offline) this.toSpool(ops);
+    else this.queue.push(...ops);
+    this.kick();
+  }
+
+  /** Start delivering if idle. */
+  kick(): void {
+    this.running ??= this.pump().finally(() => (this.running = undefined));
+  }
+
+  /** Deliver what is queued; resolves when the queue is empty or spooled. */
+  async drain(): Promise<void> {
+    this.kick();
+    while (this.running) await this.running;
+  }
+
+  /** Queued ops to the spool (artifacts copied in, so a later replay still has them). */
+  private toSpool(ops: Op[]): void {
+    const own = ops.map((op) => {
+      if (op.op !== 'artifact') return op;
+      const dir = join(this.spool.dir, 'artifacts', String(this.artifactSeq++));
+      mkdirSync(dir, { recursive: true });
+      const copy = join(dir, basename(op.localPath));
+      cpSync(op.localPath, copy, { recursive: true });
+      return { ...op, localPath: copy };
+    });
+    this.spool.append(own);
+    this.spool.writeState(this.state);
+    for (const op of own) this.counters.spooled += recordsIn(op);
+  }
+
+  private goOffline(e: TransientError): void {
+    if (!this.offline) this.warn(`tracking server unreachable (${e.message}); spooling to ${this.spool.dir} and retrying in the background`);
+    this.offline = true;
+    this.toSpool(this.queue);
+    this.queue = [];
+    clearTimeout(this.probe);
+    this.probe = setTimeout(() => this.kick(), this.probeMs);
+    this.probeMs = Math.min(PROBE_MAX_MS, this.probeMs * 2);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.offline && !(await this.replay())) return;
+    while (this.queue.length > 0) {
+      const op = this.queue[0]!;
+      try {
+        await this.execute(op);
+        this.counters.delivered += recordsIn(op);
+      } catch (e) {
+        if (e instanceof TransientError) return this.goOffline(e);
+        this.reject(op, e);
+      }
+      this.queue.shift();
+    }
+  }
+
+  /** Replay the spool in order from the first undelivered op; false if the server is still away. */
+  private async replay(): Promise<boolean> {
+    const ops = this.spool.readOps();
+    for (let i = this.state.delivered; i < ops.length; i++) {
+      const op = ops[i]!;
+      try {
+        await this.execute(op);
+        this.counters.replayed += recordsIn(op);
+      } catch (e) {
+        if (e instanceof TransientError) {
+          this.goOffline(e);
+          return false;
+        }
+        this.reject(op, e);
+      }
+      this.state.delivered = i + 1;
+      this.spool.writeState(this.state); // after each op: a crash mid-replay resends nothing
+    }
+    this.spool.clear(this.state);
+    this.state.delivered = 0;
+    this.offline = false;
+    this.probeMs = PROBE_MIN_MS;
+    this.warn(`tracking server reachable again; the spool is replayed`);
+    return true;
+  }
+
+  private reject(op: Op, e: unknown): void {
+    this.counters.rejected += Math.max(1, recordsIn(op));
+    this.warn(`${op.op} for ${op.ref} rejected: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  private async experimentId(): Promise<string> {
+    this.state.experimentId ??= await this.store.getOrCreateExperiment(this.state.experimentName);
+    return this.state.experimentId;
+  }
+
+  private runId(ref: string): string {
+    const id = this.state.runIds[ref];
+    if (id === undefined) throw new MlflowApiError(0, 'NO_RUN', `no run for '${ref}' (its creation failed earlier)`, 'ranklog');
+    return id;
+  }
+
+  private async execute(op: Op): Promise<void> {
+    switch (op.op) {
+      case 'attach':
+        this.state.runIds[op.ref] = op.runId;
+        return;
+      case 'run': {
+        if (this.state.runIds[op.ref] !== undefined) return; // created before a restart of the delivery
+        const parent = op.parent === undefined ? undefined : this.runId(op.parent);
+        const tags = parent === undefined ? op.tags : [...op.tags, { key: 'mlflow.parentRunId', value: parent }];
+        this.state.runIds[op.ref] = await this.store.createRun(await this.experimentId(), { runName: op.runName, startTime: op.startTime, tags });
+        this.spool.writeState(this.state);
+        return;
+      }
+      case 'find': {
+        if (this.state.runIds[op.ref] !== undefined) return;
+        const deadline = Date.now() + FIND_TIMEOUT_MS;
+        while (this.store.findRun && Date.now() < deadline) {
+          const id = await this.store.findRun(await this.experimentId(), op.tag);
+          if (id !== undefined) {
+            this.state.runIds[op.ref] = id;
+            this.spool.writeState(this.state);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        this.warn(`no run tagged ${op.tag.key}=${op.tag.value} appeared within ${FIND_TIMEOUT_MS / 1000} s; creating one`);
+        return this.execute(op.orCreate);
+      }
+      case 'batch':
+        for (const part of splitBatch(op.batch)) await this.deliverBatch(this.runId(op.ref), part);
+        return;
+      case 'inputs':
+        return this.store.logInputs(this.runId(op.ref), op.datasets);
+      case 'artifact':
+        return this.store.logArtifact(this.runId(op.ref), op.localPath, op.artifactPath);
+      case 'end':
+        return this.store.updateRun(this.runId(op.ref), op.status, op.endTime);
+    }
+  }
+
+  /** One request's worth; on a 4xx, halve until the offending items are alone, and drop only those. */
+  private async deliverBatch(runId: string, batch: Batch): Promise<void> {
+    try {
+      await this.store.logBatch(runId, batch);
+    } catch (e) {
+      const n = batch.metrics.length + batch.params.length + batch.tags.length;
+      if (!(e instanceof MlflowApiError) || n <= 1) throw e;
+      const half = (xs: readonly unknown[]) => Math.ceil(xs.length / 2);
+      const a: Batch = { metrics: batch.metrics.slice(0, half(batch.metrics)), params: batch.params.slice(0, half(batch.params)), tags: batch.tags.slice(0, half(batch.tags)) };
+      const b: Batch = { metrics: batch.metrics.slice(half(batch.metrics)), params: batch.params.slice(half(batch.params)), tags: batch.tags.slice(half(batch.tags)) };
+      for (const part of [a, b]) {
+        if (part.metrics.length + part.params.length + part.tags.length === 0) continue;
+        try {
+          await this.deliverBatch(runId, part);
+        } catch (inner) {
+          if (!(inner instanceof MlflowApiError)) throw inner;
+          const item = part.metrics[0]?.key ?? part.params[0]?.key ?? part.tags[0]?.key;
+          this.counters.rejected++;
+          this.warn(`key '${item}' rejected by the tracking server: ${inner.serverMessage} (${inner.errorCode}); the rest of the batch was delivered`);
+        }
+      }
+    }
+  }
+
+  /** Records not delivered: queued in memory or waiting in the spool. */
+  undelivered(): number {
+    return this.queue.reduce((n, op) => n + recordsIn(op), 0) + (this.offline ? this.spool.pendingRecords() : 0);
+  }
+
+  stop(): void {
+    clearTimeout(this.probe);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The on-disk spool: ops that could not be delivered, in order, as JSON lines
+ * (NaN/±Infinity metric values as strings), plus state.json (experiment, run
+ * ids, how many ops were delivered). Lives in the run directory; whoever
+ * replays it — the sink when the server is back, or the CLI — resumes after
+ * the last delivered op, so nothing is sent twice and nothing is skipped.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Op, SpoolState } from './ops.js';
+import { recordsIn } from './ops.js';
+
+const OPS = 'ops.jsonl';
+const STATE = 'state.json';
+
+function encode(op: Op): string {
+  return JSON.stringify(op, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v));
+}
+
+function decode(line: string): Op {
+  return JSON.parse(line, (_k, v) => (v && typeof v === 'object' && typeof v.$num === 'string' && Object.keys(v).length === 1 ? Number(v.$num) : v)) as Op;
+}
+
+export class Spool {
+  constructor(readonly dir: string) {}
+
+  get exists(): boolean {
+    return existsSync(join(this.dir, OPS));
+  }
+
+  append(ops: Op[]): void {
+    if (ops.length === 0) return;
+    mkdirSync(this.dir, { recursive: true });
+    appendFileSync(join(this.dir, OPS), ops.map((o) => encode(o) + '\n').join(''));
+  }
+
+  readState(): SpoolState | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, STATE), 'utf8')) as SpoolState;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Atomically (temp file + rename), so a crash never leaves half a state. */
+  writeState(state: SpoolState): void {
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = join(this.dir, `${STATE}.${process.pid}.tmp`);
+    writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n');
+    renameSync(tmp, join(this.dir, STATE));
+  }
+
+  /** Every op in the spool, in order (delivered ones included; skip state.delivered of them). */
+  readOps(): Op[] {
+    if (!this.exists) return [];
+    const text = readFileSync(join(this.dir, OPS), 'utf8');
+    const lines = text.split('\n');
+    // A torn last line (killed mid-append) is not an op: everything before it is.
+    if (lines.length && lines[lines.length - 1] !== '') lines.pop();
+    return lines.filter((l) => l !== '').map(decode);
+  }
+
+  /** Records still waiting (ops after the delivered ones). */
+  pendingRecords(): number {
+    const delivered = this.readState()?.delivered ?? 0;
+    return this.readOps()
+      .slice(delivered)
+      .reduce((n, op) => n + recordsIn(op), 0);
+  }
+
+  /** Everything replayed: remove the ops (state.json stays, with the run ids). */
+  clear(state: SpoolState): void {
+    rmSync(join(this.dir, OPS), { force: true });
+    this.writeState({ ...state, delivered: 0 });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * What the MLflow sink needs from a tracking store. Two implementations:
+ * the REST client of a tracking server (rest/) and the file store (filestore/,
+ * the `mlruns/` layout that `mlflow server --backend-store-uri <dir>` reads).
+ * Shapes follow MLflow's REST API (entities as in its protos).
+ */
+
+export interface Metric {
+  key: string;
+  /** NaN and ±Infinity are legal. */
+  value: number;
+  /** ms since the epoch: when it was logged, not when it was sent. */
+  timestamp: number;
+  step: number;
+}
+
+export interface Param {
+  key: string;
+  value: string;
+}
+
+export interface RunTag {
+  key: string;
+  value: string;
+}
+
+export interface Batch {
+  metrics: Metric[];
+  params: Param[];
+  tags: RunTag[];
+}
+
+export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+export interface DatasetInput {
+  name: string;
+  digest: string;
+  source: string;
+  /** MLflow's source_type, e.g. 'local', 'http', 'code'. */
+  sourceType: string;
+  schema?: string;
+  /** Dataset input tags, e.g. mlflow.data.context = 'training'. */
+  tags?: RunTag[];
+}
+
+export interface TrackingStore {
+  /** The experiment's id, creating it if it does not exist (safe when several ranks race). */
+  getOrCreateExperiment(name: string): Promise<string>;
+  /** A new run; returns its id. */
+  createRun(experimentId: string, opts: { runName: string; startTime: number; tags: RunTag[] }): Promise<string>;
+  /** Metrics, params and tags of one run; the store splits it within its limits. */
+  logBatch(runId: string, batch: Batch): Promise<void>;
+  logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  /** Copy a file or a directory (recursively) under the run's artifacts at `artifactPath` (relative, may be ''). */
+  logArtifact(runId: string, localPath: string, artifactPath: string): Promise<void>;
+  /** End the run. */
+  updateRun(runId: string, status: RunStatus, endTime: number): Promise<void>;
+  close(): Promise<void>;
+}
