@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { ConsoleLogger, LocalFileLogger, LoggersCollection } from '@ranklog/core';
 import { TensorBoardLogger } from '@ranklog/tensorboard';
+import { MLFlowLogger } from '@ranklog/mlflow';
 import { abortAllreduce, createAllreduceBuffer } from './allreduce.js';
 import { loadIris, N_CLASSES, N_FEATURES, shard } from './dataset.js';
 import { MLP } from './mlp.js';
@@ -22,6 +23,7 @@ const { values: args } = parseArgs({
     quiet: { type: 'boolean', default: false }, // no console logger: only the final report
     savedir: { type: 'string', default: 'logs' },
     tbdir: { type: 'string', default: 'mllogs' }, // TensorBoard's logdir
+    mlflow: { type: 'boolean', default: false }, // also log to MLflow: MLFLOW_TRACKING_URI, else a file store in <tbdir>/mlflow
   },
 });
 const epochs = Number(args.epochs);
@@ -50,6 +52,8 @@ const logger = new LoggersCollection([
       ]),
   files,
   tensorboard,
+  // Every rank: one parent run for the job, a nested run per rank.
+  ...(args.mlflow ? [new MLFlowLogger({ experimentName: 'ranklog-mlp-iris', savedir: args.tbdir, logFreq: 'batch', logOnWorkers: -1, runDescription: 'Data-parallel MLP on Iris, 4 worker_thread ranks' })] : []),
 ]);
 await logger.createLoggerContext({ rank: 0, worldSize: hp.workers, runName });
 const runDir = files.runDirectory!;
@@ -134,6 +138,12 @@ run directory: ${runDir}${existsSync(modelCopy) ? `\nmodel: ${modelCopy}` : ''}
 look at the logs:
   column -s, -t < ${rel}/metrics.csv | head
   python3 -c "import pandas as pd; df = pd.read_csv('${rel}/metrics.csv'); print(df[df.identifier == 'train/loss_epoch'].pivot(index='step', columns='rank', values='value'))"
-  tensorboard --logdir ${path.relative(process.cwd(), tbDir) || '.'}    (TensorBoard event files: ${tensorboard.runDirectory})
+  tensorboard --logdir ${path.relative(process.cwd(), tbDir) || '.'}    (TensorBoard event files: ${tensorboard.runDirectory})${
+    args.mlflow
+      ? process.env.MLFLOW_TRACKING_URI
+        ? `\n  MLflow: experiment 'ranklog-mlp-iris' at ${process.env.MLFLOW_TRACKING_URI.replace(/\/\/[^@/]*@/, '//')}`
+        : `\n  mlflow server --backend-store-uri ${path.relative(process.cwd(), path.join(tbDir, 'mlflow')) || '.'}    (MLflow file store, experiment 'ranklog-mlp-iris')`
+      : ''
+  }
 wall time: ${seconds} s`);
 process.exitCode = exitCode;
