@@ -90,7 +90,9 @@ export class HttpClient {
           }
           if (status >= 200 && status < 300) return resolve({ status, body: parsed });
           const err = parsed as { error_code?: string; message?: string };
-          if (status === 429 || status >= 500 || status === 0) {
+          // A file-store server wraps "param changed" in a 500; retrying can never succeed.
+          const permanent = status === 500 && /Changing param values is not allowed/.test(err.message ?? '');
+          if (!permanent && (status === 429 || status >= 500 || status === 0)) {
             const ra = Number(res.headers['retry-after']);
             return reject(new TransientError(`${endpoint} answered ${status}${err.error_code ? ` ${err.error_code}` : ''}`, Number.isFinite(ra) ? ra * 1000 : undefined));
           }
