@@ -89,6 +89,8 @@ export class DoubleRun {
   readonly metrics = new Map<string, MetricPoint[]>();
   readonly inputs: DoubleDatasetInput[] = [];
   duplicatePoints = 0;
+  /** @internal (key, timestamp, step, value) of every point, so a duplicate is found in O(1), not by a scan. */
+  readonly pointKeys = new Set<string>();
   /** @internal latest point per key, ordered by (step, timestamp, value) as both stores do. */
   readonly latest = new Map<string, MetricPoint>();
 
@@ -1687,7 +1689,10 @@ export class MlflowDouble {
     const point: MetricPoint = { value: m.value, timestamp: toPublicInt(m.timestamp), step: toPublicInt(m.step) };
     let history = run.metrics.get(m.key);
     if (!history) run.metrics.set(m.key, (history = []));
-    if (history.some((q) => sameValue(q.value, point.value) && big(q.timestamp) === m.timestamp && big(q.step) === m.step)) run.duplicatePoints++;
+    // NaN is one value here (as sameValue says); -0 and 0 are the same point too.
+    const sig = `${m.key}\u0000${m.timestamp}\u0000${m.step}\u0000${Number.isNaN(point.value) ? 'NaN' : point.value === 0 ? '0' : String(point.value)}`;
+    if (run.pointKeys.has(sig)) run.duplicatePoints++;
+    else run.pointKeys.add(sig);
     history.push(point);
     const latest = run.latest.get(m.key);
     if (!latest || moreRecent(point, latest)) run.latest.set(m.key, point);
