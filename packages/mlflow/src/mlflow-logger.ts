@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind } from '@ranklog/core';
 import type { MlflowSinkOptions } from './mlflow-sink.js';
+import { MAX_PARAM_VALUE_LENGTH, NAME_RE } from './filestore/validation.js';
 
 export interface MLFlowLoggerOptions extends CommonLoggerOptions {
   /** Default 'Default'. Several ranks or jobs racing to create it is safe. */
@@ -21,7 +22,6 @@ export interface MLFlowLoggerOptions extends CommonLoggerOptions {
   flushSecs?: number;
 }
 
-const KEY = /^[/\w.\- :]*$/;
 
 /** Credentials in a URI (user:password@) must never reach a message, a file or stats. */
 function withoutCredentials(uri: string): string {
@@ -68,7 +68,7 @@ export class MLFlowLogger extends Logger {
 
   /** MLflow's rules, checked by log() at the call (also through a collection and in workers), not by the server later. */
   protected override limits(): BackendLimits {
-    return { keyPattern: KEY.source, keyRule: "letters, digits, '_', '-', '.', ' ', ':' and '/'", maxParamLength: 6000 };
+    return { keyPattern: NAME_RE.source, keyRule: "letters, digits, '_', '-', '.', ' ', ':' and '/'", maxParamLength: MAX_PARAM_VALUE_LENGTH };
   }
 
   sinkSpec() {

@@ -32,7 +32,7 @@ export const MAX_INPUT_TAG_KEY_SIZE = 255;
 export const MAX_INPUT_TAG_VALUE_SIZE = 500;
 
 // Python's `\w` on str: Unicode letters and digits, and '_'. MLflow allows ':' except on Windows.
-const NAME_RE = process.platform === 'win32' ? /^[/\p{L}\p{N}_.\- ]*$/u : /^[/\p{L}\p{N}_.\- :]*$/u;
+export const NAME_RE = process.platform === 'win32' ? /^[/\p{L}\p{N}_.\- ]*$/u : /^[/\p{L}\p{N}_.\- :]*$/u;
 const BAD_CHARACTERS =
   process.platform === 'win32'
     ? 'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ) and slashes (/).'

@@ -3,9 +3,7 @@ export const MAX_METRICS_PER_BATCH = 1000;
 export const MAX_PARAMS_PER_BATCH = 100;
 export const MAX_TAGS_PER_BATCH = 100;
 export const MAX_ITEMS_PER_BATCH = 1000;
-export const MAX_KEY_LENGTH = 250;
-export const MAX_PARAM_VALUE_LENGTH = 6000;
-export const MAX_TAG_VALUE_LENGTH = 8000;
+export { MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH } from '../filestore/validation.js';
 
 import type { Batch } from '../store.js';
 
