@@ -6,7 +6,7 @@
  *  - pino with its worker-thread file transport, and ranklog's
  *    LocalFileLogger doing the same job (same record, same call count,
  *    a file written by a worker thread), each in a fresh child process so
- *    RSS growth is theirs alone.
+ *    RSS growth is theirs alone; with each child's peak RSS.
  */
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import pino from 'pino';
 import { LocalFileLogger } from '@ranklog/core';
-import { childTask, MiB, nsResult, runChild, summarize, timeBatches, type BatchPlan, type Config, type Result } from './harness.js';
+import { childTask, MiB, nsResult, runChildMeasured, single, summarize, timeBatches, type BatchPlan, type Config, type Result } from './harness.js';
 
 function floor(plan: BatchPlan): number[] {
   const slots = (8 * MiB) / 32;
@@ -120,7 +120,7 @@ export async function baselines(cfg: Config): Promise<Result[]> {
   for (const which of ['pino', 'ranklog'] as const) {
     const dir = join(cfg.tmp, `file-logger-${which}`);
     mkdirSync(dir, { recursive: true });
-    const a = await runChild<FileLoggerAnswer>(import.meta.url, 'file-logger', { which, plan, dir } satisfies FileLoggerArgs);
+    const { value: a, peakRssMiB } = await runChildMeasured<FileLoggerAnswer>(import.meta.url, 'file-logger', { which, plan, dir } satisfies FileLoggerArgs);
     rmSync(dir, { recursive: true, force: true });
     const name = which === 'pino' ? 'pino, worker-thread file transport' : 'ranklog LocalFileLogger metric() (same job as pino)';
     const id = which === 'pino' ? 'base.pino' : 'base.ranklog-file';
@@ -142,6 +142,7 @@ export async function baselines(cfg: Config): Promise<Result[]> {
       n: 1,
       ratioTo: which === 'pino' ? undefined : 'base.pino.e2e',
     });
+    out.push(single(`${id}.peak-rss`, `${name} — peak RSS of its child process (VmHWM, Node included)`, 'MiB', peakRssMiB, which === 'pino' ? undefined : 'base.pino.peak-rss'));
   }
   return out;
 }

@@ -1,14 +1,15 @@
 /**
  * End to end: records/s from the first log() until destroyLoggerContext()
  * returns (every record written by the backend), with the drop count,
- * which must be 0 under the default 'wait' policy.
+ * which must be 0 under the default 'wait' policy. Each backend runs in a
+ * fresh child process, so its peak RSS is its own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { statSync, readdirSync } from 'node:fs';
 import { LocalFileLogger, NullLogger, type Logger } from '@ranklog/core';
 import { TensorBoardLogger } from '@ranklog/tensorboard';
-import { summarize, type Config, type Result } from './harness.js';
+import { childTask, runChildMeasured, single, summarize, type Config, type Result } from './harness.js';
 
 interface E2eCase {
   id: string;
@@ -40,36 +41,62 @@ function bytesUnder(dir: string): number {
   return n;
 }
 
+interface E2eArgs {
+  id: string;
+  n: number;
+  runs: number;
+  tmp: string;
+}
+interface E2eAnswer {
+  rates: number[];
+  dropped: number;
+  written: number;
+  bytes: number;
+}
+
+/** In a child process: `runs` runs of one case. */
+async function e2eChild(a: E2eArgs): Promise<E2eAnswer> {
+  const c = cases.find((x) => x.id === a.id)!;
+  const rates: number[] = [];
+  let dropped = 0;
+  let written = 0;
+  let bytes = 0;
+  for (let run = 0; run < a.runs; run++) {
+    const dir = mkdtempSync(join(a.tmp, 'e2e-'));
+    const lg = c.make(dir);
+    await lg.createLoggerContext({ rank: 0, runName: `bench-${c.id}-${run}`, handleSignals: false });
+    const h = lg.handle('loss');
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < a.n; i++) lg.metric(h, i * 1e-6, i, i % 1000);
+    const st = await lg.destroyLoggerContext();
+    rates.push(a.n / (Number(process.hrtime.bigint() - t0) / 1e9));
+    dropped += st.dropped;
+    written += st.backends[0]?.written ?? 0;
+    bytes = bytesUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { rates, dropped, written, bytes };
+}
+
+childTask(import.meta.url, 'e2e', e2eChild);
+
 export async function endToEnd(cfg: Config): Promise<Result[]> {
   const out: Result[] = [];
   for (const c of cases) {
     const n = c.records(cfg.quick);
-    const rates: number[] = [];
-    let dropped = 0;
-    let written = 0;
-    let bytes = 0;
-    for (let run = 0; run < (cfg.quick ? 2 : 3); run++) {
-      const dir = mkdtempSync(join(cfg.tmp, 'e2e-'));
-      const lg = c.make(dir);
-      await lg.createLoggerContext({ rank: 0, runName: `bench-${c.id}-${run}`, handleSignals: false });
-      const h = lg.handle('loss');
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) lg.metric(h, i * 1e-6, i, i % 1000);
-      const st = await lg.destroyLoggerContext();
-      rates.push(n / (Number(process.hrtime.bigint() - t0) / 1e9));
-      dropped += st.dropped;
-      written += st.backends[0]?.written ?? 0;
-      bytes = bytesUnder(dir);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const args: E2eArgs = { id: c.id, n, runs: cfg.quick ? 2 : 3, tmp: cfg.tmp };
+    const { value: a, peakRssMiB } = await runChildMeasured<E2eAnswer>(import.meta.url, 'e2e', args);
     out.push({
       id: c.id,
       label: `end to end into ${c.label}, ${n / 1e6}M records, first log() to destroyLoggerContext()`,
       unit: 'records/s',
-      ...summarize(rates),
+      ...summarize(a.rates),
       ratioTo: c.id === 'e2e.null' ? undefined : 'e2e.null',
-      extra: { records: n, runs: rates.length, dropped, writtenPerRun: written / rates.length, bytesPerRecord: Number((bytes / n).toFixed(2)) },
+      extra: { records: n, runs: a.rates.length, dropped: a.dropped, writtenPerRun: a.written / a.rates.length, bytesPerRecord: Number((a.bytes / n).toFixed(2)) },
     });
+    out.push(
+      single(`${c.id}.peak-rss`, `end to end into ${c.label} — peak RSS of its child process (VmHWM, Node included)`, 'MiB', peakRssMiB, c.id === 'e2e.null' ? 'mem.peak.idle-child' : 'e2e.null.peak-rss'),
+    );
   }
   return out;
 }

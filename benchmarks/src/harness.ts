@@ -6,6 +6,7 @@
  * worker_threads and in child processes.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface Config {
@@ -14,7 +15,7 @@ export interface Config {
   tmp: string;
 }
 
-export type Unit = 'ns/call' | 'records/s' | 'MiB' | 'bytes';
+export type Unit = 'ns/call' | 'records/s' | 'steps/s' | '%' | 'MiB' | 'bytes';
 
 export interface Result {
   /** Stable id, e.g. 'hot.metric'; other results name it in ratioTo. */
@@ -121,18 +122,51 @@ const CHILD_ENV = 'RANKLOG_BENCH_CHILD';
  * Run `task` of `moduleUrl` in a fresh process (clean RSS, no other
  * scenario's garbage) and resolve with the value it sends back.
  */
-export function runChild<T>(moduleUrl: string, task: string, args: unknown): Promise<T> {
+export async function runChild<T>(moduleUrl: string, task: string, args: unknown): Promise<T> {
+  return (await runChildMeasured<T>(moduleUrl, task, args)).value;
+}
+
+/**
+ * runChild, plus the child's peak RSS when it answered: the most memory the scenario
+ * ever held, which a sampled RSS series can miss. It includes Node itself (compare
+ * with mem.peak.idle-child).
+ */
+export function runChildMeasured<T>(moduleUrl: string, task: string, args: unknown): Promise<{ value: T; peakRssMiB: number }> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(moduleUrl), [], {
       env: { ...process.env, [CHILD_ENV]: JSON.stringify({ task, args }) },
       execArgv: [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    let answer: { value: T } | undefined;
-    child.on('message', (m) => (answer = m as { value: T }));
+    let answer: ChildAnswer<T> | undefined;
+    child.on('message', (m) => (answer = m as ChildAnswer<T>));
     child.on('error', reject);
-    child.on('exit', (code) => (answer ? resolve(answer.value) : reject(new Error(`benchmark child '${task}' exited with ${code}`))));
+    child.on('exit', (code) =>
+      answer ? resolve({ value: answer.value, peakRssMiB: answer.maxRssKiB / 1024 }) : reject(new Error(`benchmark child '${task}' exited with ${code}`)),
+    );
   });
+}
+
+interface ChildAnswer<T> {
+  value: T;
+  /** Peak RSS, KiB (see peakRssKiB). */
+  maxRssKiB: number;
+}
+
+/**
+ * This process's peak RSS, KiB. On Linux from VmHWM in /proc/self/status: getrusage's
+ * maxRSS (process.resourceUsage().maxRSS) survives fork + exec, so a forked child reports
+ * at least the RSS its parent had at the fork — here, the benchmark runner's. Elsewhere
+ * maxRSS, with that caveat.
+ */
+export function peakRssKiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
 }
 
 /** In a child started by runChild for this module and task: run `f` and send its value back. */
@@ -146,11 +180,17 @@ export function childTask<A>(moduleUrl: string, task: string, f: (args: A) => Pr
   f(args).then(
     (value) => {
       clearInterval(keepAlive);
-      process.send!({ value }, () => process.exit(0));
+      const answer: ChildAnswer<unknown> = { value, maxRssKiB: peakRssKiB() };
+      process.send!(answer, () => process.exit(0));
     },
     (e) => {
       console.error(e);
       process.exit(1);
     },
   );
+}
+
+/** A one-value result (a single measurement). */
+export function single(id: string, label: string, unit: Unit, value: number, ratioTo?: string, extra?: Result['extra']): Result {
+  return { id, label, unit, median: value, min: value, max: value, n: 1, ratioTo, extra };
 }

@@ -1,11 +1,15 @@
 /**
- * Training-thread cost per call into NullLogger (the null sink), with the
+ * Training-thread cost per call into NullLogger (the null sink) — and, for the
+ * metric() fast path, into TensorBoardLogger — with the
  * writer thread draining concurrently, the default 8 MiB ring and the
  * default 'wait' policy. Enough calls that the ring wraps many times, so
  * any waiting on a full ring is inside the timed batches (the sustained
  * figure); the .burst cases flush between batches (the cost without back-pressure).
  */
-import { NullLogger, type CommonLoggerOptions } from '@ranklog/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { NullLogger, type CommonLoggerOptions, type Logger } from '@ranklog/core';
+import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { contextRings, nsResult, ringWraps, timeBatches, timeBursts, type Config, type Result } from './harness.js';
 
 interface HotCase {
@@ -17,9 +21,24 @@ interface HotCase {
   batch: number;
   /** Flush (untimed) before each batch, so the ring always has room: the cost of a call without back-pressure. */
   burst?: boolean;
+  /** Another backend than NullLogger (its files go to a temporary directory, removed after the case). */
+  make?: (options: CommonLoggerOptions, dir: string) => Logger;
+  /** Timed batches (full run / --quick) when not the default 100 / 20: backends that write files. */
+  batches?: [full: number, quick: number];
+  /** The id the ratio is taken against (default: hot.metric). */
+  ratioTo?: string;
   /** Returns the timed body; it makes n calls. */
-  body: (lg: NullLogger) => (n: number) => void;
+  body: (lg: Logger) => (n: number) => void;
 }
+
+const metricBody = (lg: Logger) => {
+  const h = lg.handle('loss');
+  let s = 0;
+  return (n: number) => {
+    for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
+  };
+};
+const tensorboard = (options: CommonLoggerOptions, dir: string) => new TensorBoardLogger({ ...options, savedir: dir });
 
 const TEXT = 'epoch 12/90 step 4711: loss=0.2345 ok..'; // 40 characters
 const PIXELS = new Uint8Array(64 * 64 * 3).map((_, i) => i & 0xff);
@@ -174,21 +193,45 @@ export const hotCases: HotCase[] = [
       };
     },
   },
+  // The same fast path into TensorBoardLogger: the target is hot.metric's figure (the training thread
+  // does the same ring store whatever the backend); the sustained case also feels the writer's pace.
+  {
+    id: 'hot.metric.tensorboard',
+    label: 'metric() fast path into TensorBoardLogger (sustained: includes waits when the writer falls behind)',
+    options: { logFreq: 'batch' },
+    batch: 100_000,
+    batches: [30, 10],
+    make: tensorboard,
+    body: metricBody,
+  },
+  {
+    id: 'hot.metric.tensorboard.burst',
+    label: 'metric() into TensorBoardLogger in bursts of 50k that fit the ring',
+    options: { logFreq: 'batch' },
+    batch: 50_000,
+    batches: [40, 10],
+    burst: true,
+    make: tensorboard,
+    ratioTo: 'hot.metric.burst',
+    body: metricBody,
+  },
 ];
 
 export async function hotPath(cfg: Config): Promise<Result[]> {
   const out: Result[] = [];
   for (const c of hotCases) {
-    const lg = new NullLogger(c.options);
+    const dir = c.make ? mkdtempSync(join(cfg.tmp, 'hot-')) : undefined;
+    const lg = c.make ? c.make(c.options, dir!) : new NullLogger(c.options);
     await lg.createLoggerContext({ rank: c.rank ?? 0, runName: `bench-${c.id}`, handleSignals: false });
     const batch = cfg.quick && c.batch < 100_000 ? c.batch / 2 : c.batch;
-    const plan = { batch, batches: cfg.quick ? 20 : 100, warmup: cfg.quick ? 3 : 5 };
+    const plan = { batch, batches: c.batches?.[cfg.quick ? 1 : 0] ?? (cfg.quick ? 20 : 100), warmup: cfg.quick ? 3 : 5 };
     const samples = c.burst ? await timeBursts(c.body(lg), plan, () => lg.flush()) : timeBatches(c.body(lg), plan);
     const rings = contextRings(lg) ?? [];
     const wraps = rings.length ? ringWraps(rings[0]!) : 0;
     const st = await lg.destroyLoggerContext();
+    if (dir) rmSync(dir, { recursive: true, force: true });
     out.push(
-      nsResult(c.id, c.label, samples, c.id === 'hot.metric' || c.id === 'hot.metric.burst' ? 'base.floor' : 'hot.metric', {
+      nsResult(c.id, c.label, samples, c.ratioTo ?? (c.id === 'hot.metric' || c.id === 'hot.metric.burst' ? 'base.floor' : 'hot.metric'), {
         calls: plan.batch * (plan.batches + plan.warmup),
         recordsIn: st.recordsIn,
         ringWraps: Number(wraps.toFixed(1)),

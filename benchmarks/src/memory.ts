@@ -5,7 +5,7 @@
  * series is flat once the ring is touched.
  */
 import { NullLogger } from '@ranklog/core';
-import { childTask, MiB, runChild, summarize, type Config, type Result } from './harness.js';
+import { childTask, MiB, runChildMeasured, single, summarize, type Config, type Result } from './harness.js';
 
 interface RssArgs {
   records: number;
@@ -30,6 +30,8 @@ async function rssChild(a: RssArgs): Promise<RssAnswer> {
 }
 
 childTask(import.meta.url, 'rss', rssChild);
+// The reference for every peak-RSS row: a child that loads this module (Node, @ranklog/core) and does nothing.
+childTask(import.meta.url, 'idle', async () => null);
 
 export async function memory(cfg: Config): Promise<Result[]> {
   // Ring memory per producing thread: the coordinator's own ring plus two worker rings.
@@ -45,7 +47,8 @@ export async function memory(cfg: Config): Promise<Result[]> {
 
   const records = cfg.quick ? 5e6 : 50e6;
   const every = cfg.quick ? 5e5 : 5e6;
-  const a = await runChild<RssAnswer>(import.meta.url, 'rss', { records, every } satisfies RssArgs);
+  const { value: a, peakRssMiB } = await runChildMeasured<RssAnswer>(import.meta.url, 'rss', { records, every } satisfies RssArgs);
+  const idle = await runChildMeasured<null>(import.meta.url, 'idle', null);
   const s = summarize(a.rssMiB);
   const steady = summarize(a.rssMiB.slice(1));
   const series = a.rssMiB.map((x) => Number(x.toFixed(1)));
@@ -61,5 +64,7 @@ export async function memory(cfg: Config): Promise<Result[]> {
       extra: { maxMinusMin: Number((s.max - s.min).toFixed(1)), maxMinusMinAfterFirstInterval: Number((steady.max - steady.min).toFixed(1)), dropped: a.dropped },
     },
     { id: 'mem.rss.spread', label: 'RSS max − min over that run', unit: 'MiB', median: s.max - s.min, min: s.max - s.min, max: s.max - s.min, n: 1 },
+    single('mem.rss.peak', 'peak RSS of that child (VmHWM)', 'MiB', peakRssMiB, 'mem.peak.idle-child'),
+    single('mem.peak.idle-child', 'peak RSS of an idle child (Node + @ranklog/core loaded, no context): subtract it from the peak-RSS rows', 'MiB', idle.peakRssMiB),
   ];
 }

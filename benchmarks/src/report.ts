@@ -43,6 +43,10 @@ function fmt(x: number, unit: Result['unit']): string {
       return x >= 1000 ? `${p(x / 1000)} µs` : `${p(x)} ns`;
     case 'records/s':
       return x >= 1e6 ? `${p(x / 1e6)} M/s` : `${p(x / 1e3)} k/s`;
+    case 'steps/s':
+      return x >= 1e3 ? `${p(x / 1e3)} k steps/s` : `${p(x)} steps/s`;
+    case '%':
+      return `${x > 0 ? '+' : ''}${x.toFixed(1)} %`;
     case 'MiB':
       return `${p(x)} MiB`;
     case 'bytes':

@@ -11,16 +11,20 @@ import type { Config, Group, Result } from './harness.js';
 import { hotPath } from './hot-path.js';
 import { threads } from './threads.js';
 import { baselines } from './baselines.js';
+import { baselinesTensorboard } from './baselines-tensorboard.js';
 import { endToEnd } from './end-to-end.js';
 import { memory } from './memory.js';
+import { trainingOverhead } from './training-overhead.js';
 import { buildReport, writeReport } from './report.js';
 
 const groups: [name: string, run: Group][] = [
   ['hot-path', hotPath],
   ['threads', threads],
   ['baselines', baselines],
+  ['baselines-tensorboard', baselinesTensorboard],
   ['end-to-end', endToEnd],
   ['memory', memory],
+  ['training', trainingOverhead],
 ];
 
 const args = process.argv.slice(2);
