@@ -338,7 +338,7 @@ export interface RunOutcome {
   loss: number;
 }
 
-export async function oneRun(ranks: Ranks, v: Variant, mode: Mode, steps: number, warmup: number, tmp: string, tag: string): Promise<RunOutcome> {
+export async function oneRun(ranks: Ranks, v: Variant, mode: Mode, steps: number, warmup: number, tmp: string, tag: string, clockResolutionMs?: number): Promise<RunOutcome> {
   const dir = mkdtempSync(join(tmp, 'train-'));
   const rss0 = process.memoryUsage().rss;
   let logger: LoggersCollection | undefined;
@@ -353,7 +353,7 @@ export async function oneRun(ranks: Ranks, v: Variant, mode: Mode, steps: number
             new NullLogger({ logFreq, logOnWorkers: 0 }),
           ],
     );
-    await logger.createLoggerContext({ rank: 0, worldSize: WORLD, runName: `bench-train-${tag}`, handleSignals: false });
+    await logger.createLoggerContext({ rank: 0, worldSize: WORLD, runName: `bench-train-${tag}`, handleSignals: false, clockResolutionMs });
   }
   const P = new Mlp(N_IN, v.hidden, N_OUT, 42).n;
   const sab = Allreduce.buffer(P + 1);

@@ -1,6 +1,6 @@
 /**
  * The coarse shared clock: stores "ms since base" into the context block
- * every millisecond while records flow, so producers stamp records with one
+ * every tick (clockResolutionMs, default 1 ms) while records flow, so producers stamp records with one
  * Atomics.load instead of a 45 ns clock read each.
  *
  * When no ring has published for CLOCK_IDLE_TICKS ticks, the clock stores
@@ -13,7 +13,7 @@ import { ringRecordsIn } from '../ring/stats.js';
 
 const CLOCK_IDLE_TICKS = 3;
 
-const { contextSab, port } = workerData as { contextSab: SharedArrayBuffer; port: MessagePort };
+const { contextSab, port, tickMs } = workerData as { contextSab: SharedArrayBuffer; port: MessagePort; tickMs: number };
 const ctx = new Int32Array(contextSab);
 const base = new Float64Array(contextSab)[XF_BASE]!;
 const rings: SharedArrayBuffer[] = [];
@@ -22,7 +22,7 @@ let idle = 0;
 
 while (Atomics.load(ctx, X_CLOSING) === 0) {
   Atomics.store(ctx, X_CLOCK, Date.now() - base);
-  Atomics.wait(ctx, X_CLOSING, 0, 1);
+  Atomics.wait(ctx, X_CLOSING, 0, tickMs);
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) rings.push(m.message as SharedArrayBuffer);
   let total = 0;
   for (const r of rings) total += ringRecordsIn(r);

@@ -38,6 +38,11 @@ export interface ContextOptions {
   pollMs?: number;
   /** Flush and close on SIGINT/SIGTERM/uncaught exceptions (default true). */
   handleSignals?: boolean;
+  /**
+   * Resolution of record timestamps, ms (default 1). The clock thread wakes this often while
+   * records flow; on a machine whose cores are all busy training, 5–10 ms costs less.
+   */
+  clockResolutionMs?: number;
 }
 
 export interface BackendSpec {
@@ -74,6 +79,7 @@ export class LogContext {
   private readonly policy: FullRingPolicy;
   private readonly ringBytes: number;
   private readonly pollMs: number;
+  private readonly clockMs: number;
   /** Control calls in flight per writer: Worker.ref()/unref() are switches, not counters. */
   private readonly refs = new Map<WriterHandle, number>();
   private closed: Promise<LogStats> | undefined;
@@ -96,6 +102,10 @@ export class LogContext {
     this.ringBytes = options.ringBytes ?? DEFAULT_RING_BYTES;
     this.pollMs = options.pollMs ?? 100;
     if (!(this.pollMs >= 1 && this.pollMs <= 60_000)) throw argError('pollMs', this.pollMs, 'use a number of milliseconds from 1 to 60000 (default 100).', RangeError);
+    this.clockMs = options.clockResolutionMs ?? 1;
+    if (!(Number.isInteger(this.clockMs) && this.clockMs >= 1 && this.clockMs <= 1000)) {
+      throw argError('clockResolutionMs', this.clockMs, 'use a whole number of milliseconds from 1 to 1000 (default 1).', RangeError);
+    }
     this.blobDir = join(tmpdir(), `ranklog-${process.pid}-${randomBytes(4).toString('hex')}`);
     const ringSab = this.ringFor(rank);
     this.producer = ringSab ? new RingProducer(ringSab, this.context(), this.policy) : undefined;
@@ -117,7 +127,7 @@ export class LogContext {
       const { port1, port2 } = new MessageChannel();
       this.clockPort = port1;
       this.clock = new Worker(new URL('./clock-thread.js', import.meta.url), {
-        workerData: { contextSab: this.contextSab, port: port2 },
+        workerData: { contextSab: this.contextSab, port: port2, tickMs: this.clockMs },
         transferList: [port2],
         name: 'ranklog-clock',
       });
