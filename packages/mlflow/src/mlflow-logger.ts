@@ -20,6 +20,8 @@ export interface MLFlowLoggerOptions extends CommonLoggerOptions {
   parentRunId?: string;
   /** Seconds between batches to the server in steady state (default 1). */
   flushSecs?: number;
+  /** At destroy, how long to keep trying a server that is away before leaving the rest in the spool (default 10). */
+  closeTimeoutSecs?: number;
 }
 
 
@@ -60,6 +62,8 @@ export class MLFlowLogger extends Logger {
     if (!(typeof flushSecs === 'number' && flushSecs > 0 && flushSecs <= 3600)) {
       throw new RangeError(`ranklog: MLFlowLogger option flushSecs is ${String(flushSecs)}; pass seconds above 0 and at most 3600 (default 1).`);
     }
+    const cts = options.closeTimeoutSecs ?? 10;
+    if (!(typeof cts === 'number' && cts >= 0 && cts <= 3600)) throw new RangeError(`ranklog: MLFlowLogger option closeTimeoutSecs is ${String(cts)}; pass seconds from 0 to 3600 (default 10).`);
     for (const k of ['runId', 'parentRunId'] as const) {
       const v = options[k];
       if (v !== undefined && !/^[a-zA-Z0-9][\w-]{0,255}$/.test(v)) throw new TypeError(`ranklog: MLFlowLogger option ${k} is ${JSON.stringify(v)}; pass an MLflow run id (32 hex characters).`);
@@ -86,6 +90,8 @@ export class MLFlowLogger extends Logger {
       multiProcess: env.source !== 'default' && (env.worldSize ?? 1) > 1,
       savedir: this.savedir,
       flushSecs: this.opts.flushSecs ?? 1,
+      sourceName: process.argv[1] ?? 'node',
+      closeTimeoutSecs: this.opts.closeTimeoutSecs ?? 10,
     };
     return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions };
   }

@@ -15,7 +15,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { DatasetItem, FigureItem, ImageItem, LogRecord, PathItem, RawImage, RunEndReason, Sink, SinkEnv, SinkFactory } from '@ranklog/core/sink';
 import { FileStore } from './filestore/file-store.js';
 import { credentialsFromEnv, HttpClient } from './rest/http-client.js';
-import { MAX_METRICS_PER_BATCH } from './rest/limits.js';
+import { MAX_METRICS_PER_BATCH, splitBatch } from './rest/limits.js';
 import { RestStore } from './rest/rest-store.js';
 import { Delivery, type FindingStore } from './spool/delivery.js';
 import type { Op, SpoolState } from './spool/ops.js';
@@ -43,11 +43,13 @@ export interface MlflowSinkOptions {
   savedir: string;
   /** Seconds between batches sent to the server in steady state. */
   flushSecs: number;
+  /** The training script (mlflow.source.name), read on the main thread. */
+  sourceName: string;
+  /** How long close() keeps trying to deliver (probing a server that is away) before it leaves the rest in the spool. */
+  closeTimeoutSecs: number;
 }
 
 const STATUS: Record<RunEndReason, RunStatus> = { finished: 'FINISHED', failed: 'FAILED', killed: 'KILLED' };
-/** How long close() keeps trying to deliver before it leaves the rest in the spool. */
-const CLOSE_DELIVERY_MS = 30_000;
 
 class MlflowSink implements Sink {
   private readonly delivery: Delivery;
@@ -65,12 +67,14 @@ class MlflowSink implements Sink {
   constructor(
     private readonly o: MlflowSinkOptions,
     private readonly env: SinkEnv,
-    store: FindingStore,
+    private readonly store: FindingStore,
   ) {
     this.runName = o.runName ?? env.runName;
+    // One spool per process: the processes of a job (mpirun) may share the run directory.
     const runDir = join(o.savedir, env.runName);
-    this.spool = new Spool(join(runDir, 'mlflow-spool'));
-    this.stageDir = join(runDir, 'mlflow-artifacts');
+    const proc = `rank${env.coordinatorRank}`;
+    this.spool = new Spool(join(runDir, 'mlflow-spool', proc));
+    this.stageDir = join(runDir, 'mlflow-artifacts', proc);
     const state: SpoolState = this.spool.readState() ?? {
       version: 1,
       trackingUri: o.displayUri,
@@ -86,19 +90,18 @@ class MlflowSink implements Sink {
     const tags: RunTag[] = [
       { key: 'mlflow.runName', value: runName },
       { key: 'mlflow.user', value: process.env.USER ?? safeUser() },
-      { key: 'mlflow.source.name', value: process.argv[1] ?? 'node' },
+      { key: 'mlflow.source.name', value: this.o.sourceName },
       { key: 'mlflow.source.type', value: 'LOCAL' },
-      { key: 'ranklog.job', value: this.env.runName },
     ];
     if (this.o.runDescription) tags.push({ key: 'mlflow.note.content', value: this.o.runDescription });
     return tags;
   }
 
   /** The logical run of a rank, creating its ops on first use. */
-  private ref(rank: number): string {
+  private ref(rank: number, firstRecordMs: number): string {
     let ref = this.refs.get(rank);
     if (ref !== undefined) return ref;
-    const now = Date.now();
+    const now = Math.round(firstRecordMs); // the run starts with its first record, not when the writer saw it
     if (!this.o.multiRank) {
       ref = 'run';
       if (this.o.runId) this.delivery.enqueue([{ op: 'attach', ref, runId: this.o.runId }]);
@@ -126,7 +129,9 @@ class MlflowSink implements Sink {
 
   private runOp(ref: string, runName: string, startTime: number, parent?: string, rank?: number): Extract<Op, { op: 'run' }> {
     const tags = this.systemTags(runName);
-    if (rank !== undefined) tags.push({ key: 'ranklog.rank', value: String(rank) });
+    // Only the job's own run carries ranklog.job: other processes find the parent by it.
+    if (rank === undefined) tags.push({ key: 'ranklog.job', value: this.env.runName });
+    else tags.push({ key: 'ranklog.rank', value: String(rank) });
     return { op: 'run', ref, runName, parent, tags, startTime };
   }
 
@@ -140,7 +145,7 @@ class MlflowSink implements Sink {
   }
 
   write(r: LogRecord): void | Promise<void> {
-    const ref = this.ref(r.rank);
+    const ref = this.ref(r.rank, r.timeMs);
     switch (r.kind) {
       case 'metric':
         this.batch(ref).metrics.push({ key: r.identifier, value: r.value, timestamp: Math.round(r.timeMs), step: r.step ?? 0 });
@@ -225,7 +230,8 @@ class MlflowSink implements Sink {
     for (const [ref, b] of this.pending) {
       if (only !== undefined && ref !== only) continue;
       if (b.metrics.length + b.params.length + b.tags.length === 0) continue;
-      ops.push({ op: 'batch', ref, batch: b });
+      // One op per request: an op that failed part-way is never re-sent whole (no duplicate points).
+      for (const part of splitBatch(b)) ops.push({ op: 'batch', ref, batch: part });
       this.pending.delete(ref);
     }
     if (only === undefined) this.pendingCount = 0;
@@ -250,8 +256,7 @@ class MlflowSink implements Sink {
     for (const ref of this.refs.values()) ends.push({ op: 'end', ref, status: STATUS[reason], endTime: end });
     if (this.o.multiRank && this.parentReady && !(this.o.multiProcess && this.env.coordinatorRank !== 0)) ends.push({ op: 'end', ref: 'job', status: STATUS[reason], endTime: end });
     this.delivery.enqueue(ends);
-    const deadline = new Promise<void>((r) => setTimeout(r, CLOSE_DELIVERY_MS).unref());
-    await Promise.race([this.delivery.drain(), deadline]);
+    await this.delivery.settle(Date.now() + this.o.closeTimeoutSecs * 1000);
     this.delivery.stop();
     const left = this.delivery.undelivered();
     if (left > 0) {
@@ -264,7 +269,15 @@ class MlflowSink implements Sink {
 
   stats(): Record<string, number> {
     const c = this.delivery.counters;
-    return { delivered: c.delivered, spooled: c.spooled, replayed: c.replayed, rejected: c.rejected, skipped: this.skipped, undelivered: this.delivery.undelivered() };
+    return {
+      delivered: c.delivered,
+      spooled: c.spooled,
+      replayed: c.replayed,
+      rejected: c.rejected,
+      retries: (this.store as { retries?: number }).retries ?? 0,
+      skipped: this.skipped,
+      undelivered: this.delivery.undelivered(),
+    };
   }
 }
 

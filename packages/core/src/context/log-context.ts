@@ -261,6 +261,7 @@ export class LogContext {
       try {
         await Promise.race([w.started, w.died]);
         backends.push(await Promise.race([w.api.close(reason), w.died]));
+        await Promise.race([w.syncWarnings(), w.died]); // what the backend said while closing is shown, not lost with the thread
       } catch (e) {
         firstError ??= e;
         backends.push({ name: w.name, written: 0, failed: 0, dropped: 0, afterClose: 0, error: e instanceof Error ? e.message : String(e) });

@@ -1,5 +1,6 @@
 /** The coordinator's end of one writer thread: the Worker and its comlink proxy. */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { warn } from '../util/diag.js';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { X_DEAD } from '../ring/layout.js';
@@ -17,18 +18,51 @@ export interface WriterHandle {
   readonly died: Promise<never>;
   /** Set if the thread died. */
   error: Error | undefined;
+  /** Resolves once every warning the writer posted so far has been shown. */
+  syncWarnings(): Promise<void>;
 }
 
-export function spawnWriter(init: WriterInit): WriterHandle {
+export function spawnWriter(config: Omit<WriterInit, 'diagPort'>): WriterHandle {
+  const { port1: diag, port2 } = new MessageChannel();
+  const init: WriterInit = { ...config, diagPort: port2 };
   const worker = new Worker(new URL('../writer/writer-thread.js', import.meta.url), {
     workerData: init,
+    transferList: [port2],
     name: `ranklog-writer-${init.backendName}`,
   });
+  let pings = 0;
+  const pongs = new Map<number, () => void>();
+  diag.on('message', (m: { warn?: string; pong?: number }) => {
+    if (m.warn !== undefined) warn(`[ranklog ${init.backendName}] ${m.warn}`);
+    if (m.pong !== undefined) pongs.get(m.pong)?.();
+  });
+  diag.unref();
   const api = Comlink.wrap<WriterApi>(nodeEndpoint(worker));
   let die!: (e: Error) => void;
   const died = new Promise<never>((_, reject) => (die = reject));
   died.catch(() => undefined);
-  const handle: WriterHandle = { name: init.backendName, index: init.backend, worker, api, started: api.start(), died, error: undefined };
+  const handle: WriterHandle = {
+    name: init.backendName,
+    index: init.backend,
+    worker,
+    api,
+    started: api.start(),
+    died,
+    error: undefined,
+    syncWarnings() {
+      if (handle.error) return Promise.resolve();
+      const id = pings++;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          pongs.delete(id);
+          resolve();
+        };
+        pongs.set(id, done);
+        diag.postMessage({ ping: id });
+        died.catch(done);
+      });
+    },
+  };
   const onDeath = (e: Error) => {
     if (handle.error) return;
     handle.error = e;

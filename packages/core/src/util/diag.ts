@@ -13,9 +13,13 @@ export function onDiagnostic(listener: DiagListener): () => void {
   return () => listeners.delete(listener);
 }
 
+/**
+ * Straight to stderr, not process.emitWarning: `node --no-warnings` must not hide that
+ * records could not be delivered.
+ */
 export function warn(message: string): void {
   for (const l of listeners) l('warn', message);
-  process.emitWarning(message, { type: 'RanklogWarning' });
+  process.stderr.write(message.startsWith('[ranklog') || message.startsWith('ranklog:') ? `${message}\n` : `ranklog: ${message}\n`);
 }
 
 export function debug(message: string): void {

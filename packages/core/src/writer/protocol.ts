@@ -11,6 +11,8 @@ export interface WriterInit {
   coordinatorRank: number;
   worldSize: number | undefined;
   pollMs: number;
+  /** Warnings go to the coordinator through this port (diag.warn there); it also answers pings. */
+  diagPort: import('node:worker_threads').MessagePort;
 }
 
 export interface BackendStats {

@@ -4,6 +4,7 @@
  * The event loop stays free (Atomics.waitAsync) so comlink control calls
  * (flush, stats, close) are answered while it drains.
  */
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as Comlink from 'comlink';
@@ -39,9 +40,26 @@ function encoder(): Promise<PngEncoder> {
   return (pngEncoder ??= import('../encode/png-pool.js').then((m) => m.createPngEncoder()));
 }
 
+/**
+ * Warnings reach the user through the coordinator's diagnostics (stderr, onDiagnostic).
+ * On an exit path (X_END) the coordinator is blocked and cannot read messages: straight to fd 2.
+ */
 function warn(message: string): void {
-  process.stderr.write(`[ranklog ${init.backendName}] ${message}\n`);
+  if (Atomics.load(ctx, X_END) === END_NONE) {
+    init.diagPort.postMessage({ warn: message });
+    return;
+  }
+  try {
+    writeSync(2, `[ranklog ${init.backendName}] ${message}\n`);
+  } catch {
+    // stderr closed: nothing better to do
+  }
 }
+// A ping is answered after every warning posted before it: the coordinator's way to wait for them.
+init.diagPort.on('message', (m: { ping?: number }) => {
+  if (m.ping !== undefined) init.diagPort.postMessage({ pong: m.ping });
+});
+init.diagPort.unref();
 
 function recordFailure(error: unknown, what: string): void {
   failed++;

@@ -24,3 +24,16 @@ export class MlflowApiError extends Error {
     this.name = 'MlflowApiError';
   }
 }
+
+/**
+ * 401/403: the credentials are wrong or missing. Not the data's fault, so nothing is
+ * dropped: the records wait in the spool until the server accepts us (retrying soon is pointless).
+ */
+export class AuthError extends TransientError {
+  constructor(endpoint: string, status: number) {
+    super(
+      `${endpoint} answered ${status}: the tracking server refused our credentials; check MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN (records are kept in the spool)`,
+    );
+    this.name = 'AuthError';
+  }
+}

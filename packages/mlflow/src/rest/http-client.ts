@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { MlflowApiError, TransientError } from './errors.js';
+import { AuthError, MlflowApiError, TransientError } from './errors.js';
 
 export interface Credentials {
   /** A ready Authorization header value ('Basic …' or 'Bearer …'). */
@@ -96,6 +96,7 @@ export class HttpClient {
             const ra = Number(res.headers['retry-after']);
             return reject(new TransientError(`${endpoint} answered ${status}${err.error_code ? ` ${err.error_code}` : ''}`, Number.isFinite(ra) ? ra * 1000 : undefined));
           }
+          if (status === 401 || status === 403) return reject(new AuthError(endpoint, status));
           reject(new MlflowApiError(status, err.error_code ?? 'UNKNOWN', err.message ?? text.slice(0, 200), endpoint));
         });
       });

@@ -1,6 +1,6 @@
 /** Exponential backoff with full jitter, bounded in attempts; only TransientErrors are retried. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TransientError } from './errors.js';
+import { AuthError, TransientError } from './errors.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -15,7 +15,8 @@ export async function withRetry<T>(f: () => Promise<T>, policy: RetryPolicy, onR
     try {
       return await f();
     } catch (e) {
-      if (!(e instanceof TransientError) || attempt >= policy.attempts) throw e;
+      // Wrong credentials stay wrong for the next few seconds: straight to the spool.
+      if (!(e instanceof TransientError) || e instanceof AuthError || attempt >= policy.attempts) throw e;
       onRetry?.(e, attempt);
       const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
       await sleep(e.retryAfterMs ?? Math.random() * cap);

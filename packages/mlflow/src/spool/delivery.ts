@@ -1,5 +1,6 @@
 /**
- * Delivers ops to a tracking store in order, one at a time. When the server
+ * Delivers ops to a tracking store in order (batches of different runs may share a
+ * window of concurrent requests; one run's stay in order). When the server
  * stays unreachable past the retries, everything queued goes to the spool and
  * later ops follow it there; a probe replays the spool when the server is
  * back, then delivery continues from memory. A rejected op (4xx) is reported
@@ -16,6 +17,18 @@ import type { Spool } from './spool.js';
 
 export interface FindingStore extends TrackingStore {
   findRun?(experimentId: string, tag: { key: string; value: string }): Promise<string | undefined>;
+}
+
+type Item = ['m', Batch['metrics'][number]] | ['p', Batch['params'][number]] | ['t', Batch['tags'][number]];
+
+function toBatch(items: Item[]): Batch {
+  const b: Batch = { metrics: [], params: [], tags: [] };
+  for (const [k, v] of items) {
+    if (k === 'm') b.metrics.push(v);
+    else if (k === 'p') b.params.push(v);
+    else b.tags.push(v);
+  }
+  return b;
 }
 
 export interface DeliveryCounters {
@@ -68,6 +81,17 @@ export class Delivery {
     while (this.running) await this.running;
   }
 
+  /** Keep delivering (probing while the server is away) until nothing is left or the deadline. */
+  async settle(deadline: number): Promise<void> {
+    for (;;) {
+      await this.drain();
+      if (!this.offline || Date.now() >= deadline) return;
+      await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
+      clearTimeout(this.probe);
+      this.kick();
+    }
+  }
+
   /** Queued ops to the spool (artifacts copied in, so a later replay still has them). */
   private toSpool(ops: Op[]): void {
     const own = ops.map((op) => {
@@ -96,10 +120,14 @@ export class Delivery {
   private async pump(): Promise<void> {
     if (this.offline && !(await this.replay())) return;
     while (this.queue.length > 0) {
-      // Consecutive batches go out together (up to IN_FLIGHT requests): a server with 10–50 ms
-      // per request would otherwise cap a run at 20–100k metrics/s. Anything else is a barrier.
+      // Consecutive batches of different runs (ranks) go out together, up to IN_FLIGHT requests:
+      // a server with 10–50 ms per request would otherwise cap a job at 20–100k metrics/s.
+      // Anything else is a barrier.
+      // Only batches of different runs share a window: one run's requests stay in log order
+      // (a file-store-backed server lists metric history in arrival order).
+      const refs = new Set<string>();
       let n = 0;
-      while (n < IN_FLIGHT && n < this.queue.length && this.queue[n]!.op === 'batch') n++;
+      while (n < IN_FLIGHT && n < this.queue.length && this.queue[n]!.op === 'batch' && !refs.has(this.queue[n]!.ref)) refs.add(this.queue[n++]!.ref);
       const window = this.queue.slice(0, Math.max(1, n));
       const results = await Promise.allSettled(window.map((op) => this.execute(op)));
       let transient: TransientError | undefined;
@@ -122,7 +150,20 @@ export class Delivery {
 
   /** Replay the spool in order from the first undelivered op; false if the server is still away. */
   private async replay(): Promise<boolean> {
-    const ops = this.spool.readOps();
+    // Ops keep arriving in the spool while we replay (delivery is offline until it is empty):
+    // re-read until nothing is left, and clear only after a read that found nothing new.
+    for (let ops = this.spool.readOps(); this.state.delivered < ops.length; ops = this.spool.readOps()) {
+      if (!(await this.replayFrom(ops))) return false;
+    }
+    this.spool.clear(this.state);
+    this.state.delivered = 0;
+    this.offline = false;
+    this.probeMs = PROBE_MIN_MS;
+    this.warn(`tracking server reachable again; the spool is replayed`);
+    return true;
+  }
+
+  private async replayFrom(ops: Op[]): Promise<boolean> {
     for (let i = this.state.delivered; i < ops.length; i++) {
       const op = ops[i]!;
       try {
@@ -138,11 +179,6 @@ export class Delivery {
       this.state.delivered = i + 1;
       this.spool.writeState(this.state); // after each op: a crash mid-replay resends nothing
     }
-    this.spool.clear(this.state);
-    this.state.delivered = 0;
-    this.offline = false;
-    this.probeMs = PROBE_MIN_MS;
-    this.warn(`tracking server reachable again; the spool is replayed`);
     return true;
   }
 
@@ -207,22 +243,17 @@ export class Delivery {
     try {
       await this.store.logBatch(runId, batch);
     } catch (e) {
-      const n = batch.metrics.length + batch.params.length + batch.tags.length;
-      if (!(e instanceof MlflowApiError) || n <= 1) throw e;
-      const half = (xs: readonly unknown[]) => Math.ceil(xs.length / 2);
-      const a: Batch = { metrics: batch.metrics.slice(0, half(batch.metrics)), params: batch.params.slice(0, half(batch.params)), tags: batch.tags.slice(0, half(batch.tags)) };
-      const b: Batch = { metrics: batch.metrics.slice(half(batch.metrics)), params: batch.params.slice(half(batch.params)), tags: batch.tags.slice(half(batch.tags)) };
-      for (const part of [a, b]) {
-        if (part.metrics.length + part.params.length + part.tags.length === 0) continue;
-        try {
-          await this.deliverBatch(runId, part);
-        } catch (inner) {
-          if (!(inner instanceof MlflowApiError)) throw inner;
-          const item = part.metrics[0]?.key ?? part.params[0]?.key ?? part.tags[0]?.key;
-          this.counters.rejected++;
-          this.warn(`key '${item}' rejected by the tracking server: ${inner.serverMessage} (${inner.errorCode}); the rest of the batch was delivered`);
-        }
+      if (!(e instanceof MlflowApiError)) throw e;
+      // Bisect the items as one list (metrics, then params, then tags), so every half is smaller.
+      const items: Item[] = [...batch.metrics.map((m) => ['m', m] as Item), ...batch.params.map((p) => ['p', p] as Item), ...batch.tags.map((t) => ['t', t] as Item)];
+      if (items.length <= 1) {
+        this.counters.rejected++;
+        this.warn(`key '${items[0]?.[1].key}' rejected by the tracking server: ${e.serverMessage} (${e.errorCode}); the rest of the stream goes on`);
+        return;
       }
+      const mid = items.length >> 1;
+      await this.deliverBatch(runId, toBatch(items.slice(0, mid)));
+      await this.deliverBatch(runId, toBatch(items.slice(mid)));
     }
   }
 

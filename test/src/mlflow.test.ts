@@ -1,0 +1,977 @@
+/**
+ * The MLflow backend end to end, through the public API (MLFlowLogger, LoggersCollection,
+ * attachLogger), against the tracking-server double (support/mlflow-server.ts) on 127.0.0.1:
+ * runs and their system tags, metric timestamps = log time, NaN/±Infinity, params, the
+ * log-batch limits, steady-state request rate, keep-alive, ranks (processes and worker
+ * threads) racing for the experiment and the parent run, 4 × 100 000 points, outages
+ * (spool, replay, the replay CLI), injected faults, slow servers, rejected data, crashes
+ * and signals, auth without leaking secrets, and the file-store default (DESIGN.md §3, §4).
+ *
+ * The ambient environment never reaches these tests: MLFLOW_*, launcher rank variables and
+ * RANKLOG_* are removed from this process at load time, in-process loggers get trackingUri
+ * explicitly, and child processes get an environment built here.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LoggersCollection, type BackendStats, type LogStats } from '@ranklog/core';
+import { MLFlowLogger, type MLFlowLoggerOptions } from '@ranklog/mlflow';
+import { startMlflowDouble, type DoubleRun, type MlflowDouble, type MlflowDoubleOptions } from './support/mlflow-server.js';
+import { tempDir } from './support/log-path.js';
+import type { ChildConfig } from './fixtures/mlflow-child.js';
+import type { RankWorkerData } from './fixtures/mlflow-rank-worker.js';
+
+const CHILD = fileURLToPath(new URL('./fixtures/mlflow-child.js', import.meta.url));
+const RANK_WORKER = new URL('./fixtures/mlflow-rank-worker.js', import.meta.url);
+const CLI = fileURLToPath(new URL('../../packages/mlflow/dist/cli.js', import.meta.url));
+
+// ───────────────────────────── environment ─────────────────────────────
+
+/** Variables of the user's shell or the CI job that would change what the backend does. */
+const AMBIENT = /^(MLFLOW_|RANKLOG_|SLURM_|OMPI_|PMI_|PMIX_)|^(RANK|WORLD_SIZE|LOCAL_RANK|TORCHELASTIC_RUN_ID)$/;
+for (const k of Object.keys(process.env)) if (AMBIENT.test(k)) delete process.env[k];
+
+/** A child's environment: this one without anything ambient, plus `extra`. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!AMBIENT.test(k) && k !== 'NODE_OPTIONS') env[k] = v;
+  return { ...env, ...extra };
+}
+
+// ───────────────────────────── stderr (writer threads warn there) ─────────────────────────────
+
+const stderrListeners = new Set<(s: string) => void>();
+const originalStderrWrite = process.stderr.write.bind(process.stderr);
+process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+  const s = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+  for (const l of stderrListeners) l(s);
+  return (originalStderrWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
+}) as typeof process.stderr.write;
+
+/** Everything written to this process's stderr (writer threads included) from now until the test ends. */
+function captureStderr(t: ExecutionContext): { readonly text: string } {
+  let text = '';
+  const l = (s: string) => (text += s);
+  stderrListeners.add(l);
+  t.teardown(() => void stderrListeners.delete(l));
+  return {
+    get text() {
+      return text;
+    },
+  };
+}
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+let seq = 0;
+/** A run name unique to this test (runName doubles as a directory name). */
+function uniq(tag: string): string {
+  return `mlf-${tag}-${process.pid}-${++seq}`;
+}
+
+async function openDouble(t: ExecutionContext, opts?: MlflowDoubleOptions): Promise<MlflowDouble> {
+  const d = await startMlflowDouble(opts);
+  t.teardown(() => d.close());
+  return d;
+}
+
+/** An MLFlowLogger with its context created; destroyed in teardown if the test did not. */
+async function openLogger(
+  t: ExecutionContext,
+  options: MLFlowLoggerOptions,
+  ctx: { rank?: number; worldSize?: number; runName?: string } = {},
+): Promise<{ logger: MLFlowLogger; runName: string }> {
+  const logger = new MLFlowLogger(options);
+  const runName = ctx.runName ?? uniq('run');
+  await logger.createLoggerContext({ rank: ctx.rank ?? 0, worldSize: ctx.worldSize, runName });
+  t.teardown(async () => {
+    try {
+      await logger.destroyLoggerContext();
+    } catch {
+      // already destroyed by the test
+    }
+  });
+  return { logger, runName };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(stepMs);
+  }
+}
+
+function mlflowStats(s: LogStats): BackendStats {
+  const b = s.backends.find((x) => x.name === 'MLFlowLogger');
+  if (!b) throw new Error(`no MLFlowLogger in stats: ${JSON.stringify(s)}`);
+  return b;
+}
+
+function runsOf(d: MlflowDouble, experimentName: string): DoubleRun[] {
+  const e = d.experimentByName(experimentName);
+  if (!e) return [];
+  return [...d.runs.values()].filter((r) => r.info.experiment_id === e.experiment_id);
+}
+
+function experimentsNamed(d: MlflowDouble, name: string): number {
+  return [...d.experiments.values()].filter((e) => e.name === name).length;
+}
+
+interface BatchBody {
+  run_id: string;
+  metrics?: { key: string; value: number | string; timestamp: number; step: number }[];
+  params?: { key: string; value: string }[];
+  tags?: { key: string; value: string }[];
+}
+
+function batchBodies(d: MlflowDouble): (BatchBody & { time: number; status?: number })[] {
+  return d.requestsTo('runs/log-batch').map((r) => ({ ...(JSON.parse(r.body ?? '{}') as BatchBody), time: r.time, status: r.status }));
+}
+
+/** Every log-batch request within the server's limits (DESIGN.md §3: 1000 metrics, 100 params, 100 tags, 1000 items). */
+function assertBatchLimits(t: ExecutionContext, d: MlflowDouble): void {
+  const over: string[] = [];
+  for (const [i, b] of batchBodies(d).entries()) {
+    const m = b.metrics?.length ?? 0;
+    const p = b.params?.length ?? 0;
+    const g = b.tags?.length ?? 0;
+    if (m > 1000 || p > 100 || g > 100 || m + p + g > 1000) over.push(`log-batch #${i}: ${m} metrics, ${p} params, ${g} tags`);
+  }
+  t.deepEqual(over, [], 'log-batch requests over the limits');
+}
+
+/** Points of one key of a run, in the order the server received them. */
+function points(run: DoubleRun | undefined, key: string) {
+  return run?.metrics.get(key) ?? [];
+}
+
+function totalPoints(run: DoubleRun | undefined): number {
+  let n = 0;
+  for (const ps of run?.metrics.values() ?? []) n += ps.length;
+  return n;
+}
+
+/**
+ * Points `m<k>` / `loss` with value = step = i: each step once, none missing below `n`, and (with
+ * `ordered`) per key in increasing order of arrival at the server. Returns a description of every
+ * problem (empty when all is well).
+ */
+function checkSequence(run: DoubleRun | undefined, n: number, keys: number, keyOf: (k: number) => string = (k) => `m${k}`, ordered = true): string[] {
+  const problems: string[] = [];
+  if (!run) return ['no run'];
+  const seen = new Uint8Array(n);
+  let dup = 0;
+  let outOfOrder = 0;
+  let bad = 0;
+  for (let k = 0; k < keys; k++) {
+    let prev = -1;
+    for (const p of points(run, keyOf(k))) {
+      const step = Number(p.step);
+      if (!Number.isSafeInteger(step) || step < 0 || step >= n || step % keys !== k || p.value !== step) {
+        if (bad++ < 3) problems.push(`bad point ${keyOf(k)} ${JSON.stringify({ step: String(p.step), value: p.value })}`);
+        continue;
+      }
+      if (seen[step]) dup++;
+      seen[step] = 1;
+      if (step <= prev) outOfOrder++;
+      prev = step;
+    }
+  }
+  let missing = 0;
+  let firstMissing = -1;
+  for (let i = 0; i < n; i++) {
+    if (!seen[i]) {
+      if (firstMissing < 0) firstMissing = i;
+      missing++;
+    }
+  }
+  if (missing) problems.push(`${missing} of ${n} steps missing (first: ${firstMissing})`);
+  if (dup) problems.push(`${dup} duplicate points`);
+  if (outOfOrder && ordered) problems.push(`${outOfOrder} points out of order`);
+  if (run.duplicatePoints) problems.push(`double counted ${run.duplicatePoints} exact duplicates`);
+  return problems;
+}
+
+/** Every file under dir (recursively). */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+interface ChildEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Run a node script; SIGKILLed in teardown if still running. `onStdout` sees stdout as it grows. */
+function runNode(t: ExecutionContext, args: string[], env: NodeJS.ProcessEnv, onStdout?: (all: string, child: ChildProcess) => void): Promise<ChildEnd> {
+  const from = Date.now();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let running = true;
+  t.teardown(() => {
+    if (running) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+    onStdout?.(stdout, child);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      running = false;
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - from });
+    });
+  });
+}
+
+function runChild(t: ExecutionContext, cfg: ChildConfig, env: Record<string, string>, onStdout?: (all: string, child: ChildProcess) => void): Promise<ChildEnd> {
+  return runNode(t, [CHILD, JSON.stringify(cfg)], childEnv(env), onStdout);
+}
+
+function runCli(t: ExecutionContext, spoolDir: string, env: Record<string, string>): Promise<ChildEnd> {
+  return runNode(t, [CLI, spoolDir], childEnv(env));
+}
+
+const within = (x: unknown, lo: number, hi: number) => typeof x === 'number' && x >= lo && x <= hi;
+
+// ───────────────────────────── 1. basics ─────────────────────────────
+
+test.serial('basic: experiment get-or-create, run with system tags, metrics at log time (sent later), NaN/±Infinity, params, FINISHED at destroy', async (t) => {
+  const d = await openDouble(t);
+  d.delay(300); // every answer comes 300 ms late: sending happens well after logging
+  const savedir = tempDir(t, 'mlflow-basic');
+  const experimentName = uniq('exp-basic');
+  const description = 'Baseline MLP, **lr sweep** #3';
+  const before = Date.now();
+  const { logger, runName } = await openLogger(t, { experimentName, trackingUri: d.url, savedir, runDescription: description, logFreq: 'batch' });
+
+  const logged: { step: number; value: number; from: number; to: number }[] = [];
+  for (let i = 0; i < 5; i++) {
+    const from = Date.now();
+    logger.log(i / 4, 'loss', { step: i });
+    const to = Date.now();
+    logged.push({ step: i, value: i / 4, from, to });
+    await sleep(120);
+  }
+  logger.log(NaN, 'special', { step: 0 });
+  logger.log(Infinity, 'special', { step: 1 });
+  logger.log(-Infinity, 'special', { step: 2 });
+  logger.log(-0.5, 'special', { step: 3 });
+  logger.saveHyperparameters({ lr: 0.001, layers: 3, name: 'mlp', amsgrad: true, schedule: null, optim: { beta1: 0.9 } });
+  const endFrom = Date.now();
+  await logger.destroyLoggerContext();
+  const endTo = Date.now();
+
+  t.is(experimentsNamed(d, experimentName), 1);
+  t.is(d.requestsTo('experiments/create').length, 1, 'the experiment is created once');
+  const runs = runsOf(d, experimentName);
+  t.is(runs.length, 1, 'one run in the experiment');
+  const run = runs[0];
+  if (!run) return;
+  t.is(run.info.run_name, runName);
+  t.like(Object.fromEntries(run.tags), {
+    'mlflow.runName': runName,
+    'mlflow.user': process.env.USER ?? userInfo().username,
+    'mlflow.source.type': 'LOCAL',
+    'mlflow.note.content': description,
+  });
+  // MLflow's source.name is the program the user ran (sys.argv[0] in Python): here, this process's entry script.
+  t.is(run.tags.get('mlflow.source.name'), process.argv[1], 'mlflow.source.name must be the entry script of the logging process');
+
+  // The log-batch requests really left after the points were logged (the precondition of the timestamp check).
+  const firstBatch = d.requestsTo('runs/log-batch')[0];
+  t.truthy(firstBatch);
+  t.true((firstBatch?.time ?? 0) >= logged[0]!.to + 300, 'the first log-batch arrived at least 300 ms after the first log()');
+
+  const loss = points(run, 'loss');
+  t.deepEqual(
+    loss.map((p) => [Number(p.step), p.value]),
+    logged.map((l) => [l.step, l.value]),
+  );
+  for (const [i, p] of loss.entries()) {
+    const l = logged[i];
+    if (!l) continue;
+    t.true(within(Number(p.timestamp), l.from - 50, l.to + 50), `loss step ${i}: timestamp ${String(p.timestamp)} is not the log time ${l.from}…${l.to}`);
+  }
+  const special = points(run, 'special');
+  t.deepEqual(
+    special.map((p) => [Number(p.step), p.value]),
+    [
+      [0, NaN],
+      [1, Infinity],
+      [2, -Infinity],
+      [3, -0.5],
+    ],
+  );
+  t.deepEqual(d.violations, []);
+  t.deepEqual(Object.fromEntries(run.params), { lr: '0.001', layers: '3', name: 'mlp', amsgrad: 'true', schedule: 'None', 'optim.beta1': '0.9' });
+  t.is(run.info.status, 'FINISHED');
+  // The run cannot start after its first point was logged (MLflow shows points before the start otherwise).
+  const firstPoint = Number(loss[0]?.timestamp);
+  t.true(
+    within(Number(run.info.start_time), before, firstPoint),
+    `start_time ${String(run.info.start_time)} is ${Number(run.info.start_time) - firstPoint} ms after the first point's timestamp ${firstPoint}`,
+  );
+  t.true(within(Number(run.info.end_time), endFrom, endTo), `end_time ${String(run.info.end_time)} not within destroyLoggerContext() ${endFrom}…${endTo}`);
+});
+
+test.serial('limits: a burst of 250 params and 2500 metrics is split into log-batch requests within the server limits; nothing lost', async (t) => {
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-limits');
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-limits'), logFreq: 'batch' });
+  const params: Record<string, number> = {};
+  for (let i = 0; i < 250; i++) params[`p${i}`] = i;
+  logger.saveHyperparameters(params);
+  const h = [logger.handle('m0'), logger.handle('m1'), logger.handle('m2')];
+  for (let i = 0; i < 2500; i++) logger.metric(h[i % 3]!, i, i);
+  await logger.destroyLoggerContext();
+  assertBatchLimits(t, d);
+  const run = runsOf(d, experimentName)[0];
+  t.is(run?.params.size, 250);
+  t.deepEqual(checkSequence(run, 2500, 3), []);
+  t.deepEqual(d.violations, []);
+  t.deepEqual(
+    d.errors.filter((e) => e.endpoint !== 'experiments/get-by-name'),
+    [],
+    'no request was rejected (but the 404 of looking the new experiment up)',
+  );
+});
+
+test.serial('steady state: 20 metrics/s for 3 s with flushSecs 1 → at most one log-batch per second per run', async (t) => {
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-steady');
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-steady'), flushSecs: 1, logFreq: 'batch' });
+  const from = Date.now();
+  for (let i = 0; i < 60; i++) {
+    logger.log(i, 'loss', { step: i });
+    await sleep(50);
+  }
+  const to = Date.now();
+  await sleep(100);
+  const during = d.requestsTo('runs/log-batch').filter((r) => r.time >= from && r.time <= to + 100).length;
+  await logger.destroyLoggerContext();
+  const seconds = (to - from) / 1000;
+  t.log(`${during} log-batch requests in ${seconds.toFixed(1)} s of logging; ${d.requestsTo('runs/log-batch').length} in all`);
+  t.true(during <= Math.ceil(seconds) + 1, `${during} log-batch requests while logging for ${seconds.toFixed(1)} s with flushSecs 1`);
+  t.true(d.requestsTo('runs/log-batch').length <= Math.ceil(seconds) + 2);
+  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 60, 1, () => 'loss'), []);
+});
+
+// ───────────────────────────── 2. ranks ─────────────────────────────
+
+test.serial('ranks as 4 processes (RANK/WORLD_SIZE) racing at the same instant: one experiment, one parent run, each rank nested under it', async (t) => {
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-race');
+  const runName = uniq('race');
+  const startAt = Date.now() + 1500;
+  const ends = await Promise.all(
+    [0, 1, 2, 3].map((rank) =>
+      runChild(
+        t,
+        { mode: 'finish', savedir: tempDir(t, `mlflow-race${rank}`), runName, experimentName, logOnWorkers: -1, n: 200, startAt },
+        { RANK: String(rank), WORLD_SIZE: '4', MLFLOW_TRACKING_URI: d.url },
+      ),
+    ),
+  );
+  for (const [rank, e] of ends.entries()) t.is(e.code, 0, `rank ${rank} exited ${e.code}; stderr:\n${e.stderr}`);
+  t.is(experimentsNamed(d, experimentName), 1, 'exactly one experiment of that name');
+  const runs = runsOf(d, experimentName);
+  t.log(runs.map((r) => `${r.info.run_name} ${r.info.run_id} parent=${r.tags.get('mlflow.parentRunId') ?? '-'}`).join('\n'));
+  const parents = runs.filter((r) => !r.tags.has('mlflow.parentRunId'));
+  t.is(parents.length, 1, 'one parent run for the job');
+  const parent = parents[0];
+  t.is(parent?.tags.get('ranklog.job'), runName);
+  t.is(parent?.info.run_name, runName);
+  for (let r = 0; r < 4; r++) {
+    const nested = runs.filter((x) => x.info.run_name === `${runName}-rank${r}`);
+    t.is(nested.length, 1, `one run ${runName}-rank${r}`);
+    t.is(nested[0]?.tags.get('mlflow.parentRunId'), parent?.info.run_id, `rank ${r}'s run must be nested under the job's parent run`);
+    t.deepEqual(checkSequence(nested[0], 200, 1, () => 'loss'), [], `rank ${r}`);
+    t.is(nested[0]?.info.status, 'FINISHED');
+  }
+  t.is(runs.length, 5, 'parent + 4 nested runs, nothing else');
+  t.deepEqual(d.violations, []);
+});
+
+test.serial('ranks as 4 worker threads (logOnWorkers -1, workerHandle + attachLogger): one parent run tagged ranklog.job, 4 nested runs <run>-rank<r>', async (t) => {
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-threads');
+  const collection = new LoggersCollection([new MLFlowLogger({ experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-threads'), logOnWorkers: -1, logFreq: 'batch' })]);
+  const runName = uniq('threads');
+  await collection.createLoggerContext({ rank: 0, worldSize: 4, runName });
+  t.teardown(() => collection.destroyLoggerContext().catch(() => undefined));
+  const reports = await Promise.all([0, 1, 2, 3].map((rank) => runRankWorker(t, { handle: collection.workerHandle(rank), n: 1000, keys: 4 })));
+  t.true(reports.every((r) => r.drained));
+  await collection.destroyLoggerContext();
+  const runs = runsOf(d, experimentName);
+  t.is(runs.length, 5);
+  const parent = runs.find((r) => !r.tags.has('mlflow.parentRunId'));
+  t.is(parent?.info.run_name, runName);
+  t.is(parent?.tags.get('ranklog.job'), runName);
+  t.is(parent?.info.status, 'FINISHED');
+  for (let r = 0; r < 4; r++) {
+    const nested = runs.find((x) => x.info.run_name === `${runName}-rank${r}`);
+    t.is(nested?.tags.get('mlflow.parentRunId'), parent?.info.run_id, `rank ${r}`);
+    t.is(nested?.tags.get('ranklog.rank'), String(r));
+    t.is(nested?.info.status, 'FINISHED');
+    t.deepEqual(checkSequence(nested, 1000, 4), [], `rank ${r}`);
+  }
+  t.is(totalPoints(parent), 0, 'no points on the parent run');
+});
+
+function runRankWorker(t: ExecutionContext, data: RankWorkerData): Promise<{ rank: number; drained: boolean; ms: number }> {
+  const w = new Worker(RANK_WORKER, { workerData: data, name: `mlflow-rank-${data.handle.rank}` });
+  let done = false;
+  t.teardown(async () => {
+    if (!done) await w.terminate();
+  });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m: { rank: number; drained: boolean; ms: number }) => resolve(m));
+    w.once('error', reject);
+    w.once('exit', (code) => {
+      done = true;
+      reject(new Error(`rank worker exited (${code}) without reporting`));
+    });
+  });
+}
+
+test.serial('ranks as 4 processes sharing one savedir (a cluster file system), idle while the server is away for 3 s: each rank\'s points arrive exactly once', async (t) => {
+  t.timeout(60_000);
+  const d = await openDouble(t);
+  const savedir = tempDir(t, 'mlflow-shared');
+  const experimentName = uniq('exp-shared');
+  const runName = uniq('shared');
+  const startAt = Date.now() + 1500;
+  // 1000 points (delivered); 1.5 s later 1000 more while the server is away for longer than the
+  // retries (every process spools); idle 4.5 s (the server comes back at 4 s: replayed); the end.
+  // Nothing is logged while a spool is replayed.
+  const phases = [
+    { n: 1000, thenMs: 1500 },
+    { n: 1000, thenMs: 4500 },
+  ];
+  const children = [0, 1, 2, 3].map((rank) =>
+    runChild(t, { mode: 'finish', savedir, runName, experimentName, logOnWorkers: -1, n: 2000, startAt, phases }, { RANK: String(rank), WORLD_SIZE: '4', MLFLOW_TRACKING_URI: d.url }),
+  );
+  await sleep(startAt - Date.now() + 1200);
+  await d.stop();
+  await sleep(2800);
+  await d.restart();
+  const ends = await Promise.all(children);
+  for (const [rank, e] of ends.entries()) {
+    t.is(e.code, 0, `rank ${rank}: ${e.stderr}`);
+    const line = e.stdout.trim().split('\n').pop() ?? '{}';
+    const s = (JSON.parse(line) as { stats?: LogStats }).stats;
+    if (s) t.log(`rank ${rank}: ${JSON.stringify(mlflowStats(s))}`);
+  }
+  const runs = runsOf(d, experimentName);
+  t.log(runs.map((r) => `${r.info.run_name}: ${totalPoints(r)} points (${r.duplicatePoints} duplicates), ${r.info.status}`).join('\n'));
+  for (let r = 0; r < 4; r++) {
+    const nested = runs.filter((x) => x.info.run_name === `${runName}-rank${r}`);
+    t.is(nested.length, 1, `one run for rank ${r}`);
+    t.deepEqual(checkSequence(nested[0], 2000, 1, () => 'loss', false), [], `rank ${r}`);
+  }
+  t.is(runs.length, 5, runs.map((r) => r.info.run_name).join(', '));
+});
+
+// ───────────────────────────── 3. volume ─────────────────────────────
+
+test.serial('4 worker-thread ranks × 100 000 metrics (fast path): every (rank, step) exactly once in its nested run; no drops; few connections', async (t) => {
+  t.timeout(60_000);
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-volume');
+  const N = 100_000;
+  const { logger, runName } = await openLogger(
+    t,
+    { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-volume'), logOnWorkers: -1, logFreq: 'batch' },
+    { rank: 0, worldSize: 4 },
+  );
+  const t0 = Date.now();
+  const reports = await Promise.all([0, 1, 2, 3].map((rank) => runRankWorker(t, { handle: logger.workerHandle(rank), n: N, keys: 100 })));
+  const logged = Date.now();
+  const stats = await logger.destroyLoggerContext();
+  const done = Date.now();
+  t.log(`logging ${reports.map((r) => r.ms.toFixed(0)).join('/')} ms per rank; delivered ${done - t0} ms after the start (${done - logged} ms in destroy); ${d.requestsTo('runs/log-batch').length} log-batch requests over ${d.connections} connections`);
+  t.true(reports.every((r) => r.drained));
+  t.is(stats.dropped, 0);
+  const s = mlflowStats(stats);
+  t.like(s, { failed: 0, dropped: 0, rejected: 0, undelivered: 0 });
+  const runs = runsOf(d, experimentName);
+  t.is(runs.length, 5);
+  const parent = runs.find((r) => r.info.run_name === runName);
+  for (let r = 0; r < 4; r++) {
+    const nested = runs.find((x) => x.info.run_name === `${runName}-rank${r}`);
+    t.is(nested?.tags.get('mlflow.parentRunId'), parent?.info.run_id);
+    // Arrival order is checked on its own below ('order: …'); here: presence, exactly once.
+    t.deepEqual(checkSequence(nested, N, 100, undefined, false), [], `rank ${r}`);
+    t.is(totalPoints(nested), N, `rank ${r}`);
+    const inversions = checkSequence(nested, N, 100).filter((p) => p.includes('out of order'));
+    if (inversions.length) t.log(`rank ${r}: ${inversions.join('; ')} (arrival order at the server)`);
+  }
+  assertBatchLimits(t, d);
+  t.true(d.connections <= 4, `${d.connections} TCP connections for ${d.requests.length} requests (keep-alive)`);
+  t.true(d.requests.length >= 400);
+  t.deepEqual(d.violations, []);
+});
+
+// ───────────────────────────── 3b. order, and ops that span several requests ─────────────────────────────
+
+test.serial('order: the batches of one run reach the server in log order, also when one answer is slow (a file-store server keeps arrival order)', async (t) => {
+  const d = await openDouble(t, { backend: 'file' });
+  let first = true;
+  // Only the first log-batch is slow: a client that keeps its batches in order waits for it.
+  d.delay(300, {
+    match: (r) => {
+      if (r.endpoint !== 'runs/log-batch' || !first) return false;
+      first = false;
+      return true;
+    },
+  });
+  const experimentName = uniq('exp-order');
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-order'), logFreq: 'batch' });
+  const h = logger.handle('loss');
+  for (let i = 0; i < 5000; i++) logger.metric(h, i, i);
+  await logger.destroyLoggerContext();
+  const run = runsOf(d, experimentName)[0];
+  t.deepEqual(checkSequence(run, 5000, 1, () => 'loss', false), []);
+  const history = run ? d.metricHistory(run.info.run_id, 'loss').map((p) => Number(p.step)) : [];
+  const inversions = history.filter((step, i) => i > 0 && step < history[i - 1]!).length;
+  t.is(inversions, 0, `metrics/get-history on a file-store server lists the points out of step order (${inversions} inversions)`);
+});
+
+test.serial('a server away for longer than the retries in the middle of an op split into several requests: the part already delivered is not sent again', async (t) => {
+  t.timeout(30_000);
+  const d = await openDouble(t);
+  let n = 0;
+  // The 2nd log-batch request and its 4 retries fail: the op's first request got through.
+  d.failWith(503, 5, { match: (r) => r.endpoint === 'runs/log-batch' && ++n >= 2 });
+  const experimentName = uniq('exp-partial');
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-partial'), logFreq: 'batch' });
+  const params: Record<string, number> = {};
+  for (let i = 0; i < 250; i++) params[`p${i}`] = i;
+  logger.saveHyperparameters(params); // 250 params + 750 metrics: one op, three requests
+  const h = logger.handle('loss');
+  for (let i = 0; i < 750; i++) logger.metric(h, i, i);
+  // Let the backend go offline and replay on its own (the probe), then end the run.
+  let live: BackendStats | undefined;
+  await until(async () => {
+    live = mlflowStats(await logger.stats());
+    return Number(live.replayed) > 0 && live.undelivered === 0;
+  }, 15_000, 100);
+  const stats = await logger.destroyLoggerContext();
+  const s = mlflowStats(stats);
+  const run = runsOf(d, experimentName)[0];
+  t.log(`${d.requestsTo('runs/log-batch').length} log-batch requests; stats ${JSON.stringify(s)}`);
+  t.true(Number(s.spooled) > 0, 'the failure outlived the retries (precondition)');
+  t.true(Number(s.replayed) > 0, 'the backend replayed once the server answered again');
+  t.is(run?.params.size, 250);
+  t.deepEqual(checkSequence(run, 750, 1, () => 'loss', false), []);
+  t.is(run?.duplicatePoints, 0, 'points sent twice');
+});
+
+// ───────────────────────────── 4. outages ─────────────────────────────
+
+test.serial('outage mid-run: log() never blocks, records spool, and are replayed in order when the server is back — each exactly once', async (t) => {
+  t.timeout(60_000);
+  const d = await openDouble(t);
+  const warnings = captureStderr(t);
+  const experimentName = uniq('exp-outage');
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-outage'), logFreq: 'batch' });
+  const h = [0, 1, 2, 3].map((k) => logger.handle(`m${k}`));
+  for (let i = 0; i < 20_000; i++) logger.metric(h[i % 4]!, i, i);
+  t.true(await until(() => d.requestsTo('runs/log-batch').length > 0, 10_000), 'some of the first 20k arrived');
+  await d.refuseConnections(true);
+  const t0 = performance.now();
+  for (let i = 20_000; i < 40_000; i++) logger.metric(h[i % 4]!, i, i);
+  const loopMs = performance.now() - t0;
+  t.log(`20k log() calls during the outage: ${loopMs.toFixed(1)} ms`);
+  let during: BackendStats | undefined;
+  t.true(
+    await until(async () => {
+      during = mlflowStats(await logger.stats());
+      return Number(during.spooled) > 0;
+    }, 10_000),
+    `stats() shows spooled records during the outage: ${JSON.stringify(during)}`,
+  );
+  t.log(`during the outage: ${JSON.stringify(during)}`);
+  await d.refuseConnections(false);
+  const back = Date.now();
+  const replayed = await until(() => totalPoints(runsOf(d, experimentName)[0]) >= 40_000, 20_000, 100);
+  t.log(`replayed ${replayed ? `${Date.now() - back} ms after the server came back` : 'NOT within 20 s'}`);
+  t.true(replayed, `the backend replays within 20 s of the server coming back (${totalPoints(runsOf(d, experimentName)[0])} of 40000 points)`);
+  const stats = await logger.destroyLoggerContext();
+  const s = mlflowStats(stats);
+  t.log(JSON.stringify(s));
+  const run = runsOf(d, experimentName)[0];
+  t.deepEqual(checkSequence(run, 40_000, 4), []);
+  t.is(run?.info.status, 'FINISHED');
+  t.true(Number(s.spooled) > 0 && Number(s.replayed) > 0);
+  t.is(s.undelivered, 0);
+  t.regex(warnings.text, /unreachable/);
+  t.deepEqual(d.violations, []);
+});
+
+test.serial('outage while training keeps logging through the recovery: nothing logged during the replay is lost', async (t) => {
+  t.timeout(60_000);
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-outage2');
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-outage2'), logFreq: 'batch', flushSecs: 0.2 });
+  const h = [logger.handle('m0'), logger.handle('m1')];
+  // 250 points every 25 ms (10k/s) for 5 s; the server is away from 1 s to 2.5 s.
+  const start = Date.now();
+  let i = 0;
+  let phase = 0;
+  while (Date.now() - start < 5000) {
+    for (let k = 0; k < 250; k++, i++) logger.metric(h[i % 2]!, i, i);
+    const el = Date.now() - start;
+    if (phase === 0 && el > 1000) {
+      phase = 1;
+      await d.stop();
+    } else if (phase === 1 && el > 2500) {
+      phase = 2;
+      await d.restart();
+    }
+    await sleep(25);
+  }
+  const stats = await logger.destroyLoggerContext();
+  const s = mlflowStats(stats);
+  t.log(`${i} points logged; ${JSON.stringify(s)}`);
+  const run = runsOf(d, experimentName)[0];
+  t.true(Number(s.spooled) > 0, 'the outage made the backend spool');
+  t.deepEqual(checkSequence(run, i, 2), []);
+  t.is(s.undelivered, 0);
+});
+
+test.serial('a server away for 2 s just when the run ends: destroyLoggerContext() keeps trying within its budget and delivers everything', async (t) => {
+  t.timeout(40_000);
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-endoutage');
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-endoutage'), logFreq: 'batch' });
+  const h = logger.handle('loss');
+  for (let i = 0; i < 1000; i++) logger.metric(h, i, i);
+  await logger.flush();
+  await d.stop();
+  for (let i = 1000; i < 2000; i++) logger.metric(h, i, i);
+  const closing = logger.destroyLoggerContext();
+  await sleep(2000);
+  await d.restart();
+  const stats = await closing;
+  const s = mlflowStats(stats);
+  t.log(JSON.stringify(s));
+  t.is(s.undelivered, 0, 'records left in the spool although the server was back 2 s into a 30 s close budget');
+  const run = runsOf(d, experimentName)[0];
+  t.deepEqual(checkSequence(run, 2000, 1, () => 'loss', false), []);
+  t.is(run?.info.status, 'FINISHED');
+});
+
+test.serial('server down for the whole run: the spool keeps everything, the warning names the count and the replay command; the CLI delivers once', async (t) => {
+  t.timeout(60_000);
+  const d = await openDouble(t);
+  await d.stop();
+  const warnings = captureStderr(t);
+  const savedir = tempDir(t, 'mlflow-down');
+  const experimentName = uniq('exp-down');
+  const { logger, runName } = await openLogger(t, { experimentName, trackingUri: d.url, savedir, logFreq: 'batch' });
+  logger.saveHyperparameters({ lr: 0.01, batch: 64 });
+  const h = logger.handle('loss');
+  for (let i = 0; i < 3000; i++) logger.metric(h, i, i);
+  logger.log(NaN, 'special', { step: 0 });
+  const endFrom = Date.now();
+  const stats = await logger.destroyLoggerContext();
+  const endTo = Date.now();
+  await sleep(100); // the writer's stderr reaches this thread asynchronously
+  const spoolDir = join(savedir, runName, 'mlflow-spool', 'rank0');
+  const s = mlflowStats(stats);
+  t.log(JSON.stringify(s));
+  t.is(s.undelivered, 3003);
+  t.true(existsSync(join(spoolDir, 'ops.jsonl')), 'the spool holds the records');
+  const line = warnings.text.split('\n').find((l) => l.includes('could not be delivered')) ?? '';
+  t.log(line);
+  t.true(line.includes('3003'), `the warning names the count: ${line}`);
+  t.true(line.includes(`npx ranklog-mlflow-replay ${spoolDir}`), `the warning names the command: ${line}`);
+  t.is(d.requests.length, 0);
+
+  await d.restart();
+  const first = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url });
+  t.log(first.stdout.trim(), first.stderr.trim());
+  t.is(first.code, 0, first.stderr);
+  const run = runsOf(d, experimentName)[0];
+  t.is(runsOf(d, experimentName).length, 1);
+  t.deepEqual(checkSequence(run, 3000, 1, () => 'loss'), []);
+  t.deepEqual(points(run, 'special').map((p) => p.value), [NaN]);
+  t.deepEqual(Object.fromEntries(run?.params ?? []), { lr: '0.01', batch: '64' });
+  t.is(run?.info.status, 'FINISHED');
+  t.true(within(Number(run?.info.end_time), endFrom, endTo), 'end_time is when the run ended, not when it was replayed');
+  const requests = d.requests.length;
+  const second = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url });
+  t.log(second.stdout.trim(), second.stderr.trim());
+  t.is(second.code, 0, second.stderr);
+  t.is(d.requests.filter((r) => r.endpoint !== 'health').length, requests, 'a second replay sends nothing');
+  t.is(totalPoints(runsOf(d, experimentName)[0]), 3001);
+  t.deepEqual(d.violations, []);
+});
+
+// ───────────────────────────── 5. faults ─────────────────────────────
+
+test.serial('faults: 503 ×3 then 429 with Retry-After → retried (honouring Retry-After) and counted; nothing lost or duplicated', async (t) => {
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-faults');
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-faults'), logFreq: 'batch' });
+  const isBatch = (r: { endpoint: string }) => r.endpoint === 'runs/log-batch';
+  d.failWith(503, 3, { match: isBatch });
+  d.failWith(429, 1, { match: isBatch, retryAfter: 1 });
+  const h = logger.handle('loss');
+  for (let i = 0; i < 500; i++) logger.metric(h, i, i);
+  const stats = await logger.destroyLoggerContext();
+  const s = mlflowStats(stats);
+  t.log(JSON.stringify(s));
+  const batches = d.requestsTo('runs/log-batch');
+  t.deepEqual(
+    batches.slice(0, 5).map((r) => r.status),
+    [503, 503, 503, 429, 200],
+  );
+  const after429 = (batches[4]?.time ?? 0) - (batches[3]?.time ?? 0);
+  t.true(after429 >= 950, `the retry after the 429 came ${after429} ms later; Retry-After said 1 s`);
+  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 500, 1, () => 'loss'), []);
+  t.is(s.undelivered, 0);
+  // DESIGN.md §4: every retry is counted in stats().
+  t.true(Number(s.retries ?? 0) >= 4, `stats() must count the 4 retries: ${JSON.stringify(s)}`);
+});
+
+test.serial('slow server (300 ms per answer): log() returns before any request completes; the loop is as fast as against a fast server', async (t) => {
+  t.timeout(60_000);
+  const loop = async (slow: boolean) => {
+    const d = await openDouble(t);
+    if (slow) d.delay(300);
+    const experimentName = uniq(slow ? 'exp-slow' : 'exp-fast');
+    const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-slow'), logFreq: 'batch' });
+    // warm-up (first use of identifiers, JIT) outside the measured loop
+    logger.log(0, 'warm', { step: 0 });
+    await until(() => d.requests.length > 0, 5000, 5);
+    const t0 = performance.now();
+    for (let i = 0; i < 5000; i++) logger.log(i, 'loss', { step: i });
+    const ms = performance.now() - t0;
+    const loopEnd = Date.now();
+    await logger.destroyLoggerContext();
+    t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 5000, 1, () => 'loss'), []);
+    return { ms, loopEnd, firstRequest: d.requests[0]?.time ?? 0 };
+  };
+  const fast = await loop(false);
+  const slow = await loop(true);
+  t.log(`5000 log() calls: ${fast.ms.toFixed(2)} ms against a fast server, ${slow.ms.toFixed(2)} ms against a slow one`);
+  t.true(slow.loopEnd < slow.firstRequest + 300, 'every log() returned before the first request was answered');
+  t.true(slow.ms < 10 * fast.ms + 50, 'the slow server does not slow log() down');
+});
+
+// ───────────────────────────── 6. data the server rejects ─────────────────────────────
+
+for (const backend of ['sqlalchemy', 'file'] as const) {
+  test(`a param re-logged with another value (${backend} server: ${backend === 'file' ? '500' : '400'}) → a warning naming the key; the stream after it is delivered; no endless retries`, async (t) => {
+    t.timeout(40_000);
+    const d = await openDouble(t, { backend });
+    const warnings = captureStderr(t);
+    const experimentName = uniq(`exp-param-${backend}`);
+    const key = `lr_${backend}_${process.pid}`;
+    const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-param'), logFreq: 'batch' });
+    logger.log(0.1, key, { kind: 'param' });
+    for (let i = 0; i < 100; i++) logger.log(i, 'loss', { step: i });
+    await logger.flush();
+    logger.log(0.2, key, { kind: 'param' }); // the server will refuse this one
+    for (let i = 100; i < 300; i++) logger.log(i, 'loss', { step: i });
+    logger.log('ok', 'after', { kind: 'param' });
+    const t0 = Date.now();
+    const closing = logger.destroyLoggerContext();
+    const closed = await Promise.race([closing.then(() => true), sleep(10_000).then(() => false)]);
+    const requestsIn10s = d.requestsTo('runs/log-batch').length;
+    if (!closed) {
+      // Break whatever loop the client is in (the server goes away: it spools and gives up), so the test ends.
+      t.fail(`destroyLoggerContext() still running after 10 s; ${requestsIn10s} log-batch requests so far (${d.requestsTo('runs/log-batch').filter((r) => r.status !== 200).length} refused)`);
+      await d.stop();
+    }
+    const stats = await closing;
+    const ms = Date.now() - t0;
+    await sleep(100);
+    const s = mlflowStats(stats);
+    const run = runsOf(d, experimentName)[0];
+    const batches = d.requestsTo('runs/log-batch');
+    t.log(`${backend}: destroy took ${ms} ms; ${batches.length} log-batch requests (${batches.filter((b) => b.status !== 200).length} refused); stats ${JSON.stringify(s)}`);
+    t.log(warnings.text.split('\n').filter((l) => l.includes(key)).slice(0, 3).join('\n'));
+    t.true(warnings.text.split('\n').some((l) => l.includes(key) && /reject/i.test(l)), 'a warning names the key');
+    t.deepEqual(checkSequence(run, 300, 1, () => 'loss'), []);
+    t.is(run?.params.get(key), '0.1');
+    t.is(run?.params.get('after'), 'ok');
+    t.is(s.rejected, 1);
+    t.is(s.undelivered, 0);
+    t.is(s.spooled, 0, 'a refused param is not a reason to spool');
+    t.true(requestsIn10s < 40, `${requestsIn10s} log-batch requests: the client must not retry a refused param forever`);
+  });
+}
+
+// ───────────────────────────── 7. crashes and signals ─────────────────────────────
+
+test('crash: an uncaught exception in the training process ends its run FAILED, with end_time, after delivering what was logged', async (t) => {
+  t.timeout(30_000);
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-crash');
+  const from = Date.now();
+  const end = await runChild(t, { mode: 'throw', savedir: tempDir(t, 'mlflow-crash'), runName: uniq('crash'), experimentName, n: 2000 }, { MLFLOW_TRACKING_URI: d.url });
+  t.not(end.code, 0);
+  t.regex(end.stderr, /deliberate uncaught exception/);
+  const run = runsOf(d, experimentName)[0];
+  t.is(run?.info.status, 'FAILED', end.stderr);
+  t.true(within(Number(run?.info.end_time), from, Date.now()));
+  t.deepEqual(checkSequence(run, 2000, 1, () => 'loss'), []);
+});
+
+test('SIGTERM: the run ends KILLED with end_time after delivering what was logged, and the process ends by the signal', async (t) => {
+  t.timeout(30_000);
+  const d = await openDouble(t);
+  const experimentName = uniq('exp-sigterm');
+  const from = Date.now();
+  const end = await runChild(t, { mode: 'sigterm', savedir: tempDir(t, 'mlflow-sigterm'), runName: uniq('sigterm'), experimentName, n: 2000 }, { MLFLOW_TRACKING_URI: d.url }, (out, child) => {
+    if (out.includes('ready\n') && !child.killed) child.kill('SIGTERM');
+  });
+  t.is(end.signal, 'SIGTERM', `code ${end.code}; stderr:\n${end.stderr}`);
+  const run = runsOf(d, experimentName)[0];
+  t.is(run?.info.status, 'KILLED');
+  t.true(within(Number(run?.info.end_time), from, Date.now()));
+  t.deepEqual(checkSequence(run, 2000, 1, () => 'loss'), []);
+});
+
+// ───────────────────────────── 8. auth ─────────────────────────────
+
+const USER = 'alice';
+const PASSWORD = 'pw-Zq81-never-print-me';
+const TOKEN = 'tok-7f3a9c-never-print-me';
+
+/** No secret in the process's output, in any file under savedir, in stats (printed on stdout). */
+function assertNoSecret(t: ExecutionContext, secret: string, end: ChildEnd, savedir: string): void {
+  const forms = [secret, Buffer.from(`${USER}:${secret}`).toString('base64')];
+  for (const f of forms) {
+    t.false(end.stdout.includes(f), 'a secret in stdout (stats)');
+    t.false(end.stderr.includes(f), 'a secret in stderr');
+    for (const file of filesUnder(savedir)) t.false(readFileSync(file).includes(f), `a secret in ${file}`);
+  }
+}
+
+test('auth: basic (MLFLOW_TRACKING_USERNAME/PASSWORD), bearer (MLFLOW_TRACKING_TOKEN) and user:password@ in MLFLOW_TRACKING_URI are accepted; no secret leaks', async (t) => {
+  t.timeout(30_000);
+  for (const kind of ['basic', 'bearer', 'uri'] as const) {
+    const d = await openDouble(t, kind === 'bearer' ? { auth: { bearer: TOKEN } } : { auth: { basic: { user: USER, password: PASSWORD } } });
+    const savedir = tempDir(t, `mlflow-auth-${kind}`);
+    const experimentName = uniq(`exp-auth-${kind}`);
+    const env: Record<string, string> =
+      kind === 'basic'
+        ? { MLFLOW_TRACKING_URI: d.url, MLFLOW_TRACKING_USERNAME: USER, MLFLOW_TRACKING_PASSWORD: PASSWORD }
+        : kind === 'bearer'
+          ? { MLFLOW_TRACKING_URI: d.url, MLFLOW_TRACKING_TOKEN: TOKEN }
+          : { MLFLOW_TRACKING_URI: d.url.replace('http://', `http://${USER}:${PASSWORD}@`) }; // user:password@ in the URI, as MLflow's client takes it
+    const end = await runChild(t, { mode: 'finish', savedir, runName: uniq('auth'), experimentName, n: 500, params: { lr: 0.1 } }, env);
+    t.is(end.code, 0, end.stderr);
+    t.is(d.counts.unauthorized ?? 0, 0, `${kind}: no request was refused`);
+    t.true(d.requests.every((r) => r.auth.scheme === (kind === 'bearer' ? 'Bearer' : 'Basic')), kind);
+    t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 500, 1, () => 'loss', false), [], kind);
+    assertNoSecret(t, kind === 'bearer' ? TOKEN : PASSWORD, end, savedir);
+  }
+});
+
+test('auth: a wrong password → 401 → the backend says so clearly (once, naming the fix), and never prints the password', async (t) => {
+  t.timeout(30_000);
+  const d = await openDouble(t, { auth: { basic: { user: USER, password: 'the-right-one' } } });
+  const savedir = tempDir(t, 'mlflow-auth-wrong');
+  const experimentName = uniq('exp-auth-wrong');
+  const end = await runChild(
+    t,
+    // 5000 points (5 batches), then 1.5 s before the end: the warnings of the run reach stderr before it ends
+    { mode: 'finish', savedir, runName: uniq('auth-wrong'), experimentName, n: 5000, params: { lr: 0.1 }, phases: [{ n: 5000, thenMs: 1500 }] },
+    { MLFLOW_TRACKING_URI: d.url, MLFLOW_TRACKING_USERNAME: USER, MLFLOW_TRACKING_PASSWORD: PASSWORD },
+  );
+  t.log(`exit ${end.code}; stderr:\n${end.stderr.split('\n').slice(0, 12).join('\n')}`);
+  t.log(`stdout: ${end.stdout}`);
+  t.true((d.counts.unauthorized ?? 0) > 0);
+  const lines = end.stderr.split('\n').filter((l) => l.startsWith('[ranklog'));
+  t.true(lines.some((l) => /401/.test(l) && /authenticat|credential|MLFLOW_TRACKING_(USERNAME|PASSWORD)/i.test(l)), 'a warning says the server refused the credentials');
+  t.true(lines.length <= 3, `${lines.length} warning lines for one bad password: it must be reported once, not per batch`);
+  assertNoSecret(t, PASSWORD, end, savedir);
+});
+
+test('auth: a wrong password loses nothing — the records wait in the spool for a replay with the right credentials', async (t) => {
+  t.timeout(30_000);
+  const d = await openDouble(t, { auth: { basic: { user: USER, password: 'the-right-one' } } });
+  const savedir = tempDir(t, 'mlflow-auth-keep');
+  const runName = uniq('auth-keep');
+  const experimentName = uniq('exp-auth-keep');
+  const end = await runChild(
+    t,
+    { mode: 'finish', savedir, runName, experimentName, n: 1000 },
+    { MLFLOW_TRACKING_URI: d.url, MLFLOW_TRACKING_USERNAME: USER, MLFLOW_TRACKING_PASSWORD: PASSWORD },
+  );
+  t.is(end.code, 0, end.stderr);
+  const s = (JSON.parse(end.stdout.trim().split('\n').pop() ?? '{}') as { stats?: LogStats }).stats;
+  const b = s ? mlflowStats(s) : undefined;
+  t.log(JSON.stringify(b));
+  t.is(b?.rejected, 0, 'records dropped because of a credential problem');
+  t.is(b?.undelivered, 1000);
+  t.true(existsSync(join(savedir, runName, 'mlflow-spool', 'rank0', 'ops.jsonl')), 'a spool to replay once the credentials are fixed');
+});
+
+test('auth + outage: with basic auth and the server down for the whole run, the spool holds no secret; the CLI replays with the credentials from the environment', async (t) => {
+  t.timeout(40_000);
+  const d = await openDouble(t, { auth: { basic: { user: USER, password: PASSWORD } } });
+  await d.stop();
+  const savedir = tempDir(t, 'mlflow-auth-spool');
+  const experimentName = uniq('exp-auth-spool');
+  const runName = uniq('auth-spool');
+  const creds = { MLFLOW_TRACKING_USERNAME: USER, MLFLOW_TRACKING_PASSWORD: PASSWORD };
+  const end = await runChild(t, { mode: 'finish', savedir, runName, experimentName, n: 800 }, { MLFLOW_TRACKING_URI: d.url, ...creds });
+  t.is(end.code, 0, end.stderr);
+  const spoolDir = join(savedir, runName, 'mlflow-spool', 'rank0');
+  t.true(existsSync(join(spoolDir, 'ops.jsonl')));
+  assertNoSecret(t, PASSWORD, end, savedir);
+  await d.restart();
+  const cli = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url, ...creds });
+  t.is(cli.code, 0, cli.stderr);
+  t.false(cli.stdout.includes(PASSWORD) || cli.stderr.includes(PASSWORD));
+  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 800, 1, () => 'loss'), []);
+  t.is(d.counts.unauthorized ?? 0, 0);
+});
+
+// ───────────────────────────── 9. file store ─────────────────────────────
+
+test('file store default: no trackingUri and no MLFLOW_TRACKING_URI → runs under <savedir>/mlflow', async (t) => {
+  const savedir = tempDir(t, 'mlflow-filestore');
+  t.is(process.env.MLFLOW_TRACKING_URI, undefined);
+  const logger = new MLFlowLogger({ experimentName: 'offline', savedir, logFreq: 'batch' });
+  const runName = uniq('offline');
+  await logger.createLoggerContext({ rank: 0, runName });
+  t.teardown(() => logger.destroyLoggerContext().catch(() => undefined));
+  for (let i = 0; i < 10; i++) logger.log(i / 2, 'loss', { step: i });
+  await logger.destroyLoggerContext();
+  const root = join(savedir, 'mlflow');
+  t.true(existsSync(root), 'the file store is <savedir>/mlflow');
+  const metas = filesUnder(root).filter((f) => f.endsWith('meta.yaml'));
+  const runMeta = metas.find((f) => readFileSync(f, 'utf8').includes(`run_name: ${runName}`));
+  t.truthy(runMeta, `a run meta.yaml naming the run among ${metas.join(', ')}`);
+  if (!runMeta) return;
+  const runDir = join(runMeta, '..');
+  t.regex(readFileSync(runMeta, 'utf8'), /status: 3/); // FINISHED
+  const lines = readFileSync(join(runDir, 'metrics', 'loss'), 'utf8').trim().split('\n');
+  t.is(lines.length, 10);
+  t.deepEqual(
+    lines.map((l) => l.split(' ').slice(1)),
+    Array.from({ length: 10 }, (_, i) => [String(i / 2 === Math.trunc(i / 2) ? `${i / 2}.0` : i / 2), String(i)]),
+  );
+  t.true(statSync(runDir).isDirectory());
+});
