@@ -43,14 +43,21 @@ const PROBE_MAX_MS = 30_000;
 const FIND_TIMEOUT_MS = 60_000;
 /** log-batch requests in flight at once (the client's agent keeps up to 4 connections). */
 const IN_FLIGHT = 4;
+/** Records waiting in memory before the rest waits on disk: a server slower than the training never grows our memory without bound. */
+const MAX_QUEUED_RECORDS = 200_000;
 
 export class Delivery {
   private queue: Op[] = [];
+  private queued = 0;
+  /** Ops at the head of the queue that the pump is sending now (never moved to the spool). */
+  private inFlight = 0;
   private running: Promise<void> | undefined;
   private probe: NodeJS.Timeout | undefined;
   private probeMs = PROBE_MIN_MS;
   private artifactSeq = 0;
   offline = false;
+  /** Offline because the server was away (not just a backlog): say so when it is back. */
+  private unreachable = false;
   readonly counters: DeliveryCounters = { delivered: 0, spooled: 0, replayed: 0, rejected: 0 };
 
   constructor(
@@ -66,7 +73,17 @@ export class Delivery {
   enqueue(ops: Op[]): void {
     if (ops.length === 0) return;
     if (this.offline) this.toSpool(ops);
-    else this.queue.push(...ops);
+    else {
+      this.queue.push(...ops);
+      for (const op of ops) this.queued += recordsIn(op);
+      if (this.queued > MAX_QUEUED_RECORDS) {
+        // The server is reachable but slower than the training: the backlog waits on disk, in order.
+        this.offline = true;
+        this.toSpool(this.queue.slice(this.inFlight));
+        this.queue = this.queue.slice(0, this.inFlight);
+        this.queued = this.queue.reduce((n, op) => n + recordsIn(op), 0);
+      }
+    }
     this.kick();
   }
 
@@ -108,10 +125,12 @@ export class Delivery {
   }
 
   private goOffline(e: TransientError): void {
-    if (!this.offline) this.warn(`tracking server unreachable (${e.message}); spooling to ${this.spool.dir} and retrying in the background`);
+    if (!this.unreachable) this.warn(`tracking server unreachable (${e.message}); spooling to ${this.spool.dir} and retrying in the background`);
     this.offline = true;
+    this.unreachable = true;
     this.toSpool(this.queue);
     this.queue = [];
+    this.queued = 0;
     clearTimeout(this.probe);
     this.probe = setTimeout(() => this.kick(), this.probeMs);
     this.probeMs = Math.min(PROBE_MAX_MS, this.probeMs * 2);
@@ -119,7 +138,16 @@ export class Delivery {
 
   private async pump(): Promise<void> {
     if (this.offline && !(await this.replay())) return;
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 || this.offline) {
+      if (this.offline) {
+        if (this.queue.length > 0) {
+          this.toSpool(this.queue); // went offline (backlog) while a window was in flight
+          this.queue = [];
+          this.queued = 0;
+        }
+        if (!(await this.replay())) return;
+        continue;
+      }
       // Consecutive batches of different runs (ranks) go out together, up to IN_FLIGHT requests:
       // a server with 10–50 ms per request would otherwise cap a job at 20–100k metrics/s.
       // Anything else is a barrier.
@@ -129,7 +157,9 @@ export class Delivery {
       let n = 0;
       while (n < IN_FLIGHT && n < this.queue.length && this.queue[n]!.op === 'batch' && !refs.has(this.queue[n]!.ref)) refs.add(this.queue[n++]!.ref);
       const window = this.queue.slice(0, Math.max(1, n));
+      this.inFlight = window.length;
       const results = await Promise.allSettled(window.map((op) => this.execute(op)));
+      this.inFlight = 0;
       let transient: TransientError | undefined;
       const retry: Op[] = [];
       results.forEach((r, i) => {
@@ -141,8 +171,10 @@ export class Delivery {
         } else this.reject(op, r.reason);
       });
       this.queue.splice(0, window.length);
+      for (const op of window) this.queued -= recordsIn(op);
       if (transient) {
         this.queue.unshift(...retry);
+        for (const op of retry) this.queued += recordsIn(op);
         return this.goOffline(transient);
       }
     }
@@ -159,7 +191,8 @@ export class Delivery {
     this.state.delivered = 0;
     this.offline = false;
     this.probeMs = PROBE_MIN_MS;
-    this.warn(`tracking server reachable again; the spool is replayed`);
+    if (this.unreachable) this.warn(`tracking server reachable again; the spool is replayed`);
+    this.unreachable = false;
     return true;
   }
 
