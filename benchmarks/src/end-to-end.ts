@@ -8,14 +8,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { statSync, readdirSync } from 'node:fs';
 import { LocalFileLogger, NullLogger, type Logger } from '@ranklog/core';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { TensorBoardLogger } from '@ranklog/tensorboard';
+import { MLFlowLogger } from '@ranklog/mlflow';
 import { childTask, runChildMeasured, single, summarize, type Config, type Result } from './harness.js';
 
 interface E2eCase {
   id: string;
   label: string;
   records: (quick: boolean) => number;
-  make: (dir: string) => Logger;
+  make: (dir: string, url?: string) => Logger;
+  /** A server the backend talks to, started before the runs (its URL goes to make). */
+  server?: () => Promise<{ url: string; stop(): void }>;
+}
+
+/** A server in its own process that prints its URL as a JSON line (mlflow-double-process.ts, null-tracking-server.ts). */
+async function serverProcess(file: string): Promise<{ url: string; stop(): void }> {
+  const child: ChildProcess = spawn(process.execPath, [new URL(file, import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the MLflow double exited (${code})`)));
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, stop: () => child.kill('SIGTERM') };
 }
 
 const cases: E2eCase[] = [
@@ -31,6 +46,20 @@ const cases: E2eCase[] = [
     label: "TensorBoardLogger (event files in a tmp dir; tag 'loss')",
     records: (q) => (q ? 1e6 : 5e6),
     make: (dir) => new TensorBoardLogger({ logFreq: 'batch', savedir: dir }),
+  },
+  {
+    id: 'e2e.mlflow',
+    label: 'MLFlowLogger into the tracking-server double (its own process, over loopback)',
+    records: (q) => (q ? 1e5 : 5e5),
+    make: (dir, url) => new MLFlowLogger({ logFreq: 'batch', savedir: dir, trackingUri: url, experimentName: 'bench', closeTimeoutSecs: 600 }),
+    server: () => serverProcess('./mlflow-double-process.js'),
+  },
+  {
+    id: 'e2e.mlflow.null-server',
+    label: 'MLFlowLogger into a server that accepts everything and stores nothing (the client alone)',
+    records: (q) => (q ? 2e5 : 1e6),
+    make: (dir, url) => new MLFlowLogger({ logFreq: 'batch', savedir: dir, trackingUri: url, experimentName: 'bench', closeTimeoutSecs: 600 }),
+    server: () => serverProcess('./null-tracking-server.js'),
   },
 ];
 
@@ -61,9 +90,10 @@ async function e2eChild(a: E2eArgs): Promise<E2eAnswer> {
   let dropped = 0;
   let written = 0;
   let bytes = 0;
+  const server = await c.server?.();
   for (let run = 0; run < a.runs; run++) {
     const dir = mkdtempSync(join(a.tmp, 'e2e-'));
-    const lg = c.make(dir);
+    const lg = c.make(dir, server?.url);
     await lg.createLoggerContext({ rank: 0, runName: `bench-${c.id}-${run}`, handleSignals: false });
     const h = lg.handle('loss');
     const t0 = process.hrtime.bigint();
@@ -75,6 +105,7 @@ async function e2eChild(a: E2eArgs): Promise<E2eAnswer> {
     bytes = bytesUnder(dir);
     rmSync(dir, { recursive: true, force: true });
   }
+  server?.stop();
   return { rates, dropped, written, bytes };
 }
 
