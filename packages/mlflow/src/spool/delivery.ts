@@ -44,7 +44,7 @@ const FIND_TIMEOUT_MS = 60_000;
 /** log-batch requests in flight at once (the client's agent keeps up to 4 connections). */
 const IN_FLIGHT = 4;
 /** Records waiting in memory before the rest waits on disk: a server slower than the training never grows our memory without bound. */
-const MAX_QUEUED_RECORDS = 200_000;
+const MAX_QUEUED_RECORDS = 500_000;
 
 export class Delivery {
   private queue: Op[] = [];
@@ -292,7 +292,7 @@ export class Delivery {
 
   /** Records not delivered: queued in memory or waiting in the spool. */
   undelivered(): number {
-    return this.queue.reduce((n, op) => n + recordsIn(op), 0) + (this.offline ? this.spool.pendingRecords() : 0);
+    return this.queued + (this.offline ? this.spool.pendingRecords() : 0);
   }
 
   stop(): void {

@@ -5,7 +5,7 @@
  * replays it — the sink when the server is back, or the CLI — resumes after
  * the last delivered op, so nothing is sent twice and nothing is skipped.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Op, SpoolState } from './ops.js';
 import { recordsIn } from './ops.js';
@@ -50,14 +50,37 @@ export class Spool {
     renameSync(tmp, join(this.dir, STATE));
   }
 
+  /** Ops parsed so far and how many bytes of ops.jsonl they came from: a replay re-reads only what was appended since. */
+  private cache: Op[] = [];
+  private parsedBytes = 0;
+
   /** Every op in the spool, in order (delivered ones included; skip state.delivered of them). */
   readOps(): Op[] {
-    if (!this.exists) return [];
-    const text = readFileSync(join(this.dir, OPS), 'utf8');
-    const lines = text.split('\n');
-    // A torn last line (killed mid-append) is not an op: everything before it is.
-    if (lines.length && lines[lines.length - 1] !== '') lines.pop();
-    return lines.filter((l) => l !== '').map(decode);
+    if (!this.exists) {
+      this.cache = [];
+      this.parsedBytes = 0;
+      return this.cache;
+    }
+    const fd = openSync(join(this.dir, OPS), 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size < this.parsedBytes) {
+        this.cache = [];
+        this.parsedBytes = 0;
+      }
+      if (size > this.parsedBytes) {
+        const buf = Buffer.allocUnsafe(size - this.parsedBytes);
+        let got = 0;
+        while (got < buf.length) got += readSync(fd, buf, got, buf.length - got, this.parsedBytes + got);
+        // Only whole lines: a torn last line (killed mid-append) is not an op yet.
+        const end = buf.lastIndexOf(0x0a) + 1;
+        for (const line of buf.subarray(0, end).toString('utf8').split('\n')) if (line !== '') this.cache.push(decode(line));
+        this.parsedBytes += end;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return this.cache;
   }
 
   /** Records still waiting (ops after the delivered ones). */
@@ -71,6 +94,8 @@ export class Spool {
   /** Everything replayed: remove the ops (state.json stays, with the run ids). */
   clear(state: SpoolState): void {
     rmSync(join(this.dir, OPS), { force: true });
+    this.cache = [];
+    this.parsedBytes = 0;
     this.writeState({ ...state, delivered: 0 });
   }
 }
