@@ -39,7 +39,8 @@ class TensorBoardSink implements Sink {
   private readonly runDir: string;
   private readonly ranks = new Map<number, RankFiles>();
   private readonly hparams: HparamsCollector;
-  private counters = { scalars: 0, events: 0, skipped: 0 };
+  private counters = { scalars: 0, events: 0, skipped: 0, histogramNonFinite: 0 };
+  private readonly nonFiniteWarned = new Set<string>();
   private readonly multiRank: boolean;
 
   constructor(
@@ -90,8 +91,20 @@ class TensorBoardSink implements Sink {
         return this.event(f, r, textValue(r.identifier, r.item as string));
       case 'dict':
         return this.event(f, r, textValue(r.identifier, '```json\n' + JSON.stringify(r.item, null, 2) + '\n```'));
-      case 'histogram':
-        return this.event(f, r, histogramValue(r.identifier, r.item as Float64Array));
+      case 'histogram': {
+        const values = r.item as Float64Array;
+        let nonFinite = 0;
+        for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) nonFinite++;
+        if (nonFinite > 0) {
+          // TensorBoard's histograms cannot hold NaN/±Infinity (TensorFlow rejects the whole summary): say so, count them.
+          this.counters.histogramNonFinite += nonFinite;
+          if (!this.nonFiniteWarned.has(r.identifier)) {
+            this.nonFiniteWarned.add(r.identifier);
+            this.env.warn(`histogram '${r.identifier}': ${nonFinite} NaN/±Infinity values left out (TensorBoard histograms cannot hold them); counted in stats().histogramNonFinite`);
+          }
+        }
+        return this.event(f, r, histogramValue(r.identifier, values));
+      }
       case 'param':
         this.hparams.addParam(r.identifier, r.item as string | number | boolean | null);
         return;
