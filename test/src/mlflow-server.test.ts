@@ -698,7 +698,10 @@ test('faults: stop() then restart() on the same port keeps the data; requests in
   // a request in flight when the server stops is lost, not applied
   d.delay(200);
   const pending = fetchError(post(d, 'runs/log-batch', { run_id: runId, metrics: [metric('lost')] }));
-  await new Promise((r) => setTimeout(r, 50));
+  // Stop only once the request has reached the server (a loaded machine may take a while to send it).
+  for (const deadline = Date.now() + 10_000; d.requestsTo('runs/log-batch').length === 0 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
   await d.stop();
   t.not(await pending, 'no error');
   d.delay(0);
