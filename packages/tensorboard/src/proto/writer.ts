@@ -2,33 +2,21 @@
  * A minimal protobuf encoder (wire format: varint, 64-bit, length-delimited, 32-bit).
  * Messages are built inside-out: encode the child into its own writer, then
  * write it as a length-delimited field of the parent. Field numbers live with
- * the message definitions in ./tensorboard-protos.ts.
+ * the message definitions in ./fields.ts.
  */
+import { Growable } from './growable.js';
+
 const utf8 = new TextEncoder();
 
-export class ProtoWriter {
-  private buf: Uint8Array;
-  private view: DataView;
-  private pos = 0;
-
+export class ProtoWriter extends Growable {
   constructor(initial = 256) {
-    this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
+    super(initial);
   }
 
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
 
   /** Unsigned varint of a non-negative safe integer. */
   varint(v: number): this {
-    this.ensure(10);
+    this.reserve(10);
     while (v > 0x7f) {
       this.buf[this.pos++] = (v & 0x7f) | 0x80;
       v = Math.floor(v / 128);
@@ -47,7 +35,7 @@ export class ProtoWriter {
     if (v >= 0) return this.varint(v);
     // Two's complement over 64 bits: write low 63 bits then the sign-carrying high bits.
     const big = BigInt.asUintN(64, BigInt(v));
-    this.ensure(10);
+    this.reserve(10);
     let x = big;
     for (let i = 0; i < 9; i++) {
       this.buf[this.pos++] = Number(x & 0x7fn) | 0x80;
@@ -64,7 +52,7 @@ export class ProtoWriter {
 
   double(field: number, v: number): this {
     this.tag(field, 1);
-    this.ensure(8);
+    this.reserve(8);
     this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
     return this;
@@ -72,7 +60,7 @@ export class ProtoWriter {
 
   float(field: number, v: number): this {
     this.tag(field, 5);
-    this.ensure(4);
+    this.reserve(4);
     this.view.setFloat32(this.pos, v, true);
     this.pos += 4;
     return this;
@@ -81,7 +69,7 @@ export class ProtoWriter {
   bytes(field: number, b: Uint8Array): this {
     this.tag(field, 2);
     this.varint(b.length);
-    this.ensure(b.length);
+    this.reserve(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
     return this;
@@ -102,7 +90,7 @@ export class ProtoWriter {
   packedDoubles(field: number, values: ArrayLike<number>): this {
     this.tag(field, 2);
     this.varint(values.length * 8);
-    this.ensure(values.length * 8);
+    this.reserve(values.length * 8);
     for (let i = 0; i < values.length; i++) {
       this.view.setFloat64(this.pos, values[i]!, true);
       this.pos += 8;

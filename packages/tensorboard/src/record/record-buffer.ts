@@ -5,33 +5,19 @@
  * ever grows by whole records (a kill mid-write truncates at most the last one).
  */
 import { crc32c, maskCrc } from './crc32c.js';
+import { Growable } from '../proto/growable.js';
 
 export const HEADER_BYTES = 12;
 export const FOOTER_BYTES = 4;
 
-export class RecordBuffer {
-  buf: Uint8Array;
-  view: DataView;
-  pos = 0;
+export class RecordBuffer extends Growable {
   /** Masked CRC of the 8 length bytes, by length: records of one tag repeat their length. */
   private readonly lengthCrc = new Map<number, number>();
   private readonly lenBytes = new Uint8Array(8);
   private readonly lenView = new DataView(this.lenBytes.buffer);
 
   constructor(initial = 1 << 20) {
-    this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
-  }
-
-  /** Make room for n more bytes. */
-  reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
+    super(initial);
   }
 
   /**
