@@ -651,13 +651,15 @@ export class FileStore implements TrackingStore {
     const parent = path.join(this.rootDir, STAGING);
     const dir = path.join(parent, `${process.pid}-${randomBytes(8).toString('hex')}`);
     for (let attempt = 0; ; attempt++) {
-      await fsp.mkdir(parent, { recursive: true });
       try {
+        await fsp.mkdir(parent, { recursive: true });
         await fsp.mkdir(dir);
         return dir;
       } catch (e) {
-        // Another store's close() may have removed the (then empty) staging parent.
-        if (errnoCode(e) !== 'ENOENT' || attempt >= 5) throw e;
+        // Another store's close() may remove the (then empty) staging parent at any moment,
+        // even in the middle of the recursive mkdir: try again.
+        if (errnoCode(e) !== 'ENOENT' || attempt >= 20) throw e;
+        await new Promise((r) => setTimeout(r, 1 + attempt));
       }
     }
   }
