@@ -172,6 +172,8 @@ export class RingProducer {
   }
 
   private publish(h: number): void {
+    // Counted just before it is published: a thread killed between the two leaves
+    // recordsIn one above what the ring holds (never below).
     this.head = h;
     this.ctrlF64[F_RECORDS_IN] = ++this.count;
     Atomics.store(this.ctrl, C_HEAD, h);
