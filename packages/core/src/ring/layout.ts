@@ -63,7 +63,7 @@ export const END_KILLED = 2;
 export const END_FAILED = 3;
 export const XF_BASE = 4; // Float64 index (bytes 32..39, after the Int32 words 0..7): epoch ms the clock counts from
 export const CONTEXT_BYTES = 64;
-/** X_CLOCK value while the clock thread sleeps (no record for a few ms): producers read the time themselves and wake it. */
+/** X_CLOCK value while the clock thread sleeps (records are few): producers read the time themselves, and wake it when they log fast. */
 export const CLOCK_ASLEEP = -1;
 
 export const DEFAULT_RING_BYTES = 8 * 1024 * 1024;
