@@ -185,7 +185,8 @@ export abstract class Logger extends LoggerBase {
   }
 
   /** @internal where the writer thread finds the sink, and its options (structured-cloneable). */
-  abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown };
+  /** The writer thread's sink module and its options; pollMs: how often its idle writer looks for records (default 1000 ms). */
+  abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown; pollMs?: number };
 
   /** Rules of the backend's service that log() checks at the call (key pattern, param length). */
   protected limits(): BackendLimits | undefined {

@@ -34,6 +34,7 @@ export class ConsoleLogger extends Logger {
   }
 
   sinkSpec() {
-    return { sinkModule: new URL('./console-sink.js', import.meta.url).href, sinkOptions: this.sinkOptions };
+    // A person watches the console: lines within 100 ms of the call.
+    return { sinkModule: new URL('./console-sink.js', import.meta.url).href, sinkOptions: this.sinkOptions, pollMs: 100 };
   }
 }
