@@ -3,8 +3,10 @@
  * every file it writes is read back with independent readers (RFC 4180 parser, JSON.parse,
  * a PNG decoder written from the spec).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
+import nodeFs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -184,6 +186,103 @@ test('a commit larger than the 1 MiB soft cap still yields whole lines in order'
   const lines = jsonl(read('metrics.jsonl')) as Array<{ step: number }>;
   t.is(lines.length, n);
   t.true(lines.every((l, i) => l.step === i));
+});
+
+/** One metric record as both files must show it, checked field by field against independent parses. */
+function checkMetricRows(t: ExecutionContext, csvText: string, jsonlText: string, expected: Array<Rec & { rank: number; identifier: string; timeMs: number; value: number }>): void {
+  const rows = parseCsv(csvText);
+  t.deepEqual(rows[0], HEADER);
+  t.is(rows.length, expected.length + 1, 'CSV rows');
+  const lines = jsonl(jsonlText) as Array<Record<string, unknown>>;
+  t.is(lines.length, expected.length, 'JSONL lines');
+  let bad = 0;
+  for (const [i, m] of expected.entries()) {
+    const csvOk =
+      JSON.stringify(rows[i + 1]) ===
+      JSON.stringify([
+        iso(m.timeMs), String(m.rank), m.identifier, m.step === undefined ? '' : String(m.step), m.batchIdx === undefined ? '' : String(m.batchIdx),
+        Number.isNaN(m.value) ? 'NaN' : m.value === Infinity ? 'inf' : m.value === -Infinity ? '-inf' : Object.is(m.value, -0) ? '-0' : String(m.value),
+      ]);
+    const l = lines[i];
+    const jsonOk =
+      l.timestamp === iso(m.timeMs) && l.time_ms === m.timeMs && l.rank === m.rank && l.identifier === m.identifier &&
+      l.step === (m.step ?? null) && l.batch_idx === (m.batchIdx ?? null) && Object.is(l.value, jsonNum(m.value));
+    if (!csvOk || !jsonOk) {
+      if (bad++ < 3) t.log(`record ${i}: csv ${JSON.stringify(rows[i + 1])} jsonl ${JSON.stringify(l)} expected ${JSON.stringify(m)}`);
+    }
+  }
+  t.is(bad, 0, 'every record exact in both files');
+}
+
+test('lines of one identifier follow its changes of time and rank, in any order (records of several rings)', async (t) => {
+  const { sink, read } = await openRun(t);
+  const recs = Array.from({ length: 600 }, (_, i) => ({
+    kind: 'metric' as const,
+    identifier: ['loss', 'acc', 'ünï,"q"'][i % 3],
+    rank: [0, 1, 0, 7, 7][i % 5],
+    timeMs: T0 + [0, 0, 1, 0, 2, 2, 1][i % 7] + (i >> 6), // back and forth, as batches of different rings interleave
+    step: i % 4 === 0 ? undefined : i,
+    batchIdx: i % 6 === 0 ? undefined : i % 50,
+    value: [0.1 + 0.2, -0, NaN, Infinity, -Infinity, 1e21, 5e-324, -123.456, 42, 2 ** 32, Math.fround(0.7)][i % 11],
+  }));
+  await feed(sink, recs.slice(0, 250));
+  await sink.commit();
+  await feed(sink, recs.slice(250));
+  await sink.close('finished');
+  checkMetricRows(t, read('metrics.csv'), read('metrics.jsonl'), recs);
+});
+
+test('very long identifiers (larger than the line buffers start with) and a param line of several MiB', async (t) => {
+  const { sink, read } = await openRun(t);
+  const long = 'ü,"x"\n✓'.repeat(20_000); // 140 000 UTF-16 units, ~220 000 bytes once quoted and encoded
+  const recs = [
+    { kind: 'metric' as const, identifier: long, rank: 0, step: 1, timeMs: T0, value: 0.5 },
+    { kind: 'metric' as const, identifier: 'short', rank: 0, step: 2, timeMs: T0, value: -0 },
+    { kind: 'metric' as const, identifier: long, rank: 3, step: 3, timeMs: T0 + 1, value: NaN },
+  ];
+  await feed(sink, recs);
+  const big = 'é'.repeat(3_000_000); // a params.jsonl line of ~6 MB
+  await feed(sink, [{ kind: 'param', identifier: 'big', item: big }]);
+  await sink.commit();
+  const more = [{ kind: 'metric' as const, identifier: 'short', rank: 0, step: 4, timeMs: T0 + 2, value: 1 / 3 }];
+  await feed(sink, more);
+  await feed(sink, [{ kind: 'param', identifier: 'small', item: 'ok' }]);
+  await sink.close('finished');
+  checkMetricRows(t, read('metrics.csv'), read('metrics.jsonl'), [...recs, ...more]);
+  const params = jsonl(read('params.jsonl')) as Array<{ identifier: string; value: unknown }>;
+  t.deepEqual(params.map((p) => p.identifier), ['big', 'small']);
+  t.true(params[0].value === big, 'the big param line is whole');
+  t.is(params[1].value, 'ok');
+});
+
+test.serial('a write that fails part-way: the rest of its lines is written first at the next commit, nothing lost or doubled', async (t) => {
+  const { sink, read } = await openRun(t);
+  const realWrite = nodeFs.writeSync;
+  let calls = 0;
+  // Only the metrics appends are long: the first stops half-way (a short write), the next fails like a full disk.
+  (nodeFs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, off: number, len: number) => {
+    if (len < 1000) return realWrite(fd, buf, off, len);
+    if (calls++ === 0) return realWrite(fd, buf, off, Math.floor(len / 2) + 1);
+    throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+  };
+  syncBuiltinESMExports();
+  const recs = Array.from({ length: 3000 }, (_, i) => ({ kind: 'metric' as const, identifier: i % 2 ? 'a,b' : 'loss', rank: 0, step: i, timeMs: T0 + (i >> 8), value: i / 3 }));
+  try {
+    await feed(sink, recs.slice(0, 1000));
+    const err = t.throws(() => sink.commit());
+    t.regex(err?.message ?? '', /cannot append to .*metrics\.csv \(ENOSPC\); \d+ bytes kept for the next commit/);
+  } finally {
+    (nodeFs as { writeSync: unknown }).writeSync = realWrite;
+    syncBuiltinESMExports();
+  }
+  t.is(calls, 2);
+  const partial = read('metrics.csv');
+  t.false(partial.endsWith('\n'), 'the failed write left a partial line');
+  // The next lines reuse the line buffer the failed write came from.
+  await feed(sink, recs.slice(1000));
+  await sink.commit();
+  await sink.close('finished');
+  checkMetricRows(t, read('metrics.csv'), read('metrics.jsonl'), recs);
 });
 
 test('run.json is written once and never replaced', async (t) => {

@@ -1,0 +1,87 @@
+/**
+ * Lines encoded straight to bytes in one reusable buffer, handed to write(2) as they are:
+ * no string concatenation per line and no UTF-8 encoding of the whole batch at commit
+ * (flattening that rope was about half of the local sink's time per metric record).
+ */
+
+/** Sized for a few hundred metric lines; a buffer that grew past RETAIN_MAX is dropped at clear(). */
+const INITIAL = 1 << 14;
+const RETAIN_MAX = 4 << 20;
+
+/**
+ * Appends write without bounds checks (a typed array silently drops bytes past its end):
+ * call reserve() first with an upper bound for what follows. text() reserves for itself.
+ */
+export class LineBuffer {
+  buf = Buffer.allocUnsafe(INITIAL);
+  /** Bytes in use. */
+  pos = 0;
+
+  /** Make room for n more bytes after pos. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  byte(c: number): void {
+    this.buf[this.pos++] = c;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** s must be ASCII (every number's String() is). */
+  ascii(s: string): void {
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** String(n), at most 25 bytes; integers below 2^32 without making a string. */
+  number(n: number): void {
+    if (n >>> 0 !== n) return this.ascii('' + n); // -0 passes and is written as 0, like String(-0)
+    let digits = 1;
+    for (let x = n; x >= 10; x = (x / 10) >>> 0) digits++;
+    const buf = this.buf;
+    let p = this.pos + digits;
+    this.pos = p;
+    let x = n >>> 0;
+    do {
+      const q = (x / 10) >>> 0;
+      buf[--p] = 48 + x - q * 10;
+      x = q;
+    } while (x !== 0);
+  }
+
+  /** Bytes [start, end) of another line buffer: text formatted once, needed twice. */
+  copyFrom(src: LineBuffer, start: number, end: number): void {
+    const from = src.buf;
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) buf[p++] = from[i]!;
+    this.pos = p;
+  }
+
+  /** Any string, as UTF-8. */
+  text(s: string): void {
+    this.reserve(3 * s.length);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** The bytes so far, valid until the next append or clear(). */
+  bytesSoFar(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  clear(): void {
+    this.pos = 0;
+    if (this.buf.length > RETAIN_MAX) this.buf = Buffer.allocUnsafe(INITIAL);
+  }
+}
