@@ -4,7 +4,7 @@
  * producer stamps a record with one plain load instead of a ~70 ns clock read.
  *
  * A tick is not free either: a timed wake-up costs tens of µs of CPU on a
- * virtual machine, about 3 % of a core at 1 ms. So the clock sleeps
+ * virtual machine, 4-7 % of a core at 1 ms. So the clock sleeps
  * (X_CLOCK = CLOCK_ASLEEP, producers read Date.now() themselves) unless
  * records flow fast: a producer wakes it after many records within one ms,
  * and it goes back to sleep when a window of ticks carried fewer than
@@ -16,8 +16,8 @@ import { ringRecordsIn } from '../ring/stats.js';
 
 /** Ticks between two looks at the record rate. */
 const WINDOW_TICKS = 16;
-/** Below this many records per ms (all rings), reading the system clock per record is cheaper. */
-const SLEEP_BELOW_PER_MS = 32;
+/** Below this many records per ms (all rings), producers read the system clock again (half the producer's wake-up threshold). */
+const SLEEP_BELOW_PER_MS = 64;
 
 const { contextSab, port, tickMs } = workerData as { contextSab: SharedArrayBuffer; port: MessagePort; tickMs: number };
 const ctx = new Int32Array(contextSab);

@@ -43,7 +43,7 @@ export interface ContextOptions {
   handleSignals?: boolean;
   /**
    * Tick of the shared clock thread, ms (default 1). It ticks only while records flow faster than
-   * about 32 per ms; slower loggers stamp each record with Date.now() (exact to the ms). While it
+   * about 64 per ms; slower loggers stamp each record with Date.now() (exact to the ms). While it
    * ticks, a timestamp lags the call by up to one tick.
    */
   clockResolutionMs?: number;
