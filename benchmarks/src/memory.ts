@@ -39,8 +39,6 @@ export async function memory(cfg: Config): Promise<Result[]> {
   await lg.createLoggerContext({ rank: 0, runName: 'bench-rings', handleSignals: false });
   lg.workerHandle(1);
   lg.workerHandle(2);
-  // Let the writers' addRing calls settle first: overlapping control calls currently unref the writer early (core bug, see report).
-  await new Promise((r) => setTimeout(r, 100));
   const st = await lg.stats();
   await lg.destroyLoggerContext();
   const perThread = st.ringBytes / st.rings / MiB;

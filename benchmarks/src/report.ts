@@ -40,6 +40,7 @@ function fmt(x: number, unit: Result['unit']): string {
   const p = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   switch (unit) {
     case 'ns/call':
+    case 'ns/record':
       return x >= 1000 ? `${p(x / 1000)} µs` : `${p(x)} ns`;
     case 'records/s':
       return x >= 1e6 ? `${p(x / 1e6)} M/s` : `${p(x / 1e3)} k/s`;
@@ -47,6 +48,8 @@ function fmt(x: number, unit: Result['unit']): string {
       return x >= 1e3 ? `${p(x / 1e3)} k steps/s` : `${p(x)} steps/s`;
     case '%':
       return `${x > 0 ? '+' : ''}${x.toFixed(1)} %`;
+    case '% core':
+      return `${x.toFixed(2)} % of a core`;
     case 'MiB':
       return `${p(x)} MiB`;
     case 'bytes':

@@ -14,6 +14,7 @@ import { baselines } from './baselines.js';
 import { baselinesTensorboard } from './baselines-tensorboard.js';
 import { endToEnd } from './end-to-end.js';
 import { memory } from './memory.js';
+import { backgroundCpu } from './background-cpu.js';
 import { trainingOverhead } from './training-overhead.js';
 import { buildReport, writeReport } from './report.js';
 
@@ -24,6 +25,7 @@ const groups: [name: string, run: Group][] = [
   ['baselines-tensorboard', baselinesTensorboard],
   ['end-to-end', endToEnd],
   ['memory', memory],
+  ['background-cpu', backgroundCpu],
   ['training', trainingOverhead],
 ];
 

@@ -1,6 +1,6 @@
 /**
  * What logging costs a real training loop: steps/s of data-parallel SGD in
- * 4 worker_thread ranks (a 4→H→3 tanh MLP, softmax cross-entropy, gradients
+ * worker_thread ranks (a 4→H→3 tanh MLP, softmax cross-entropy, gradients
  * summed through a SharedArrayBuffer with an Atomics barrier each step — the
  * shape of examples/src/mlp, written again here so the suite stays
  * self-contained), with logging
@@ -11,11 +11,16 @@
  * Each rank logs its batch loss with metric() (the fast path) and its epoch
  * loss with log() at the end of each epoch of 50 batches.
  *
- * Two model sizes: 'light' is the example's (hidden 16, batch 8 per rank: a
- * step is a few µs of arithmetic, so the barrier and the logging dominate);
- * 'heavy' (hidden 64, batch 32) makes a step cost about half a millisecond.
+ * Variants: 'solo' is one rank of the example's model, so the training
+ * thread has a core of its own and the logging threads share the other (the
+ * placement a cluster job has: ranks ≤ cores); 'light' is the example itself
+ * (4 ranks on this machine's 2 cores, hidden 16, batch 8 per rank: a step is
+ * a few µs of arithmetic, so barrier wake-ups and logging dominate); 'heavy'
+ * (4 ranks, hidden 64, batch 32) makes a step cost about half a millisecond.
+ * With 4 lockstep ranks on 2 cores every background thread's CPU is taken
+ * from training, and the scheduler's noise is large: the A/A rows show it.
  *
- * The same 4 workers run every configuration; configurations are interleaved
+ * The same workers run every configuration; configurations are interleaved
  * within each repetition (rotated, so each takes each position), and the
  * overhead is computed per repetition against that repetition's 'off' run,
  * so slow drift of the machine hits all of them alike. An A/A control (a
@@ -29,7 +34,8 @@ import { attachLogger, LocalFileLogger, LoggersCollection, NullLogger, type Atta
 import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { MiB, summarize, type Config, type Result } from './harness.js';
 
-const WORLD = 4;
+/** The example's rank count: the most any variant uses. */
+const MAX_WORLD = 4;
 const N_IN = 4;
 const N_OUT = 3;
 const BATCHES_PER_EPOCH = 50;
@@ -128,7 +134,7 @@ class Mlp {
 
 /**
  * Sum-allreduce through one SharedArrayBuffer: [arrived, generation] Int32 words,
- * then two halves of WORLD slots; call k uses half k mod 2, so one barrier per
+ * then two halves of `world` slots; call k uses half k mod 2, so one barrier per
  * call suffices. The barrier sleeps in Atomics.wait (no spinning), as the example's.
  */
 class Allreduce {
@@ -138,21 +144,25 @@ class Allreduce {
   constructor(
     sab: SharedArrayBuffer,
     private readonly rank: number,
+    private readonly world: number,
     private readonly len: number,
   ) {
     this.ctrl = new Int32Array(sab, 0, 2);
     this.data = new Float64Array(sab, 8);
   }
-  static buffer(len: number): SharedArrayBuffer {
-    return new SharedArrayBuffer(8 + 2 * WORLD * len * 8);
+  static buffer(world: number, len: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(8 + 2 * world * len * 8);
   }
   sum(v: Float64Array): void {
     const { data, len } = this;
-    const half = (this.calls++ & 1) * WORLD * len;
+    const { world } = this;
+    const half = (this.calls++ & 1) * world * len;
     data.set(v, half + this.rank * len);
     const c = this.ctrl;
     const gen = Atomics.load(c, 1);
-    if (Atomics.add(c, 0, 1) === WORLD - 1) {
+    if (world === 1) {
+      // one rank: no peers to wait for
+    } else if (Atomics.add(c, 0, 1) === world - 1) {
       Atomics.store(c, 0, 0);
       Atomics.add(c, 1, 1);
       Atomics.notify(c, 1);
@@ -162,7 +172,7 @@ class Allreduce {
       }
     }
     for (let i = 0; i < len; i++) v[i] = data[half + i]!;
-    for (let r = 1; r < WORLD; r++) for (let i = 0; i < len; i++) v[i] += data[half + r * len + i]!;
+    for (let r = 1; r < world; r++) for (let i = 0; i < len; i++) v[i] += data[half + r * len + i]!;
   }
 }
 
@@ -185,6 +195,7 @@ function shard(n: number, rank: number): { x: Float64Array; y: Int32Array } {
 interface RunSpec {
   handle: WorkerHandle | undefined;
   sab: SharedArrayBuffer;
+  world: number;
   hidden: number;
   batch: number;
   warmup: number;
@@ -202,7 +213,7 @@ async function runRank(rank: number, s: RunSpec): Promise<RunAnswer> {
   const log: AttachedLogger | undefined = s.handle ? attachLogger(s.handle) : undefined;
   const model = new Mlp(N_IN, s.hidden, N_OUT, 42);
   const P = model.n;
-  const ar = new Allreduce(s.sab, rank, P + 1);
+  const ar = new Allreduce(s.sab, rank, s.world, P + 1);
   const buf = new Float64Array(P + 1);
   const g = buf.subarray(0, P);
   const { x, y } = shard(s.batch * BATCHES_PER_EPOCH, rank);
@@ -259,14 +270,14 @@ if (!isMainThread && (workerData as { bench?: string } | undefined)?.bench === '
   });
 }
 
-/** WORLD persistent training threads; run() starts one training run on all of them. */
+/** MAX_WORLD persistent training threads; run() starts one training run on the first specs.length of them. */
 /** Exported, with oneRun and VARIANTS, for ad-hoc experiments (a script that imports the built file). */
 export class Ranks {
-  private readonly workers = Array.from({ length: WORLD }, (_, rank) => new Worker(new URL(import.meta.url), { workerData: { bench: 'training', rank } }));
+  private readonly workers = Array.from({ length: MAX_WORLD }, (_, rank) => new Worker(new URL(import.meta.url), { workerData: { bench: 'training', rank } }));
 
   run(specs: RunSpec[]): Promise<RunAnswer[]> {
     return Promise.all(
-      this.workers.map(
+      this.workers.slice(0, specs.length).map(
         (w, r) =>
           new Promise<RunAnswer>((resolve, reject) => {
             const onError = (e: Error) => reject(e);
@@ -308,7 +319,9 @@ const OVERHEAD_LABEL: Record<Mode, string> = {
 };
 
 export interface Variant {
-  id: 'light' | 'heavy';
+  id: string;
+  /** Training ranks (worker_threads), at most MAX_WORLD. */
+  world: number;
   hidden: number;
   batch: number;
   /** Steps of the untimed calibration run (mode off) that sets the step count. */
@@ -318,10 +331,11 @@ export interface Variant {
   quickModes: Mode[];
 }
 export const VARIANTS: Variant[] = [
-  { id: 'light', hidden: 16, batch: 8, calibrate: 3000, modes: ['off', 'batch', 'freq10', 'null', 'aa'], quickModes: ['off', 'batch', 'freq10'] },
+  { id: 'solo', world: 1, hidden: 16, batch: 8, calibrate: 20000, modes: ['off', 'batch', 'freq10', 'aa'], quickModes: ['off', 'batch'] },
+  { id: 'light', world: MAX_WORLD, hidden: 16, batch: 8, calibrate: 3000, modes: ['off', 'batch', 'freq10', 'null', 'aa'], quickModes: ['off', 'batch', 'freq10'] },
   // hidden 256 / batch 64 makes a step cost 2–6 ms here and the 4-on-2-cores scheduling bimodal (steps/s
   // jumping ±40 % between identical runs); 64 / 32 (~0.5 ms) is compute-bound and still below a scheduler slice.
-  { id: 'heavy', hidden: 64, batch: 32, calibrate: 600, modes: ['off', 'batch', 'freq10', 'aa'], quickModes: ['off', 'batch'] },
+  { id: 'heavy', world: MAX_WORLD, hidden: 64, batch: 32, calibrate: 600, modes: ['off', 'batch', 'freq10', 'aa'], quickModes: ['off', 'batch'] },
 ];
 
 export interface RunOutcome {
@@ -353,11 +367,11 @@ export async function oneRun(ranks: Ranks, v: Variant, mode: Mode, steps: number
             new NullLogger({ logFreq, logOnWorkers: 0 }),
           ],
     );
-    await logger.createLoggerContext({ rank: 0, worldSize: WORLD, runName: `bench-train-${tag}`, handleSignals: false, clockResolutionMs });
+    await logger.createLoggerContext({ rank: 0, worldSize: v.world, runName: `bench-train-${tag}`, handleSignals: false, clockResolutionMs });
   }
   const P = new Mlp(N_IN, v.hidden, N_OUT, 42).n;
-  const sab = Allreduce.buffer(P + 1);
-  const specs = Array.from({ length: WORLD }, (_, r): RunSpec => ({ handle: logger?.workerHandle(r), sab, hidden: v.hidden, batch: v.batch, warmup, steps }));
+  const sab = Allreduce.buffer(v.world, P + 1);
+  const specs = Array.from({ length: v.world }, (_, r): RunSpec => ({ handle: logger?.workerHandle(r), sab, world: v.world, hidden: v.hidden, batch: v.batch, warmup, steps }));
   const cpu0 = process.cpuUsage();
   const answers = await ranks.run(specs);
   const cpu = process.cpuUsage(cpu0);
@@ -406,7 +420,7 @@ export async function trainingOverhead(cfg: Config): Promise<Result[]> {
         }
       }
       const off = runs.get('off')!;
-      const what = `${v.id}: 4→${v.hidden}→3 MLP, batch ${v.batch}/rank, ${WORLD} worker_thread ranks`;
+      const what = `${v.id}: 4→${v.hidden}→3 MLP, batch ${v.batch}/rank, ${v.world} worker_thread rank${v.world > 1 ? 's' : ''}`;
       for (const mode of modes) {
         const rs = runs.get(mode)!;
         const rate = summarize(rs.map((r) => r.stepsPerSec));
