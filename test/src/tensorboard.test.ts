@@ -689,6 +689,19 @@ test('durability: records reach the file within flushSecs without flush() or des
   t.log(`visible after ${Date.now() - start} ms (flushSecs 1)`);
 });
 
+test('durability: a short flushSecs makes the idle writer look sooner than its 1 s default (0.1 s → visible well within 700 ms)', async (t) => {
+  const { logger, runDir } = await startTb(t, { flushSecs: 0.1 });
+  logger.log(7, 'soon', { step: 1 });
+  const start = Date.now();
+  let found: TaggedValue | undefined;
+  while (!found && Date.now() - start < 700) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (existsSync(runDir)) found = valuesFor(allEvents(readRunDir(runDir)), 'soon')[0];
+  }
+  t.truthy(found, 'not in the file within 700 ms: the writer did not poll at half of flushSecs');
+  t.log(`visible after ${Date.now() - start} ms (flushSecs 0.1)`);
+});
+
 test('collection: TensorBoardLogger inside a LoggersCollection writes the same run', async (t) => {
   const savedir = tempDir(t);
   const tb = new TensorBoardLogger({ savedir, logFreq: 'batch' });

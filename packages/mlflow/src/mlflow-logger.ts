@@ -93,6 +93,8 @@ export class MLFlowLogger extends Logger {
       sourceName: process.argv[1] ?? 'node',
       closeTimeoutSecs: this.opts.closeTimeoutSecs ?? 10,
     };
-    return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions };
+    // Deliveries go out every flushSecs: the idle writer looks twice per flushSecs (at most once a second).
+    const pollMs = Math.min(1000, Math.max(1, Math.round((sinkOptions.flushSecs * 1000) / 2)));
+    return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions, pollMs };
   }
 }

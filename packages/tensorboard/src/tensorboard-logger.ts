@@ -45,6 +45,8 @@ export class TensorBoardLogger extends Logger {
       multiRank: w === -1 || (Array.isArray(w) && new Set(w).size > 1),
       flushSecs: this.flushSecs,
     };
-    return { sinkModule: new URL('./tensorboard-sink.js', import.meta.url).href, sinkOptions };
+    // Events reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
+    const pollMs = Math.min(1000, Math.max(1, Math.round((this.flushSecs * 1000) / 2)));
+    return { sinkModule: new URL('./tensorboard-sink.js', import.meta.url).href, sinkOptions, pollMs };
   }
 }

@@ -5,7 +5,7 @@
  *   <savedir>/<runName>/rank_<r>/events.out.tfevents.*   several: one TensorBoard run per rank, so curves overlay
  *
  * Each commit appends whole records to each file with one write(2), so events
- * reach the file within one writer poll (≤ 100 ms by default, well inside flushSecs).
+ * reach the file within one writer poll (half of flushSecs, at most 1 s).
  */
 import { join, resolve, sep } from 'node:path';
 import type { FigureItem, ImageItem, LogRecord, RawImage, RunEndReason, Sink, SinkEnv, SinkFactory } from '@ranklog/core/sink';
