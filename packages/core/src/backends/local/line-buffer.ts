@@ -7,15 +7,20 @@
 /** Sized for a few hundred metric lines; a buffer that grew past RETAIN_MAX is dropped at clear(). */
 const INITIAL = 1 << 14;
 const RETAIN_MAX = 4 << 20;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
  * Appends write without bounds checks (a typed array silently drops bytes past its end):
  * call reserve() first with an upper bound for what follows. text() reserves for itself.
  */
 export class LineBuffer {
-  buf = Buffer.allocUnsafe(INITIAL);
+  buf: Buffer;
   /** Bytes in use. */
   pos = 0;
+
+  constructor(private readonly initial = INITIAL) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
 
   /** Make room for n more bytes after pos. */
   reserve(n: number): void {
@@ -44,18 +49,21 @@ export class LineBuffer {
     this.pos = p;
   }
 
-  /** String(n), at most 25 bytes; integers below 2^32 without making a string. */
+  /**
+   * String(n), at most 25 bytes. Integers in [0, 2^53) — steps, ranks, ms timestamps — without
+   * making a string: below 2^53, x / 10 rounded down and x − 10q are exact in doubles.
+   */
   number(n: number): void {
-    if (n >>> 0 !== n) return this.ascii('' + n); // -0 passes and is written as 0, like String(-0)
+    if (!(n >= 0 && n <= MAX_SAFE && Math.floor(n) === n)) return this.ascii('' + n); // -0 is written as 0, like String(-0)
     let digits = 1;
-    for (let x = n; x >= 10; x = (x / 10) >>> 0) digits++;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
     const buf = this.buf;
     let p = this.pos + digits;
     this.pos = p;
-    let x = n >>> 0;
+    let x = n;
     do {
-      const q = (x / 10) >>> 0;
-      buf[--p] = 48 + x - q * 10;
+      const q = Math.floor(x / 10);
+      buf[--p] = 48 + (x - q * 10); // parenthesised: 48 + x would round above 2^53
       x = q;
     } while (x !== 0);
   }
@@ -82,6 +90,6 @@ export class LineBuffer {
 
   clear(): void {
     this.pos = 0;
-    if (this.buf.length > RETAIN_MAX) this.buf = Buffer.allocUnsafe(INITIAL);
+    if (this.buf.length > RETAIN_MAX) this.buf = Buffer.allocUnsafe(this.initial);
   }
 }

@@ -37,6 +37,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { DatasetItem, FigureItem, ImageItem, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
+import { IsoTime } from './iso-time.js';
 import { LineBuffer } from './line-buffer.js';
 
 export interface LocalSinkOptions {
@@ -65,6 +66,11 @@ const NULL = asciiBytes('null');
 const BATCH_KEY = asciiBytes(',"batch_idx":');
 const VALUE_KEY = asciiBytes(',"value":');
 const OBJECT_END = asciiBytes('}\n');
+const TIMESTAMP_KEY = asciiBytes('{"timestamp":"');
+const TIME_MS_KEY = asciiBytes('","time_ms":');
+const RANK_KEY = asciiBytes(',"rank":');
+/** Room for a line head without its identifier: keys, a 24-character ISO time, a time in ms and a rank. */
+const HEAD_ROOM = 96;
 /** Non-finite values: [CSV, JSON] spellings. */
 const NAN = [asciiBytes('NaN'), asciiBytes('"NaN"')] as const;
 const INF = [asciiBytes('inf'), asciiBytes('"Infinity"')] as const;
@@ -164,16 +170,21 @@ class AppendFile {
  * last logged at: copied whole into each line, while the time and rank stay the same.
  */
 interface LineHeads {
-  /** `,<csv-quoted identifier>,` */
-  csvId: string;
-  /** `,"identifier":<json>,"step":` */
-  jsonId: string;
+  /** `,<csv-quoted identifier>,` as UTF-8 */
+  csvId: Uint8Array;
+  /** `,"identifier":<json>,"step":` as UTF-8 */
+  jsonId: Uint8Array;
   timeMs: number;
   rank: number;
-  /** `<iso>,<rank>,<csv-quoted identifier>,` */
+  /** Where the heads are rebuilt in place (no allocation when only the time changed). */
+  csvHead: LineBuffer;
+  jsonHead: LineBuffer;
+  /** `<iso>,<rank>,<csv-quoted identifier>,`: a view of csvHead's bytes (csvFrom: the buffer it views) */
   csv: Uint8Array;
+  csvFrom: Buffer | undefined;
   /** `{"timestamp":…,"time_ms":…,"rank":<rank>,"identifier":<json>,"step":` */
   json: Uint8Array;
+  jsonFrom: Buffer | undefined;
 }
 
 /** An image or figure waiting for commit(), where it is published in log order. */
@@ -208,7 +219,7 @@ class LocalSink implements Sink {
 
   // Hot-path caches: consecutive records mostly share a millisecond and a few identifiers.
   private lastMs = NaN;
-  private isoComma = '';
+  private readonly iso = new IsoTime();
   private jsonHead = '';
   private readonly heads = new Map<string, LineHeads>();
 
@@ -296,26 +307,51 @@ class LocalSink implements Sink {
   }
 
   private setTime(t: number): void {
-    const iso = new Date(t).toISOString();
+    const iso = this.iso.text(t);
     this.lastMs = t;
-    this.isoComma = iso + ',';
     this.jsonHead = '{"timestamp":"' + iso + '","time_ms":' + t + ',"rank":';
   }
 
   private cacheId(id: string): LineHeads {
     if (this.heads.size >= ID_CACHE_MAX) this.heads.clear();
     // timeMs NaN: the heads are made by renewHeads before the first line.
-    const h = { csvId: ',' + csvField(id) + ',', jsonId: ',"identifier":' + JSON.stringify(id) + ',"step":', timeMs: NaN, rank: -1, csv: NO_BYTES, json: NO_BYTES };
+    const csvId = Buffer.from(',' + csvField(id) + ',', 'utf8');
+    const jsonId = Buffer.from(',"identifier":' + JSON.stringify(id) + ',"step":', 'utf8');
+    const room = HEAD_ROOM + jsonId.length;
+    const h = { csvId, jsonId, timeMs: NaN, rank: -1, csvHead: new LineBuffer(room), jsonHead: new LineBuffer(room), csv: NO_BYTES, csvFrom: undefined, json: NO_BYTES, jsonFrom: undefined };
     this.heads.set(id, h);
     return h;
   }
 
   private renewHeads(h: LineHeads, t: number, rank: number): void {
-    if (t !== this.lastMs) this.setTime(t);
     h.timeMs = t;
     h.rank = rank;
-    h.csv = Buffer.from(this.isoComma + rank + h.csvId, 'utf8');
-    h.json = Buffer.from(this.jsonHead + rank + h.jsonId, 'utf8');
+    const c = h.csvHead;
+    c.clear();
+    c.reserve(HEAD_ROOM + h.csvId.length);
+    this.iso.write(c, t);
+    c.byte(COMMA);
+    c.number(rank);
+    c.bytes(h.csvId);
+    // A new view only when the length or the buffer changed: usually only the time did.
+    if (h.csv.length !== c.pos || h.csvFrom !== c.buf) {
+      h.csv = c.bytesSoFar();
+      h.csvFrom = c.buf;
+    }
+    const j = h.jsonHead;
+    j.clear();
+    j.reserve(HEAD_ROOM + h.jsonId.length);
+    j.bytes(TIMESTAMP_KEY);
+    this.iso.write(j, t);
+    j.bytes(TIME_MS_KEY);
+    j.number(t);
+    j.bytes(RANK_KEY);
+    j.number(rank);
+    j.bytes(h.jsonId);
+    if (h.json.length !== j.pos || h.jsonFrom !== j.buf) {
+      h.json = j.bytesSoFar();
+      h.jsonFrom = j.buf;
+    }
   }
 
   private flushMetrics(): void {
