@@ -88,6 +88,21 @@ export class LineBuffer {
     return this.buf.subarray(0, this.pos);
   }
 
+  private view: Uint8Array | undefined;
+  private viewOf: Buffer | undefined;
+  /**
+   * bytesSoFar() for a buffer that is cleared and refilled with text of the same length (a line
+   * head whose time changed): the same view object while the length and the buffer stay, so
+   * refilling allocates nothing.
+   */
+  reusableView(): Uint8Array {
+    if (this.view === undefined || this.view.length !== this.pos || this.viewOf !== this.buf) {
+      this.view = this.bytesSoFar();
+      this.viewOf = this.buf;
+    }
+    return this.view;
+  }
+
   clear(): void {
     this.pos = 0;
     if (this.buf.length > RETAIN_MAX) this.buf = Buffer.allocUnsafe(this.initial);

@@ -179,12 +179,10 @@ interface LineHeads {
   /** Where the heads are rebuilt in place (no allocation when only the time changed). */
   csvHead: LineBuffer;
   jsonHead: LineBuffer;
-  /** `<iso>,<rank>,<csv-quoted identifier>,`: a view of csvHead's bytes (csvFrom: the buffer it views) */
+  /** `<iso>,<rank>,<csv-quoted identifier>,`: csvHead's bytes */
   csv: Uint8Array;
-  csvFrom: Buffer | undefined;
-  /** `{"timestamp":…,"time_ms":…,"rank":<rank>,"identifier":<json>,"step":` */
+  /** `{"timestamp":…,"time_ms":…,"rank":<rank>,"identifier":<json>,"step":`: jsonHead's bytes */
   json: Uint8Array;
-  jsonFrom: Buffer | undefined;
 }
 
 /** An image or figure waiting for commit(), where it is published in log order. */
@@ -318,7 +316,7 @@ class LocalSink implements Sink {
     const csvId = Buffer.from(',' + csvField(id) + ',', 'utf8');
     const jsonId = Buffer.from(',"identifier":' + JSON.stringify(id) + ',"step":', 'utf8');
     const room = HEAD_ROOM + jsonId.length;
-    const h = { csvId, jsonId, timeMs: NaN, rank: -1, csvHead: new LineBuffer(room), jsonHead: new LineBuffer(room), csv: NO_BYTES, csvFrom: undefined, json: NO_BYTES, jsonFrom: undefined };
+    const h = { csvId, jsonId, timeMs: NaN, rank: -1, csvHead: new LineBuffer(room), jsonHead: new LineBuffer(room), csv: NO_BYTES, json: NO_BYTES };
     this.heads.set(id, h);
     return h;
   }
@@ -333,11 +331,7 @@ class LocalSink implements Sink {
     c.byte(COMMA);
     c.number(rank);
     c.bytes(h.csvId);
-    // A new view only when the length or the buffer changed: usually only the time did.
-    if (h.csv.length !== c.pos || h.csvFrom !== c.buf) {
-      h.csv = c.bytesSoFar();
-      h.csvFrom = c.buf;
-    }
+    h.csv = c.reusableView();
     const j = h.jsonHead;
     j.clear();
     j.reserve(HEAD_ROOM + h.jsonId.length);
@@ -348,10 +342,7 @@ class LocalSink implements Sink {
     j.bytes(RANK_KEY);
     j.number(rank);
     j.bytes(h.jsonId);
-    if (h.json.length !== j.pos || h.jsonFrom !== j.buf) {
-      h.json = j.bytesSoFar();
-      h.jsonFrom = j.buf;
-    }
+    h.json = j.reusableView();
   }
 
   private flushMetrics(): void {
