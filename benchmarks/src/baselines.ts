@@ -16,7 +16,8 @@ import pino from 'pino';
 import { LocalFileLogger } from '@ranklog/core';
 import { childTask, MiB, nsResult, runChildMeasured, single, summarize, timeBatches, type BatchPlan, type Config, type Result } from './harness.js';
 
-function floor(plan: BatchPlan): number[] {
+/** The floor's body: n bare 32-byte record stores into its own 8 MiB SharedArrayBuffer, each published with Atomics.store. */
+export function floorBody(): (n: number) => void {
   const slots = (8 * MiB) / 32;
   const sab = new SharedArrayBuffer(512 + 8 * MiB);
   const ctrl = new Int32Array(sab, 0, 128);
@@ -24,7 +25,7 @@ function floor(plan: BatchPlan): number[] {
   const i32 = new Int32Array(sab, 512);
   const f64 = new Float64Array(sab, 512);
   let head = 0;
-  return timeBatches((n) => {
+  return (n) => {
     for (let i = 0; i < n; i++) {
       const b = (head & (slots - 1)) << 3;
       u32[b] = 1 | (7 << 8);
@@ -34,7 +35,11 @@ function floor(plan: BatchPlan): number[] {
       head = (head + 1) | 0;
       Atomics.store(ctrl, 0, head);
     }
-  }, plan);
+  };
+}
+
+function floor(plan: BatchPlan): number[] {
+  return timeBatches(floorBody(), plan);
 }
 
 function appendJson(plan: BatchPlan, file: string): number[] {

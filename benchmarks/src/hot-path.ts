@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { NullLogger, type CommonLoggerOptions, type Logger } from '@ranklog/core';
 import { TensorBoardLogger } from '@ranklog/tensorboard';
-import { contextRings, nsResult, ringWraps, timeBatches, timeBursts, type Config, type Result } from './harness.js';
+import { contextRings, nsResult, ringWraps, summarize, timeBatches, timeBursts, type Config, type Result } from './harness.js';
+import { floorBody } from './baselines.js';
 
 interface HotCase {
   id: string;
@@ -217,8 +218,47 @@ export const hotCases: HotCase[] = [
   },
 ];
 
+/**
+ * The fast path and the floor in alternating batches: this VM's speed changes by up to 2× from
+ * one minute to the next, so rows measured a minute apart give ratios that move with it; a pair
+ * of batches a millisecond apart shares the moment. Bursts that fit the ring (a flush, untimed,
+ * before each pair): the cost of a call without back-pressure.
+ */
+async function pairedWithFloor(cfg: Config): Promise<Result[]> {
+  const lg = new NullLogger({ logFreq: 'batch' });
+  await lg.createLoggerContext({ rank: 0, runName: 'bench-hot-paired', handleSignals: false });
+  const metric = metricBody(lg);
+  const floor = floorBody();
+  const batch = 50_000;
+  const pairs = cfg.quick ? 15 : 80;
+  const m: number[] = [];
+  const f: number[] = [];
+  for (let i = -5; i < pairs; i++) {
+    await lg.flush();
+    const t0 = process.hrtime.bigint();
+    metric(batch);
+    const t1 = process.hrtime.bigint();
+    floor(batch);
+    const t2 = process.hrtime.bigint();
+    if (i < 0) continue; // warm-up
+    m.push(Number(t1 - t0) / batch);
+    f.push(Number(t2 - t1) / batch);
+  }
+  const st = await lg.destroyLoggerContext();
+  const ratio = summarize(m.map((x, i) => x / f[i]!));
+  return [
+    nsResult('hot.metric.paired', 'metric() fast path, bursts of 50k, each batch followed by a floor batch (the same moment of the machine)', m, 'hot.floor.paired', {
+      ratioOfPairsMedian: Number(ratio.median.toFixed(2)),
+      ratioOfPairsMin: Number(ratio.min.toFixed(2)),
+      recordsIn: st.recordsIn,
+      dropped: st.dropped,
+    }),
+    nsResult('hot.floor.paired', 'floor (bare 32-byte store + Atomics.store) in the batches that alternate with hot.metric.paired', f),
+  ];
+}
+
 export async function hotPath(cfg: Config): Promise<Result[]> {
-  const out: Result[] = [];
+  const out: Result[] = [...(await pairedWithFloor(cfg))];
   for (const c of hotCases) {
     const dir = c.make ? mkdtempSync(join(cfg.tmp, 'hot-')) : undefined;
     const lg = c.make ? c.make(c.options, dir!) : new NullLogger(c.options);
