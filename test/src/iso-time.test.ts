@@ -5,16 +5,7 @@
  */
 import test from 'ava';
 import { IsoTime } from '../../packages/core/dist/backends/local/iso-time.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './support/prng.js';
 
 test('a run of consecutive milliseconds across second, minute, day and year boundaries', (t) => {
   const iso = new IsoTime();

@@ -13,6 +13,7 @@ import { histogramValue, computeHistogram } from '../../packages/tensorboard/dis
 import {
   experimentValue, sessionEndValue, sessionStartValue,
 } from '../../packages/tensorboard/dist/summary/hparams.js';
+import { mulberry32 } from './support/prng.js';
 
 // ---------------------------------------------------------------- wire-format decoder
 
@@ -220,13 +221,7 @@ const REF_HPARAMS_HEX = {
 
 /** Deterministic standard normals (mulberry32 + Box–Muller). */
 function normals(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const u = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(s ^ (s >>> 15), 1 | s);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = mulberry32(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
     const a = Math.sqrt(-2 * Math.log(1 - u()));

@@ -40,6 +40,7 @@ import {
   type TaggedValue,
   type ValueStructure,
 } from './support/tb-decode.js';
+import { mulberry32 } from './support/prng.js';
 
 const REF_DIR = fileURLToPath(new URL('../../../shared/reference/tensorboard/tensorboardx-2.6.5/', import.meta.url));
 const HAVE_REF = existsSync(REF_DIR);
@@ -113,13 +114,7 @@ function only(t: ExecutionContext, events: DecodedEvent[], id: string): TaggedVa
 
 /** Deterministic N(0, 1) samples (mulberry32 + Box–Muller). */
 function normalSamples(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const out: number[] = [];
   while (out.length < n) {
     const u = uniform() || 1e-12;
