@@ -21,43 +21,67 @@ function wakeWriters(context: Int32Array): void {
   Atomics.notify(context, X_WAKE);
 }
 
+/**
+ * One wait for a ring's producer head as it was at the start: each step() says whether the
+ * writers released it (true), the time ran out (false), or how long to wait on C_PROGRESS for
+ * `seen` to change. C_WAITING is set around the wait so consumers bump C_PROGRESS; the second
+ * look after setting it closes the gap where a release would bump nothing.
+ */
+class ReleaseWait {
+  readonly ctrl: Int32Array;
+  private readonly target: number;
+  private readonly deadline: number;
+  seen = 0;
+
+  constructor(
+    sab: SharedArrayBuffer,
+    private readonly context: Int32Array,
+    timeoutMs: number,
+  ) {
+    this.ctrl = new Int32Array(sab, 0, CTRL_BYTES / 4);
+    this.target = Atomics.load(this.ctrl, C_HEAD);
+    this.deadline = Date.now() + timeoutMs;
+    wakeWriters(context);
+  }
+
+  step(): boolean | number {
+    if (!behind(this.ctrl, this.context, this.target)) return true;
+    const left = this.deadline - Date.now();
+    if (left <= 0) return false;
+    this.seen = Atomics.load(this.ctrl, C_PROGRESS);
+    Atomics.store(this.ctrl, C_WAITING, 1);
+    return behind(this.ctrl, this.context, this.target) ? Math.min(left, SLICE_MS) : 0;
+  }
+
+  settle(): void {
+    Atomics.store(this.ctrl, C_WAITING, 0);
+  }
+}
+
 /** Blocks the calling thread (Atomics.wait). Returns false on timeout. */
 export function waitReleased(sab: SharedArrayBuffer, context: Int32Array, timeoutMs: number): boolean {
-  const ctrl = new Int32Array(sab, 0, CTRL_BYTES / 4);
-  const target = Atomics.load(ctrl, C_HEAD);
-  const deadline = Date.now() + timeoutMs;
-  wakeWriters(context);
+  const w = new ReleaseWait(sab, context, timeoutMs);
   for (;;) {
-    if (!behind(ctrl, context, target)) return true;
-    const left = deadline - Date.now();
-    if (left <= 0) return false;
-    const seen = Atomics.load(ctrl, C_PROGRESS);
-    Atomics.store(ctrl, C_WAITING, 1);
-    if (behind(ctrl, context, target)) Atomics.wait(ctrl, C_PROGRESS, seen, Math.min(left, SLICE_MS));
-    Atomics.store(ctrl, C_WAITING, 0);
+    const s = w.step();
+    if (typeof s === 'boolean') return s;
+    if (s > 0) Atomics.wait(w.ctrl, C_PROGRESS, w.seen, s);
+    w.settle();
   }
 }
 
 /** The same without blocking the event loop (which it keeps alive while waiting). */
 export async function released(sab: SharedArrayBuffer, context: Int32Array, timeoutMs: number): Promise<boolean> {
-  const ctrl = new Int32Array(sab, 0, CTRL_BYTES / 4);
-  const target = Atomics.load(ctrl, C_HEAD);
-  const deadline = Date.now() + timeoutMs;
-  wakeWriters(context);
+  const w = new ReleaseWait(sab, context, timeoutMs);
   for (;;) {
-    if (!behind(ctrl, context, target)) return true;
-    const left = deadline - Date.now();
-    if (left <= 0) return false;
-    const seen = Atomics.load(ctrl, C_PROGRESS);
-    Atomics.store(ctrl, C_WAITING, 1);
-    const slice = Math.min(left, SLICE_MS);
-    const r = Atomics.waitAsync(ctrl, C_PROGRESS, seen, slice);
-    if (r.async) {
+    const s = w.step();
+    if (typeof s === 'boolean') return s;
+    const r = s > 0 ? Atomics.waitAsync(w.ctrl, C_PROGRESS, w.seen, s) : undefined;
+    if (r?.async) {
       // Atomics.waitAsync does not keep Node's event loop alive: a worker awaiting detach() would exit mid-wait.
-      const keepAlive = setTimeout(() => undefined, slice + 10);
+      const keepAlive = setTimeout(() => undefined, s + 10);
       await r.value;
       clearTimeout(keepAlive);
     }
-    Atomics.store(ctrl, C_WAITING, 0);
+    w.settle();
   }
 }
