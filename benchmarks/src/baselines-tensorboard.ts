@@ -50,19 +50,6 @@ function encodeOnly(plan: BatchPlan): number[] {
   }, plan);
 }
 
-function writeEach(plan: BatchPlan, tmp: string): number[] {
-  return withEventFile(tmp, (file) => {
-    const t = new ScalarTemplate(TAG);
-    let s = 0;
-    return timeBatches((n) => {
-      for (let i = 0; i < n; i++, s++) {
-        t.write(file.out, Date.now() / 1000, s, s * 1e-6);
-        file.flush(); // one write(2) per record
-      }
-    }, plan);
-  });
-}
-
 function writeEachGeneric(plan: BatchPlan, tmp: string): number[] {
   return withEventFile(tmp, (file) => {
     let s = 0;
@@ -93,7 +80,7 @@ export async function baselinesTensorboard(cfg: Config): Promise<Result[]> {
   const ref = 'hot.metric.tensorboard';
   return [
     nsResult('tb.sync.encode', 'TensorBoard scalar encode + TFRecord framing into memory, no I/O (the writer thread’s work per scalar)', encodeOnly({ batch: 100_000, batches: q ? 10 : 50, warmup: 2 }), ref),
-    nsResult('tb.sync.write-each', 'sync on the training thread: encode + fs.writeSync per record (naive event writer)', writeEach({ batch: 1_000, batches: q ? 20 : 100, warmup: 2 }, cfg.tmp), ref),
+    nsResult('tb.sync.write-each', 'sync on the training thread: encode + fs.writeSync per record (naive event writer)', writeBatched({ batch: 1_000, batches: q ? 20 : 100, warmup: 2 }, cfg.tmp, 1), ref),
     nsResult(
       'tb.sync.write-each.generic',
       'sync: generic protobuf encode (ProtoWriter, allocates) + fs.writeSync per record',

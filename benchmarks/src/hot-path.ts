@@ -39,6 +39,12 @@ const metricBody = (lg: Logger) => {
     for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
   };
 };
+const logBody = (lg: Logger) => {
+  let s = 0;
+  return (n: number) => {
+    for (let i = 0; i < n; i++, s++) lg.log(s * 1e-6, 'loss', { kind: 'metric', step: s, batchIdx: i });
+  };
+};
 const tensorboard = (options: CommonLoggerOptions, dir: string) => new TensorBoardLogger({ ...options, savedir: dir });
 
 const TEXT = 'epoch 12/90 step 4711: loss=0.2345 ok..'; // 40 characters
@@ -50,13 +56,7 @@ export const hotCases: HotCase[] = [
     label: 'metric(handle, v, step, batchIdx) — fast path',
     options: { logFreq: 'batch' },
     batch: 100_000,
-    body: (lg) => {
-      const h = lg.handle('loss');
-      let s = 0;
-      return (n) => {
-        for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
-      };
-    },
+    body: metricBody,
   },
   {
     id: 'hot.metric.burst',
@@ -64,13 +64,7 @@ export const hotCases: HotCase[] = [
     options: { logFreq: 'batch' },
     batch: 50_000,
     burst: true,
-    body: (lg) => {
-      const h = lg.handle('loss');
-      let s = 0;
-      return (n) => {
-        for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
-      };
-    },
+    body: metricBody,
   },
   {
     id: 'hot.log.burst',
@@ -78,24 +72,14 @@ export const hotCases: HotCase[] = [
     options: { logFreq: 'batch' },
     batch: 50_000,
     burst: true,
-    body: (lg) => {
-      let s = 0;
-      return (n) => {
-        for (let i = 0; i < n; i++, s++) lg.log(s * 1e-6, 'loss', { kind: 'metric', step: s, batchIdx: i });
-      };
-    },
+    body: logBody,
   },
   {
     id: 'hot.log',
     label: "log(v, 'loss', { kind: 'metric', step, batchIdx })",
     options: { logFreq: 'batch' },
     batch: 100_000,
-    body: (lg) => {
-      let s = 0;
-      return (n) => {
-        for (let i = 0; i < n; i++, s++) lg.log(s * 1e-6, 'loss', { kind: 'metric', step: s, batchIdx: i });
-      };
-    },
+    body: logBody,
   },
   {
     id: 'hot.skip-freq.metric',
@@ -128,13 +112,7 @@ export const hotCases: HotCase[] = [
     options: { logFreq: 'batch', logOnWorkers: 1 },
     rank: 0,
     batch: 100_000,
-    body: (lg) => {
-      const h = lg.handle('loss');
-      let s = 0;
-      return (n) => {
-        for (let i = 0; i < n; i++, s++) lg.metric(h, s * 1e-6, s, i);
-      };
-    },
+    body: metricBody,
   },
   {
     id: 'hot.skip-rank.log',
@@ -142,12 +120,7 @@ export const hotCases: HotCase[] = [
     options: { logFreq: 'batch', logOnWorkers: 1 },
     rank: 0,
     batch: 100_000,
-    body: (lg) => {
-      let s = 0;
-      return (n) => {
-        for (let i = 0; i < n; i++, s++) lg.log(s * 1e-6, 'loss', { kind: 'metric', step: s, batchIdx: i });
-      };
-    },
+    body: logBody,
   },
   {
     id: 'hot.param',
