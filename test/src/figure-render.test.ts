@@ -12,6 +12,7 @@ import { LocalFileLogger, LoggersCollection } from '@ranklog/core';
 import createLocalSink from '../../packages/core/dist/backends/local/local-sink.js';
 import { createPngEncoder, type PngEncoder } from '../../packages/core/dist/encode/png-pool.js';
 import { decodePng, type DecodedImage } from './support/png-decode.js';
+import { listFiles } from './support/list-files.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 /** 40×30, no background of its own (the white comes from the renderer), a red 20×10 rectangle at (10, 5). */
@@ -225,19 +226,6 @@ async function feed(sink: Sink, recs: Rec[]): Promise<void> {
     await sink.write(shared as unknown as LogRecord);
   }
   for (const k of Object.keys(shared)) shared[k] = 'garbage';
-}
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path.join(d, e.name), r);
-      else out.push(r);
-    }
-  };
-  walk(dir, '');
-  return out.sort();
 }
 
 test('local sink: every figure as PNG, SVG / Vega-Lite sources kept beside it under the same name', async (t) => {

@@ -17,6 +17,7 @@ import createLocalSink from '../../packages/core/dist/backends/local/local-sink.
 import { createPngEncoder, INLINE_MAX_PIXELS } from '../../packages/core/dist/encode/png-pool.js';
 import { parseCsv, parseCsvDetailed } from './support/csv-parse.js';
 import { crc32, decodePng } from './support/png-decode.js';
+import { listFiles } from './support/list-files.js';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 const HEADER = ['timestamp', 'rank', 'identifier', 'step', 'batch_idx', 'value'];
@@ -67,20 +68,6 @@ function jsonl(text: string): unknown[] {
   if (text === '') return [];
   if (!text.endsWith('\n')) throw new Error('JSONL does not end with a newline');
   return text.slice(0, -1).split('\n').map((l) => JSON.parse(l));
-}
-
-/** Every file under dir (relative paths, sorted), dotfiles included. */
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path.join(d, e.name), r);
-      else out.push(r);
-    }
-  };
-  walk(dir, '');
-  return out.sort();
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
