@@ -325,7 +325,7 @@ test('overlapping control calls on one writer (workerHandle + stats/flush) do no
   const file = tempFile(t);
   const fixture = fileURLToPath(new URL('./fixtures/overlapping-calls.js', import.meta.url));
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [fixture, file], { timeout: 15_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [fixture, file], { timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
     );
   });

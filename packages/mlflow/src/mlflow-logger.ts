@@ -95,6 +95,6 @@ export class MLFlowLogger extends Logger {
     };
     // Deliveries go out every flushSecs: the idle writer looks twice per flushSecs (at most once a second).
     const pollMs = Math.min(1000, Math.max(1, Math.round((sinkOptions.flushSecs * 1000) / 2)));
-    return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions, pollMs };
+    return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions, pollMs, closeTimeoutMs: sinkOptions.closeTimeoutSecs * 1000 };
   }
 }

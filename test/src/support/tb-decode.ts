@@ -481,8 +481,26 @@ export function decodeEvent(payload: Uint8Array, unknownFields: string[] = [], w
 
 /** Decode TFRecord-framed events from bytes (the contents of one event file). */
 export function decodeEventBytes(bytes: Uint8Array, path = '<bytes>'): EventFile {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: EventFile = { path, fileBytes: bytes.length, events: [], truncatedTail: false, tailBytes: 0, errors: [], unknownFields: [] };
+  const framing = forEachEvent(bytes, path, (event) => out.events.push(event), out.unknownFields);
+  return { ...out, truncatedTail: framing.truncatedTail, tailBytes: framing.tailBytes, errors: framing.errors };
+}
+
+/** What reading the framing of a file found, besides its events. */
+export interface Framing {
+  records: number;
+  truncatedTail: boolean;
+  tailBytes: number;
+  errors: string[];
+}
+
+/**
+ * Walk the TFRecord framing of `bytes` and hand each decoded event to `visit` without keeping
+ * it (for files of millions of events). Reading stops at the first bad CRC, as TensorBoard's does.
+ */
+export function forEachEvent(bytes: Uint8Array, path: string, visit: (event: DecodedEvent) => void, unknownFields: string[] = []): Framing {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Framing = { records: 0, truncatedTail: false, tailBytes: 0, errors: [] };
   let pos = 0;
   let index = 0;
   while (pos < bytes.length) {
@@ -515,12 +533,13 @@ export function decodeEventBytes(bytes: Uint8Array, path = '<bytes>'): EventFile
     }
     const where = `at record ${index} (byte ${pos}) of ${path}`;
     try {
-      out.events.push({ ...decodeEvent(payload, out.unknownFields, where), record: { offset: pos, payloadLength: n, totalBytes: 16 + n } });
+      visit({ ...decodeEvent(payload, unknownFields, where), record: { offset: pos, payloadLength: n, totalBytes: 16 + n } });
     } catch (e) {
       out.errors.push(`record ${index} at byte ${pos}: ${(e as Error).message}`);
     }
     pos += 16 + n;
     index++;
+    out.records++;
   }
   return out;
 }

@@ -35,9 +35,9 @@ export class LoggersCollection extends LoggerBase {
     return this.loggers.map((l, i) => l.spec(i));
   }
 
-  protected override attachContext(ctx: LogContext | undefined): void {
-    super.attachContext(ctx);
-    this.loggers.forEach((l, i) => l.bind(ctx, ctx ? 1 << i : 0, false));
+  protected override attachContext(ctx: LogContext | undefined, destroyed = false): void {
+    super.attachContext(ctx, destroyed);
+    this.loggers.forEach((l, i) => l.bind(ctx, ctx ? 1 << i : 0, false, destroyed));
   }
 
   override toString(): string {

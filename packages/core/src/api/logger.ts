@@ -36,6 +36,8 @@ export abstract class LoggerBase {
   /** @internal whether this object created (and so destroys) the context */
   protected owner = false;
   private lastRunName: string | undefined;
+  /** Unbound by destroyLoggerContext() (for messages: "after", not "before"). */
+  private destroyed = false;
 
   get name(): string {
     return this.constructor.name;
@@ -45,23 +47,35 @@ export abstract class LoggerBase {
   protected abstract specs(): BackendSpec[];
 
   /** @internal */
-  bind(ctx: LogContext | undefined, subset: number, owner: boolean): void {
+  bind(ctx: LogContext | undefined, subset: number, owner: boolean, destroyed = false): void {
     if (ctx) this.lastRunName = ctx.runName;
+    this.destroyed = destroyed;
     this.ctx = ctx;
     this.subset = subset;
     this.owner = owner;
   }
 
   protected notInitialized(method: string): Error {
+    const when = this.destroyed ? 'after destroyLoggerContext(); the logger is no longer initialized' : 'before createLoggerContext()';
     return new Error(
-      `ranklog: ${this.name}.${method}() was called before createLoggerContext(). ` +
+      `ranklog: ${this.name}.${method}() was called ${when}. ` +
         `Call await logger.createLoggerContext() first, or wrap the training in startLogging(logger, async () => { … }).`,
     );
   }
 
+  /**
+   * A call on a context that is closed: after a signal, an uncaught exception or process.exit()
+   * closed it, the call is counted and dropped (the loop may run on for a moment before the
+   * process ends, and must not die of a misleading error); otherwise it is a usage error.
+   */
+  protected refuse(c: LogContext | undefined, method: string): void {
+    if (c?.endedAbruptly) c.refuseLate();
+    else throw this.notInitialized(method);
+  }
+
   protected active(method: string): LogContext {
     const c = this.ctx;
-    if (c === undefined || c.isClosed) throw this.notInitialized(method);
+    if (c === undefined || (c.isClosed && !c.endedAbruptly)) throw this.notInitialized(method);
     return c;
   }
 
@@ -94,25 +108,26 @@ export abstract class LoggerBase {
   }
 
   /** @internal bind this object (and its children) to ctx */
-  protected attachContext(ctx: LogContext | undefined): void {
-    this.bind(ctx, ctx ? (1 << this.specs().length) - 1 : 0, true);
+  protected attachContext(ctx: LogContext | undefined, destroyed = false): void {
+    this.bind(ctx, ctx ? (1 << this.specs().length) - 1 : 0, true, destroyed);
   }
 
   /** Flush and close every backend; resolves with the final counts. */
   async destroyLoggerContext(): Promise<LogStats> {
     const ctx = this.active('destroyLoggerContext');
+    if (ctx.endedAbruptly) return ctx.stats();
     if (!this.owner) throw new Error(`ranklog: ${this.name} belongs to a collection; destroy the collection instead.`);
     try {
       return await ctx.close('finished');
     } finally {
-      this.attachContext(undefined);
+      this.attachContext(undefined, true);
     }
   }
 
   /** Log `item` under `identifier`. Records that logFreq or logOnWorkers exclude cost a few nanoseconds and do no I/O. */
   log(item: unknown, identifier: string, options?: LogOptions): void {
     const c = this.ctx;
-    if (c === undefined || c.isClosed) throw this.notInitialized('log');
+    if (c === undefined || c.isClosed) return this.refuse(c, 'log');
     if (options === undefined) c.dispatcher.log(item, identifier, undefined, undefined, undefined, this.subset);
     else if (typeof options === 'object' && options !== null) c.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, this.subset);
     else throw badLogOptions(options);
@@ -126,19 +141,21 @@ export abstract class LoggerBase {
   /** The allocation-free fast path for scalar metrics. */
   metric(handle: MetricHandle, value: number, step?: number, batchIdx?: number): void {
     const c = this.ctx;
-    if (c === undefined || c.isClosed) throw this.notInitialized('metric');
+    if (c === undefined || c.isClosed) return this.refuse(c, 'metric');
     c.dispatcher.metric(handle, value, step, batchIdx);
   }
 
   /** Log every entry as a param; nested objects are flattened with '.'. */
   saveHyperparameters(params: Record<string, unknown>): void {
     const c = this.active('saveHyperparameters');
+    if (c.endedAbruptly) return c.refuseLate();
     for (const [k, v] of flattenHyperparameters(params)) c.dispatcher.log(v, k, 'param', undefined, undefined, this.subset); // keys checked up front: all or nothing
   }
 
   /** Resolves when everything logged before the call, from every thread, is written by every backend. */
   flush(): Promise<void> {
-    return this.active('flush').flush();
+    const c = this.active('flush');
+    return c.endedAbruptly ? Promise.resolve() : c.flush();
   }
 
   stats(): Promise<LogStats> {
@@ -184,9 +201,12 @@ export abstract class Logger extends LoggerBase {
     this.logOnWorkers = options.logOnWorkers ?? 0;
   }
 
-  /** @internal where the writer thread finds the sink, and its options (structured-cloneable). */
-  /** The writer thread's sink module and its options; pollMs: how often its idle writer looks for records (default 1000 ms). */
-  abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown; pollMs?: number };
+  /**
+   * The writer thread's sink module and its options (structured-cloneable); pollMs: how often its
+   * idle writer looks for records (default 1000 ms); closeTimeoutMs: how long its close may take
+   * (a network backend delivering what is left), which exit paths wait for.
+   */
+  abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown; pollMs?: number; closeTimeoutMs?: number };
 
   /** Rules of the backend's service that log() checks at the call (key pattern, param length). */
   protected limits(): BackendLimits | undefined {

@@ -12,7 +12,7 @@ import type { Kind } from '../api/kinds.js';
 import { argError } from '../api/errors.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { rankMask, type BackendRoute } from '../dispatch/route.js';
-import { CLOCK_ASLEEP, CONTEXT_BYTES, DEFAULT_RING_BYTES, END_FAILED, END_FINISHED, END_KILLED, X_CLOCK, X_CLOSED, X_CLOSING, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
+import { CLOCK_ASLEEP, CONTEXT_BYTES, DEFAULT_RING_BYTES, END_CODE, X_CLOCK, X_CLOSED, X_CLOSING, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
 import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
 import { createRing } from '../ring/ring.js';
 import { waitReleased } from '../ring/wait.js';
@@ -22,6 +22,7 @@ import type { BackendStats } from '../writer/protocol.js';
 import { spawnWriter, type WriterHandle } from './writer-handle.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { registerContext, unregisterContext } from './shutdown.js';
+import { warn } from '../util/diag.js';
 
 /** Options of createLoggerContext(). */
 export interface ContextOptions {
@@ -55,7 +56,15 @@ export interface BackendSpec {
   sinkOptions: unknown;
   /** The backend's idle poll interval, ms, unless the context sets pollMs (default DEFAULT_POLL_MS). */
   pollMs?: number;
+  /** How long the backend may take to close (a network backend delivering what is left), ms; default 0. */
+  closeTimeoutMs?: number;
 }
+
+/**
+ * How long an exit path (a signal, an uncaught exception, process.exit()) waits for the writers to
+ * drain the rings and close their sinks, on top of the slowest backend's own close timeout.
+ */
+export const EXIT_DRAIN_MS = 10_000;
 
 /**
  * How often an idle writer looks at its rings, ms, for backends that set none. A wake-up costs
@@ -96,6 +105,12 @@ export class LogContext {
   /** Control calls in flight per writer: Worker.ref()/unref() are switches, not counters. */
   private readonly refs = new Map<WriterHandle, number>();
   private closed: Promise<LogStats> | undefined;
+  /** Set by an exit path that cannot await: the sinks were closed, or are closing, on their own. */
+  private ended = false;
+  /** The signal that interrupted the process, if any: the run ends 'killed' whoever closes it. */
+  interrupted: NodeJS.Signals | undefined;
+  /** Records the API refused because an exit path had closed the context (counted, reported once). */
+  private late = 0;
   /** The coordinator thread's own dispatcher. */
   readonly dispatcher: Dispatcher;
   private readonly producer: RingProducer | undefined;
@@ -267,7 +282,9 @@ export class LogContext {
     return this.closed;
   }
 
-  private async doClose(reason: RunEndReason): Promise<LogStats> {
+  private async doClose(requested: RunEndReason): Promise<LogStats> {
+    // A run a signal interrupted ends 'killed', also when the program's own handler destroys the context.
+    const reason = requested === 'finished' && this.interrupted ? 'killed' : requested;
     this.producer?.detach();
     const backends: BackendStats[] = [];
     let firstError: unknown;
@@ -304,24 +321,28 @@ export class LogContext {
   }
 
   /**
-   * Last resort for exit paths that cannot await (an uncaught exception, process.exit()):
-   * block this thread until the writers have committed everything published so far and
-   * closed their sinks with `reason`. The writers run on their own threads, so waiting
-   * here does not stop them.
+   * Last resort for exit paths that cannot await (a signal, an uncaught exception, process.exit()):
+   * block this thread until every writer has drained what was published when it saw the request
+   * and closed its sink with `reason`. The writers run on their own threads, so waiting here does
+   * not stop them; it also completes a destroyLoggerContext() that was under way. False on timeout.
    */
-  endSync(reason: RunEndReason, timeoutMs: number): boolean {
-    if (this.closed || !this.contextSab) return true;
+  endSync(reason: RunEndReason, timeoutMs = this.exitDrainMs): boolean {
+    if (this.ended || this.finalStats) return true;
+    this.ended = true;
+    this.closed ??= Promise.resolve(this.summarise([]));
+    unregisterContext(this);
+    if (!this.contextSab) return true;
     this.producer?.detach();
     const ctx = new Int32Array(this.contextSab);
     const deadline = Date.now() + timeoutMs;
-    let ok = true;
-    for (const r of this.rings) ok = waitReleased(r.sab, ctx, Math.max(0, deadline - Date.now())) && ok;
-    // Then every writer closes its sink with the reason (an MLflow run ends FAILED, a TensorBoard session FAILURE).
-    Atomics.store(ctx, X_END, reason === 'failed' ? END_FAILED : reason === 'killed' ? END_KILLED : END_FINISHED);
+    // Every writer snapshots the ring heads, drains to them and closes its sink with the reason
+    // (an MLflow run ends KILLED or FAILED, a TensorBoard session FAILURE).
+    Atomics.store(ctx, X_END, END_CODE[reason]);
     Atomics.add(ctx, X_WAKE, 1);
     Atomics.notify(ctx, X_WAKE);
     let live = 0;
     for (const w of this.writers) if (w) live |= 1 << w.index;
+    let ok = true;
     for (;;) {
       const dead = Atomics.load(ctx, X_DEAD);
       const closed = Atomics.load(ctx, X_CLOSED);
@@ -333,15 +354,46 @@ export class LogContext {
       }
       Atomics.wait(ctx, X_CLOSED, closed, Math.min(left, 50));
     }
-    // Every live writer has read what was spooled: the spool can go (it would outlive the process in /tmp).
+    // Every live writer has read what was spooled: the blob files can go (they would outlive the process in /tmp).
     if (ok) rmSync(this.blobDir, { recursive: true, force: true });
-    this.closed ??= Promise.resolve(this.summarise([]));
-    unregisterContext(this);
     return ok;
   }
 
   get isClosed(): boolean {
     return this.closed !== undefined;
+  }
+
+  /** Closed by a signal, an uncaught exception or process.exit(), not by destroyLoggerContext(). */
+  get endedAbruptly(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * A record logged after an exit path closed the context: not written, never an exception (the
+   * training loop may run on for a moment before the process ends). Counted; said once.
+   */
+  refuseLate(): void {
+    if (this.late++ === 0) {
+      warn(`ranklog: records logged after ${this.interrupted ?? 'the exit'} closed the loggers are not written (counted in stats().afterClose).`);
+    }
+  }
+
+  /** How long exit paths wait for the writers: the slowest backend's close timeout, plus time to drain. */
+  get exitDrainMs(): number {
+    return EXIT_DRAIN_MS + Math.max(0, ...this.backends.map((b) => b.closeTimeoutMs ?? 0));
+  }
+
+  /**
+   * Block this thread until the writers have committed everything published so far (the program
+   * handles a signal itself and owns the exit: write what was logged, close nothing). False on timeout.
+   */
+  flushSync(timeoutMs = EXIT_DRAIN_MS): boolean {
+    if (this.ended || !this.contextSab) return true;
+    const ctx = new Int32Array(this.contextSab);
+    const deadline = Date.now() + timeoutMs;
+    let ok = true;
+    for (const r of this.rings) ok = waitReleased(r.sab, ctx, Math.max(0, deadline - Date.now())) && ok;
+    return ok;
   }
 
   /** Kinds each backend takes, for messages. */

@@ -15,6 +15,8 @@
  * PAYLOAD, BLOB and DEFINE records continue with their bytes in the following slots.
  * PAD fills the tail of the buffer when a multi-slot record would not fit contiguously.
  */
+import type { RunEndReason } from '../sink/index.js';
+
 export const SLOT_BYTES = 32;
 export const SLOT_U32 = SLOT_BYTES / 4;
 export const SLOT_F64 = SLOT_BYTES / 8;
@@ -61,6 +63,9 @@ export const END_NONE = 0;
 export const END_FINISHED = 1;
 export const END_KILLED = 2;
 export const END_FAILED = 3;
+/** X_END's code for each way a run ends, and back. */
+export const END_CODE: Readonly<Record<RunEndReason, number>> = { finished: END_FINISHED, killed: END_KILLED, failed: END_FAILED };
+export const END_REASON: readonly (RunEndReason | undefined)[] = [undefined, 'finished', 'killed', 'failed'];
 export const XF_BASE = 4; // Float64 index (bytes 32..39, after the Int32 words 0..7): epoch ms the clock counts from
 export const CONTEXT_BYTES = 64;
 /** X_CLOCK value while the clock thread sleeps (records are few): producers read the time themselves, and wake it when they log fast. */

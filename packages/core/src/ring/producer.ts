@@ -5,7 +5,7 @@
  */
 import {
   C_ATTACHED, C_HEAD, C_PROGRESS, F_DROPPED_BY, C_TAIL, C_WAITING, C_CONSUMERS, C_STATE, F_DROPPED, F_RECORDS_IN,
-  CLOCK_ASLEEP, XF_BASE, X_DEAD, REC_BLOB, REC_DEFINE, REC_PAD, REC_PAYLOAD, REC_SCALAR, SLOT_BYTES, STATE_DETACHED, X_CLOCK, X_WAKE, MAX_BACKENDS,
+  CLOCK_ASLEEP, XF_BASE, X_CLOSED, X_DEAD, REC_BLOB, REC_DEFINE, REC_PAD, REC_PAYLOAD, REC_SCALAR, SLOT_BYTES, STATE_DETACHED, X_CLOCK, X_WAKE, MAX_BACKENDS,
 } from './layout.js';
 import { ringViews } from './ring.js';
 import { released } from './wait.js';
@@ -235,9 +235,10 @@ export class RingProducer {
     const h = this.head;
     let minUsed = 0;
     let minTail = h;
-    const dead = Atomics.load(this.context, X_DEAD);
+    // A writer that died or closed its sink reads no more: never wait for its cursor.
+    const gone = Atomics.load(this.context, X_DEAD) | Atomics.load(this.context, X_CLOSED);
     for (const b of this.consumers) {
-      if (dead & (1 << b)) continue;
+      if (gone & (1 << b)) continue;
       const t = Atomics.load(this.ctrl, C_TAIL + b);
       const used = (h - t) | 0;
       if (used > minUsed) {

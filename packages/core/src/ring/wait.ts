@@ -1,15 +1,15 @@
 /**
  * Waiting until the writers have released (committed) everything a ring's
  * producer published: for flush from a worker, detach, and exit paths.
- * Any thread may wait on any ring; dead writers (X_DEAD) are not waited for.
+ * Any thread may wait on any ring; writers that died (X_DEAD) or closed (X_CLOSED) are not waited for.
  */
-import { CTRL_BYTES, C_CONSUMERS, C_HEAD, C_PROGRESS, C_TAIL, C_WAITING, MAX_BACKENDS, X_DEAD, X_WAKE } from './layout.js';
+import { CTRL_BYTES, C_CONSUMERS, C_HEAD, C_PROGRESS, C_TAIL, C_WAITING, MAX_BACKENDS, X_CLOSED, X_DEAD, X_WAKE } from './layout.js';
 
 /** One Atomics.wait slice; the loop re-checks after each. */
 const SLICE_MS = 50;
 
 function behind(ctrl: Int32Array, context: Int32Array, target: number): boolean {
-  const consumers = ctrl[C_CONSUMERS]! & ~Atomics.load(context, X_DEAD);
+  const consumers = ctrl[C_CONSUMERS]! & ~(Atomics.load(context, X_DEAD) | Atomics.load(context, X_CLOSED));
   for (let b = 0; b < MAX_BACKENDS; b++) {
     if ((consumers & (1 << b)) !== 0 && ((target - Atomics.load(ctrl, C_TAIL + b)) | 0) > 0) return true;
   }

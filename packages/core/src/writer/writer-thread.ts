@@ -10,7 +10,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RecordView, RingConsumer } from '../ring/consumer.js';
-import { END_FAILED, END_KILLED, END_NONE, X_CLOSED, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
+import { END_NONE, END_REASON, X_CLOSED, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
 import type { RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
 import type { PngEncoder } from '../encode/png-pool.js';
@@ -143,7 +143,7 @@ async function loop(pollMs: number): Promise<void> {
     const seen = Atomics.load(ctx, X_WAKE);
     const end = Atomics.load(ctx, X_END);
     // An exit path that cannot await (uncaught exception, process.exit) asks every writer to end on its own.
-    if (end !== END_NONE && !closeTargets) void closeWriter(end === END_FAILED ? 'failed' : end === END_KILLED ? 'killed' : 'finished');
+    if (end !== END_NONE && !closeTargets) void closeWriter(END_REASON[end] ?? 'failed');
     const slots = await drainOnce();
     if (closeTargets && reached(closeTargets)) return;
     if (slots === 0) {
@@ -188,6 +188,8 @@ function closeWriter(reason: RunEndReason): Promise<BackendStats> {
     );
     Atomics.or(ctx, X_CLOSED, 1 << init.backend);
     Atomics.notify(ctx, X_CLOSED);
+    for (const c of consumers) c.wakeProducer(); // a producer waiting on a full ring stops waiting for us
+    if (afterClose > 0) warn(`${afterClose} records logged after the close began were not written (stats().afterClose)`);
     return stats();
   })();
   return closing;
