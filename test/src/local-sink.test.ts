@@ -242,35 +242,108 @@ test('very long identifiers (larger than the line buffers start with) and a para
   t.is(params[1].value, 'ok');
 });
 
-test.serial('a write that fails part-way: the rest of its lines is written first at the next commit, nothing lost or doubled', async (t) => {
-  const { sink, read } = await openRun(t);
+/**
+ * Replace fs.writeSync for the metric files (long writes): `fault(file, len)` returns how many
+ * bytes to write for real (a short write) or throws; restored by the returned function.
+ */
+function injectWriteFaults(dir: string, fault: (file: string, len: number) => number | undefined): () => void {
   const realWrite = nodeFs.writeSync;
-  let calls = 0;
-  // Only the metrics appends are long: the first stops half-way (a short write), the next fails like a full disk.
-  (nodeFs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, off: number, len: number) => {
-    if (len < 1000) return realWrite(fd, buf, off, len);
-    if (calls++ === 0) return realWrite(fd, buf, off, Math.floor(len / 2) + 1);
-    throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+  /** fd → the name of a metric file of this run, or '' for any other file. */
+  const names = new Map<number, string>();
+  const nameOf = (fd: number): string => {
+    let name = names.get(fd);
+    if (name === undefined) {
+      let target = '';
+      try {
+        target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        // not a file
+      }
+      name = path.dirname(target) === dir && path.basename(target).startsWith('metrics.') ? path.basename(target) : '';
+      names.set(fd, name);
+    }
+    return name;
+  };
+  (nodeFs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, off: number, len: number, pos?: number) => {
+    const name = nameOf(fd);
+    const n = name === '' ? undefined : fault(name, len);
+    return realWrite(fd, buf, off, n === undefined ? len : n, pos as number);
   };
   syncBuiltinESMExports();
-  const recs = Array.from({ length: 3000 }, (_, i) => ({ kind: 'metric' as const, identifier: i % 2 ? 'a,b' : 'loss', rank: 0, step: i, timeMs: T0 + (i >> 8), value: i / 3 }));
-  try {
-    await feed(sink, recs.slice(0, 1000));
-    const err = t.throws(() => sink.commit());
-    t.regex(err?.message ?? '', /cannot append to .*metrics\.csv \(ENOSPC\); \d+ bytes kept for the next commit/);
-  } finally {
+  return () => {
     (nodeFs as { writeSync: unknown }).writeSync = realWrite;
     syncBuiltinESMExports();
+  };
+}
+
+const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+
+/**
+ * Feed batches of metric records and commit each until one is written whole: a refusing disk makes
+ * the sink back off, and records of the batches it drops are counted by commit(). Returns the
+ * records of the batches that were written.
+ */
+async function commitUntilWritten(sink: Sink, batches: Generator<Rec[]>): Promise<{ written: Rec[]; lost: number }> {
+  const written: Rec[] = [];
+  let lost = 0;
+  for (const batch of batches) {
+    await feed(sink, batch);
+    const n = (await sink.commit()) ?? 0;
+    lost += n;
+    if (n === 0) {
+      written.push(...batch);
+      return { written, lost };
+    }
+    if (n !== batch.length) throw new Error(`commit() lost ${n} of a batch of ${batch.length} metric records: a batch is written whole or not at all`);
+    await new Promise((r) => setImmediate(r)); // let the backoff's clock move on; no fixed wait
   }
-  t.is(calls, 2);
-  const partial = read('metrics.csv');
-  t.false(partial.endsWith('\n'), 'the failed write left a partial line');
-  // The next lines reuse the line buffer the failed write came from.
-  await feed(sink, recs.slice(1000));
-  await sink.commit();
-  await sink.close('finished');
-  checkMetricRows(t, read('metrics.csv'), read('metrics.jsonl'), recs);
-});
+  throw new Error('ran out of batches');
+}
+
+function* metricBatches(from: number, size: number): Generator<Rec[]> {
+  for (let b = from; ; b += size) {
+    yield Array.from({ length: size }, (_, k) => {
+      const i = b + k;
+      return { kind: 'metric' as const, identifier: i % 2 ? 'a,b' : 'loss', rank: 0, step: i, timeMs: T0 + (i >> 8), value: i / 3 };
+    });
+  }
+}
+
+for (const [failing, what] of [
+  ['metrics.jsonl', 'the JSONL append stops part-way'],
+  ['metrics.csv', 'the CSV append stops part-way after the JSONL append succeeded (the JSONL lines are taken back)'],
+] as const) {
+  test.serial(`a full disk: ${what}; the files are cut back to whole lines, the batch is counted as lost, writing resumes after the backoff`, async (t) => {
+    const { sink, read, dir, env } = await openRun(t);
+    const first = metricBatches(0, 1000);
+    await feed(sink, first.next().value!);
+    t.is(await sink.commit(), 0);
+    let calls = 0;
+    const restore = injectWriteFaults(dir, (file, len) => {
+      if (file !== failing) return undefined;
+      if (calls++ === 0) return Math.floor(len / 2) + 1; // a short write, then the disk is full
+      throw enospc();
+    });
+    let lostWhileFull: number;
+    try {
+      const second = metricBatches(1000, 1000);
+      await feed(sink, second.next().value!);
+      lostWhileFull = (await sink.commit()) ?? 0;
+    } finally {
+      restore();
+    }
+    t.is(lostWhileFull, 1000, 'commit() counts the records the disk refused');
+    t.true(calls >= 2, 'the short write was followed by a failing one');
+    t.true(read('metrics.csv').endsWith('\n') && read('metrics.jsonl').endsWith('\n'), 'no partial line left behind');
+    t.is(env.warnings.filter((w) => /cannot write .*metrics\.(csv|jsonl) \(ENOSPC: no space left on device\)/.test(w)).length, 1, env.warnings.join('\n'));
+    const later = await commitUntilWritten(sink, metricBatches(2000, 100));
+    await sink.close('finished');
+    t.true(env.warnings.some((w) => /writing resumed; \d+ records could not be written meanwhile/.test(w)), env.warnings.join('\n'));
+    t.true(env.warnings.some((w) => new RegExp(`${1000 + later.lost} records could not be written \\(first: ENOSPC`).test(w)), env.warnings.join('\n'));
+    const expected = [...metricBatches(0, 1000).next().value!, ...later.written];
+    checkMetricRows(t, read('metrics.csv'), read('metrics.jsonl'), expected as Parameters<typeof checkMetricRows>[3]);
+  });
+}
 
 test('run.json is written once and never replaced', async (t) => {
   const { savedir, dir, read } = await openRun(t, { coordinatorRank: 0, worldSize: 2 });

@@ -8,7 +8,7 @@
  * reach the file within one writer poll (half of flushSecs, at most 1 s).
  */
 import { join, resolve, sep } from 'node:path';
-import type { FigureItem, ImageItem, LogRecord, RawImage, RunEndReason, Sink, SinkEnv, SinkFactory } from '@ranklog/core/sink';
+import { WriteFailures, type FigureItem, type ImageItem, type LogRecord, type RawImage, type RunEndReason, type Sink, type SinkEnv, type SinkFactory } from '@ranklog/core/sink';
 import { EventFile } from './record/event-file.js';
 import { ScalarTemplate, summaryEvent } from './record/event.js';
 import { textValue } from './summary/text.js';
@@ -42,6 +42,8 @@ class TensorBoardSink implements Sink {
   private counters = { scalars: 0, events: 0, skipped: 0, histogramNonFinite: 0 };
   private readonly nonFiniteWarned = new Set<string>();
   private readonly multiRank: boolean;
+  /** Records the disk refused: dropped, counted, said once. */
+  private readonly failures: WriteFailures;
 
   constructor(
     private readonly options: TensorBoardSinkOptions,
@@ -53,6 +55,7 @@ class TensorBoardSink implements Sink {
     // logOnWorkers -1 in a world of one rank is still a single run.
     this.multiRank = options.multiRank && env.worldSize !== 1;
     this.hparams = new HparamsCollector(env.runName, env.debug);
+    this.failures = new WriteFailures(env.warn, 'ranklog tensorboard');
   }
 
   private rank(r: number): RankFiles {
@@ -83,6 +86,7 @@ class TensorBoardSink implements Sink {
       const step = this.stepOf(f, r);
       if (step >= 0) t.write(f.file.out, r.timeMs / 1000, step, r.value);
       else f.file.out.append(summaryEvent(r.timeMs / 1000, step, ScalarTemplate.value(r.identifier, r.value)));
+      f.file.records++;
       this.counters.scalars++;
       return;
     }
@@ -121,6 +125,7 @@ class TensorBoardSink implements Sink {
 
   private event(f: RankFiles, r: LogRecord, value: Uint8Array): void {
     f.file.out.append(summaryEvent(r.timeMs / 1000, this.stepOf(f, r), value));
+    f.file.records++;
     this.counters.events++;
   }
 
@@ -151,15 +156,40 @@ class TensorBoardSink implements Sink {
     this.event(f, r, imageValue(tag, png, pngSize(png)));
   }
 
-  commit(): void {
+  /** Returns the records of this batch that the disk refused (dropped; the files end with whole records). */
+  commit(): number {
     // Writing at every commit keeps events within one writer poll of the log() call.
     this.hparams.flush();
-    for (const f of this.ranks.values()) f.file.flush();
+    for (const f of this.ranks.values()) this.flushFile(f.file);
+    return this.failures.take();
+  }
+
+  private flushFile(file: EventFile): void {
+    const records = file.records;
+    if (!this.failures.shouldTry()) {
+      file.out.clear();
+      file.records = 0;
+      return this.failures.drop(records);
+    }
+    try {
+      file.flush();
+      this.failures.succeed();
+    } catch (e) {
+      this.failures.fail(e, file.path ?? file.dir, records);
+    }
   }
 
   close(reason: RunEndReason): void {
     this.hparams.finish(reason);
-    for (const f of this.ranks.values()) f.file.close();
+    for (const f of this.ranks.values()) {
+      this.flushFile(f.file);
+      try {
+        f.file.close();
+      } catch (e) {
+        this.failures.fail(e, f.file.path ?? f.file.dir, 0);
+      }
+    }
+    this.failures.report();
   }
 
   stats(): Record<string, number> {

@@ -8,6 +8,8 @@
 import type { Kind } from '../api/kinds.js';
 
 export type { Kind } from '../api/kinds.js';
+export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
+export { isDiskError, WriteFailures } from './write-failures.js';
 
 /** Pixels in HWC order. uint8: 0..255; float32: 0..1. */
 export interface RawImage {
@@ -121,8 +123,11 @@ export interface Sink {
    * Make everything written so far durable (handed to the OS / the server / a spool).
    * Called after each drained batch; the ring space of those records is released
    * only after it returns, so a crash after commit() loses nothing.
+   * Returns how many of the records written since the last commit could NOT be made durable
+   * (the disk refused them: see WriteFailures), or nothing when all were; they are counted in
+   * stats().failed instead of written. Throwing means that none of them were.
    */
-  commit(): void | Promise<void>;
+  commit(): void | number | Promise<void | number>;
   /**
    * Optional: called by flush() after commit, for backends whose commit only hands records
    * to their own queue (a tracking-server client): deliver them now, or spool them.

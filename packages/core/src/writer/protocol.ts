@@ -17,9 +17,9 @@ export interface WriterInit {
 
 export interface BackendStats {
   name: string;
-  /** Records handed to the sink and committed. */
+  /** Records the sink took and made durable (written to the file, handed to the server or its spool). */
   written: number;
-  /** Records the sink threw on (reported as warnings). */
+  /** Records the sink threw on, or could not make durable (a full disk); reported as warnings. */
   failed: number;
   /** Records this backend never saw because the drop-newest policy dropped them. */
   dropped: number;

@@ -61,11 +61,33 @@ init.diagPort.on('message', (m: { ping?: number }) => {
 });
 init.diagPort.unref();
 
-function recordFailure(error: unknown, what: string): void {
-  failed++;
+/** Records of the current batch the sink took; they count as written once commit() says they are durable. */
+let batchTaken = 0;
+
+function warnFailure(error: unknown, what: string): void {
   if (warnedFailures++ < 5) {
     warn(`${what} failed: ${error instanceof Error ? error.message : String(error)}${warnedFailures === 5 ? ' (further failures are only counted in stats().failed)' : ''}`);
   }
+}
+
+function recordFailure(error: unknown, what: string): void {
+  failed++;
+  warnFailure(error, what);
+}
+
+/** Commit the batch: its records are written, except those the sink says it could not make durable. */
+async function commitBatch(): Promise<void> {
+  let lost: number;
+  try {
+    const r = await sink!.commit();
+    lost = typeof r === 'number' && r > 0 ? Math.min(r, batchTaken) : 0;
+  } catch (e) {
+    warnFailure(e, 'commit');
+    lost = batchTaken;
+  }
+  written += batchTaken - lost;
+  failed += lost;
+  batchTaken = 0;
 }
 
 const env: SinkEnv = {
@@ -89,11 +111,11 @@ function take(r: RecordView): void | Promise<void> {
     const p = sink!.write(r);
     if (p !== undefined) {
       return p.then(
-        () => void written++,
+        () => void batchTaken++,
         (e: unknown) => recordFailure(e, `writing ${r.kind} '${r.identifier}' (rank ${r.rank})`),
       );
     }
-    written++;
+    batchTaken++;
   } catch (e) {
     recordFailure(e, `writing ${r.kind} '${r.identifier}' (rank ${r.rank})`);
   }
@@ -121,11 +143,7 @@ async function drainOnce(): Promise<number> {
     slots += (c.position - before) | 0;
   }
   if (slots > 0) {
-    try {
-      await sink!.commit();
-    } catch (e) {
-      recordFailure(e, 'commit');
-    }
+    await commitBatch();
     for (const c of consumers) c.release();
   }
   for (let i = flushWaiters.length - 1; i >= 0; i--) {

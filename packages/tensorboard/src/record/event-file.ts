@@ -3,62 +3,91 @@
  * created exclusively (a reopened run gets a new file, never an old one
  * appended to or truncated), starting with the file_version record, and
  * growing only by whole records, one write(2) per commit.
+ *
+ * A full disk: the commit's records are dropped (the sink counts them), the file is cut back
+ * to its last whole record — a torn record would hide everything after it from TensorBoard —
+ * and the next write goes exactly there. Records TensorBoard needs once (file_version, the
+ * hparams session start) are kept until they are written.
  */
-import { closeSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeWholeAt } from '@ranklog/core/sink';
 import { fileVersionEvent } from './event.js';
 import { RecordBuffer } from './record-buffer.js';
 
 let sequence = 0;
 
 export class EventFile {
-  readonly path: string;
-  private readonly fd: number;
+  /** Set once the file exists (its creation may have to wait for the disk). */
+  path: string | undefined;
+  private fd = -1;
+  /** This commit's records. */
   readonly out = new RecordBuffer();
-  /** Bytes handed to the OS so far. */
+  /** Log records in `out`, for counting what a failed write loses. */
+  records = 0;
+  /** Records that must reach the file, ahead of `out`: kept across failed writes until written. */
+  private readonly required = new RecordBuffer(1 << 12);
+  /** Bytes in the file: where the next write goes. */
   written = 0;
 
-  constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
+  constructor(readonly dir: string) {
+    this.required.append(fileVersionEvent(Date.now() / 1000));
+    try {
+      this.open();
+    } catch {
+      // A disk that refuses even an empty file: flush() tries again and reports it.
+    }
+  }
+
+  private open(): number {
+    if (this.fd >= 0) return this.fd;
+    mkdirSync(this.dir, { recursive: true });
     const secs = Math.floor(Date.now() / 1000);
     const host = hostname().replace(/[/\\]/g, '_') || 'localhost';
     for (;;) {
-      const path = join(dir, `events.out.tfevents.${secs}.${host}.${process.pid}.${sequence++}`);
+      const path = join(this.dir, `events.out.tfevents.${secs}.${host}.${process.pid}.${sequence++}`);
       try {
         this.fd = openSync(path, 'wx');
         this.path = path;
-        break;
+        return this.fd;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
     }
-    this.out.append(fileVersionEvent(Date.now() / 1000));
-    this.flush();
+  }
+
+  /** A record TensorBoard must see (e.g. the hparams session start): written with the next commit that succeeds. */
+  appendRequired(payload: Uint8Array): void {
+    this.required.append(payload);
   }
 
   /**
-   * Hand everything buffered to the OS in one write (whole records only). If the
-   * write fails part-way (a full disk), the file is cut back to its last whole
-   * record — a torn record would hide everything after it from TensorBoard — and
-   * the records stay buffered for the next try.
+   * Hand the required records and this commit's records to the OS in one write. On failure
+   * throws (a WriteFailure or the creation error); `out` is dropped either way, `required` kept.
    */
   flush(): void {
-    const bytes = this.out.bytes();
-    if (bytes.length === 0) return;
-    let off = 0;
+    const head = this.required.bytes();
+    const body = this.out.bytes();
+    if (head.length + body.length === 0) return;
     try {
-      while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
-    } catch (e) {
-      if (off > 0) ftruncateSync(this.fd, this.written);
-      throw new Error(`ranklog tensorboard: cannot write ${this.path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); ${bytes.length} bytes kept for the next commit`, { cause: e });
+      const fd = this.open();
+      const bytes = head.length === 0 ? body : Buffer.concat([head, body]);
+      writeWholeAt(fd, bytes, this.written, this.path!);
+      this.written += bytes.length;
+      this.required.clear();
+    } finally {
+      this.out.clear();
+      this.records = 0;
     }
-    this.written += bytes.length;
-    this.out.clear();
   }
 
   close(): void {
-    this.flush();
-    closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      if (this.fd >= 0) closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 }

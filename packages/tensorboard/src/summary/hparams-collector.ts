@@ -48,7 +48,7 @@ export class HparamsCollector {
     for (const [file, started] of this.runs) {
       if (started) continue;
       start ??= sessionStartValue({ hparams: this.params, startTimeSecs: this.startSecs, groupName: this.groupName });
-      file.out.append(summaryEvent(this.startSecs, 0, start));
+      file.appendRequired(summaryEvent(this.startSecs, 0, start)); // kept until written, also across a full disk
       this.runs.set(file, true);
     }
   }

@@ -37,6 +37,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { DatasetItem, FigureItem, ImageItem, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
+import { appendWhole, undoAppend, WriteFailure } from '../../sink/whole-records.js';
+import { isDiskError, WriteFailures } from '../../sink/write-failures.js';
 import { IsoTime } from './iso-time.js';
 import { LineBuffer } from './line-buffer.js';
 
@@ -115,19 +117,13 @@ function stemOf(rank: number, step: number | undefined, batchIdx: number | undef
   return s;
 }
 
-/** Write all of buf at the file's end; a short write (disk full) is continued, and the next call reports the error. */
-function writeAll(fd: number, buf: Uint8Array): void {
-  let off = 0;
-  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
-}
-
 /** A file that only grows, by whole lines, through one write per flush. */
 class AppendFile {
   fd = -1;
   /** Lines not yet handed to the OS. */
   readonly pending = new LineBuffer();
-  /** Bytes of a flush that failed part-way; written first next time so the line completes. */
-  private carry: Buffer | undefined;
+  /** Records whose lines are in pending. */
+  records = 0;
 
   constructor(
     readonly file: string,
@@ -138,25 +134,27 @@ class AppendFile {
     if (this.fd < 0) this.fd = fs.openSync(this.file, this.flags);
   }
 
-  /** Returns the number of bytes written. */
-  flush(): number {
-    if (this.pending.pos === 0 && this.carry === undefined) return 0;
-    this.open();
-    let buf = this.pending.bytesSoFar();
-    if (this.carry !== undefined) {
-      buf = Buffer.concat([this.carry, buf]);
-      this.carry = undefined;
-    }
-    let off = 0;
+  /**
+   * Append the pending lines in one write and forget them. Returns the file's size before the
+   * append (for undo()). On failure throws a WriteFailure; whatever the write left is cut off.
+   */
+  write(): number {
     try {
-      while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
-    } catch (err) {
-      this.carry = Buffer.from(buf.subarray(off)); // a copy: the line buffer is reused
-      throw new Error(`ranklog local: cannot append to ${this.file} (${errCode(err) ?? String(err)}); ${buf.length - off} bytes kept for the next commit`, { cause: err });
+      this.open();
+      return appendWhole(this.fd, this.pending.bytesSoFar(), this.file);
+    } catch (e) {
+      throw e instanceof WriteFailure ? e : new WriteFailure(this.file, (e as NodeJS.ErrnoException).code, true, e);
     } finally {
-      this.pending.clear();
+      this.discard();
     }
-    return buf.length;
+  }
+
+  /** Forget the pending lines; returns how many records they held. */
+  discard(): number {
+    const n = this.records;
+    this.pending.clear();
+    this.records = 0;
+    return n;
   }
 
   close(): void {
@@ -207,6 +205,8 @@ class LocalSink implements Sink {
   private tmpSeq = 0;
   private closed = false;
   private readonly counters: Counters = { metrics: 0, params: 0, files: 0, bytes: 0, errors: 0 };
+  /** Records the disk refused: dropped, counted, said once (a full disk never stalls the writer). */
+  private readonly failures: WriteFailures;
 
   private readonly csv: AppendFile;
   private readonly jsonl: AppendFile;
@@ -230,7 +230,6 @@ class LocalSink implements Sink {
   private linkUnsupported = false;
 
   // params.json state: a fold of params.jsonl up to paramsOffset.
-  private paramsAppended = false;
   private paramsOffset = 0;
   private readonly paramValues = new Map<string, unknown>();
   private readonly paramOwner = new Map<string, number>();
@@ -247,6 +246,7 @@ class LocalSink implements Sink {
     if (env.runName === '' || !this.runDir.startsWith(savedir + path.sep)) {
       throw new Error(`ranklog local: run name ${JSON.stringify(env.runName)} must name a directory inside ${savedir}`);
     }
+    this.failures = new WriteFailures(env.warn, 'ranklog local');
     fs.mkdirSync(this.runDir, { recursive: true });
     this.madeDirs.add(this.runDir);
     this.csv = new AppendFile(path.join(this.runDir, 'metrics.csv'), 'a');
@@ -300,6 +300,7 @@ class LocalSink implements Sink {
     else j.copyFrom(c, v0, v1);
     j.bytes(OBJECT_END);
 
+    this.csv.records++;
     this.counters.metrics++;
     if (j.pos > SOFT_CAP) this.flushMetrics();
   }
@@ -345,12 +346,61 @@ class LocalSink implements Sink {
     h.json = j.reusableView();
   }
 
+  /**
+   * Metric lines go to metrics.jsonl, then metrics.csv; a record is written when both have it. If
+   * the CSV append fails after the JSONL one succeeded, the JSONL lines are taken back too (unless
+   * another process appended behind them), so the two files hold the same rows.
+   */
   private flushMetrics(): void {
-    if (this.csv.pending.pos > 0 && !this.csvReady) {
-      this.publishOnce(this.csv.file, CSV_HEADER);
-      this.csvReady = true;
+    const records = this.csv.records;
+    if (records === 0) return;
+    if (!this.failures.shouldTry()) {
+      this.failures.drop(this.csv.discard());
+      this.jsonl.discard();
+      return;
     }
-    this.counters.bytes += this.csv.flush() + this.jsonl.flush();
+    const jsonBytes = this.jsonl.pending.pos;
+    let jsonBefore: number;
+    try {
+      if (!this.csvReady) {
+        this.publishOnce(this.csv.file, CSV_HEADER);
+        this.csvReady = true;
+      }
+      jsonBefore = this.jsonl.write();
+    } catch (e) {
+      this.csv.discard();
+      this.jsonl.discard();
+      return this.failures.fail(e, e instanceof WriteFailure ? e.path : this.csv.file, records);
+    }
+    const csvBytes = this.csv.pending.pos;
+    try {
+      this.csv.write();
+    } catch (e) {
+      undoAppend(this.jsonl.fd, jsonBefore, jsonBytes);
+      return this.failures.fail(e, this.csv.file, records);
+    }
+    this.counters.bytes += jsonBytes + csvBytes;
+    this.failures.succeed();
+  }
+
+  /** Append one file's pending lines; its records are lost if the disk refuses them. */
+  private flushLines(f: AppendFile): boolean {
+    if (f.pending.pos === 0) return true;
+    const records = f.records;
+    if (!this.failures.shouldTry()) {
+      this.failures.drop(f.discard());
+      return false;
+    }
+    const bytes = f.pending.pos;
+    try {
+      f.write();
+    } catch (e) {
+      this.failures.fail(e, f.file, records);
+      return false;
+    }
+    this.counters.bytes += bytes;
+    this.failures.succeed();
+    return true;
   }
 
   // ---- other kinds --------------------------------------------------------
@@ -366,7 +416,7 @@ class LocalSink implements Sink {
     switch (r.kind) {
       case 'param':
         this.paramsLog.pending.text(head + ',"value":' + jsonValue(r.item) + '}\n');
-        this.paramsAppended = true;
+        this.paramsLog.records++;
         this.counters.params++;
         return;
       case 'text':
@@ -376,14 +426,13 @@ class LocalSink implements Sink {
         try {
           text = JSON.stringify(r.item, null, 2) + '\n';
         } catch (err) {
-          this.counters.errors++;
-          this.env.warn(`ranklog local: dict '${r.identifier}' is not JSON-serialisable (${String(err)}); record skipped`);
-          return;
+          return this.skip(`ranklog local: dict '${r.identifier}' is not JSON-serialisable (${String(err)}); record skipped`);
         }
         return this.writeItemFile('dicts', r.identifier, stem, '.json', text);
       }
       case 'histogram':
         this.histograms.pending.text(head + ',"step":' + step + ',"batch_idx":' + batch + histogramFields(r.item as Float64Array) + '}\n');
+        this.histograms.records++;
         return;
       case 'dataset': {
         const d = r.item as DatasetItem;
@@ -391,6 +440,7 @@ class LocalSink implements Sink {
           head + ',"step":' + step + ',"name":' + JSON.stringify(d.name) + ',"digest":' + JSON.stringify(d.digest) + ',"source":' + JSON.stringify(d.source) +
             (d.schema === undefined ? '' : ',"schema":' + JSON.stringify(d.schema)) + '}\n',
         );
+        this.datasets.records++;
         return;
       }
       case 'image':
@@ -472,8 +522,7 @@ class LocalSink implements Sink {
       if (p.encoded !== undefined) data = await p.encoded;
       if (p.figure === undefined) {
         if (data instanceof Error) {
-          this.counters.errors++;
-          this.env.warn(`ranklog local: image '${p.identifier}' (${p.stem}) could not be encoded to PNG: ${data.message}`);
+          this.skip(`ranklog local: image '${p.identifier}' (${p.stem}) could not be encoded to PNG: ${data.message}`);
         } else if (data !== undefined) {
           this.publishUnique(p.dir, p.stem, p.ext, data, p.identifier);
         }
@@ -495,6 +544,26 @@ class LocalSink implements Sink {
 
   // ---- files --------------------------------------------------------------
 
+  /** A record this sink cannot write for a reason of its own (bad data): said, and counted as not written. */
+  private skip(message: string): void {
+    this.counters.errors++;
+    this.env.warn(message);
+    this.failures.drop(1);
+  }
+
+  /** A record whose file could not be written: a refusing disk is said once per episode, anything else for this record. */
+  private fileFailed(err: unknown, target: string, message: string): void {
+    if (isDiskError(err)) this.failures.fail(err, target, 1);
+    else this.skip(message);
+  }
+
+  /** Whether to attempt an item file now; while backing off from a refusing disk, the record is dropped (counted). */
+  private mayWrite(): boolean {
+    if (this.failures.shouldTry()) return true;
+    this.failures.drop(1);
+    return false;
+  }
+
   private tmpPath(dir: string, name: string): string {
     return path.join(dir, `.${name}.${this.tmpTag}-${this.tmpSeq++}.tmp`);
   }
@@ -510,8 +579,7 @@ class LocalSink implements Sink {
     const base = path.join(this.runDir, top);
     const dir = path.resolve(base, identifier);
     if (!dir.startsWith(base + path.sep)) {
-      this.counters.errors++;
-      this.env.warn(`ranklog local: identifier ${JSON.stringify(identifier)} would leave ${base}; record skipped`);
+      this.skip(`ranklog local: identifier ${JSON.stringify(identifier)} would leave ${base}; record skipped`);
       return undefined;
     }
     return dir;
@@ -572,6 +640,7 @@ class LocalSink implements Sink {
 
   /** Write data as dir/stem[-k]ext with the first free k. */
   private publishUnique(dir: string, stem: string, ext: string, data: string | Uint8Array, identifier: string): void {
+    if (!this.mayWrite()) return;
     let tmp: string | undefined;
     try {
       this.ensureDir(dir);
@@ -587,8 +656,7 @@ class LocalSink implements Sink {
       this.counters.files++;
       this.counters.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     } catch (err) {
-      this.counters.errors++;
-      this.env.warn(`ranklog local: cannot write '${identifier}' to ${dir} (${errCode(err) ?? String(err)}); record skipped`);
+      this.fileFailed(err, dir, `ranklog local: cannot write '${identifier}' to ${dir} (${errCode(err) ?? String(err)}); record skipped`);
     } finally {
       if (tmp !== undefined) fs.rmSync(tmp, { force: true });
     }
@@ -600,7 +668,7 @@ class LocalSink implements Sink {
    * pair up with another figure's. Returns that name, or undefined (with a warning) on failure.
    */
   private publishFigure(dir: string, stem: string, files: [ext: string, data: string | Uint8Array][], identifier: string): string | undefined {
-    if (files.length === 0) return undefined;
+    if (files.length === 0 || !this.mayWrite()) return undefined;
     const tmps: string[] = [];
     try {
       this.ensureDir(dir);
@@ -628,8 +696,7 @@ class LocalSink implements Sink {
         return name;
       }
     } catch (err) {
-      this.counters.errors++;
-      this.env.warn(`ranklog local: cannot write '${identifier}' to ${dir} (${errCode(err) ?? String(err)}); record skipped`);
+      this.fileFailed(err, dir, `ranklog local: cannot write '${identifier}' to ${dir} (${errCode(err) ?? String(err)}); record skipped`);
       return undefined;
     } finally {
       for (const tmp of tmps) fs.rmSync(tmp, { force: true });
@@ -644,7 +711,7 @@ class LocalSink implements Sink {
   /** Copy an artifact/model (file or directory) to artifacts/<identifier>/<basename>, complete or not at all. */
   private copyPath(identifier: string, item: PathItem): void {
     const dir = this.itemDir('artifacts', identifier);
-    if (dir === undefined) return;
+    if (dir === undefined || !this.mayWrite()) return;
     const base = path.basename(item.path);
     const ext = item.isDirectory ? '' : path.extname(base);
     const stem = ext === '' ? base : base.slice(0, -ext.length);
@@ -666,8 +733,7 @@ class LocalSink implements Sink {
       this.counters.files++;
       this.counters.bytes += bytes;
     } catch (err) {
-      this.counters.errors++;
-      this.env.warn(`ranklog local: cannot copy '${identifier}' from ${item.path} (${errCode(err) ?? String(err)}); record skipped`);
+      this.fileFailed(err, dir, `ranklog local: cannot copy '${identifier}' from ${item.path} (${errCode(err) ?? String(err)}); record skipped`);
     } finally {
       if (tmp !== undefined) fs.rmSync(tmp, { recursive: true, force: true });
     }
@@ -735,20 +801,25 @@ class LocalSink implements Sink {
 
   // ---- commit / close -----------------------------------------------------------
 
-  commit(): void | Promise<void> {
+  commit(): number | Promise<number> {
     if (this.pending.length > 0) return this.finishPending().then(() => this.commitSync());
-    this.commitSync();
+    return this.commitSync();
   }
 
-  private commitSync(): void {
+  /** Returns the records of this batch that the disk refused. */
+  private commitSync(): number {
     this.flushMetrics();
-    const c = this.counters;
-    c.bytes += this.histograms.flush() + this.datasets.flush();
-    if (this.paramsAppended) {
-      c.bytes += this.paramsLog.flush();
-      this.paramsAppended = false;
-      this.writeParamsSnapshot();
+    this.flushLines(this.histograms);
+    this.flushLines(this.datasets);
+    if (this.paramsLog.pending.pos > 0 && this.flushLines(this.paramsLog)) {
+      try {
+        this.writeParamsSnapshot();
+      } catch (e) {
+        // params.jsonl has them; the snapshot is rewritten with the next params that arrive
+        this.failures.fail(e, path.join(this.runDir, 'params.json'), 0);
+      }
     }
+    return this.failures.take();
   }
 
   /** The end reason changes nothing here: every file is already valid after each commit. */
@@ -757,6 +828,7 @@ class LocalSink implements Sink {
     await this.commit();
     this.closed = true;
     for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets]) f.close();
+    this.failures.report();
   }
 
   stats(): Record<string, number> {
