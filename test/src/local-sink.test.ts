@@ -5,8 +5,6 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
-import nodeFs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -18,6 +16,7 @@ import { createPngEncoder, INLINE_MAX_PIXELS } from '../../packages/core/dist/en
 import { parseCsv, parseCsvDetailed } from './support/csv-parse.js';
 import { crc32, decodePng } from './support/png-decode.js';
 import { listFiles } from './support/list-files.js';
+import { enospc, injectWriteFaults } from './support/write-faults.js';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 const HEADER = ['timestamp', 'rank', 'identifier', 'step', 'batch_idx', 'value'];
@@ -243,42 +242,6 @@ test('very long identifiers (larger than the line buffers start with) and a para
 });
 
 /**
- * Replace fs.writeSync for the metric files (long writes): `fault(file, len)` returns how many
- * bytes to write for real (a short write) or throws; restored by the returned function.
- */
-function injectWriteFaults(dir: string, fault: (file: string, len: number) => number | undefined): () => void {
-  const realWrite = nodeFs.writeSync;
-  /** fd → the name of a metric file of this run, or '' for any other file. */
-  const names = new Map<number, string>();
-  const nameOf = (fd: number): string => {
-    let name = names.get(fd);
-    if (name === undefined) {
-      let target = '';
-      try {
-        target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        // not a file
-      }
-      name = path.dirname(target) === dir && path.basename(target).startsWith('metrics.') ? path.basename(target) : '';
-      names.set(fd, name);
-    }
-    return name;
-  };
-  (nodeFs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, off: number, len: number, pos?: number) => {
-    const name = nameOf(fd);
-    const n = name === '' ? undefined : fault(name, len);
-    return realWrite(fd, buf, off, n === undefined ? len : n, pos as number);
-  };
-  syncBuiltinESMExports();
-  return () => {
-    (nodeFs as { writeSync: unknown }).writeSync = realWrite;
-    syncBuiltinESMExports();
-  };
-}
-
-const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-
-/**
  * Feed batches of metric records and commit each until one is written whole: a refusing disk makes
  * the sink back off, and records of the batches it drops are counted by commit(). Returns the
  * records of the batches that were written.
@@ -319,8 +282,7 @@ for (const [failing, what] of [
     await feed(sink, first.next().value!);
     t.is(await sink.commit(), 0);
     let calls = 0;
-    const restore = injectWriteFaults(dir, (file, len) => {
-      if (file !== failing) return undefined;
+    const restore = injectWriteFaults((file) => path.dirname(file) === dir && path.basename(file) === failing, (len) => {
       if (calls++ === 0) return Math.floor(len / 2) + 1; // a short write, then the disk is full
       throw enospc();
     });
