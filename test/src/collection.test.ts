@@ -31,7 +31,7 @@ test.serial('EmptyLogger does nothing and starts nothing (no thread, no ring, no
   logger.saveHyperparameters({ lr: 0.1 });
   await logger.flush();
   const stats = await logger.stats();
-  t.deepEqual(stats, { recordsIn: 0, dropped: 0, rings: 0, ringBytes: 0, backends: [] });
+  t.deepEqual(stats, { recordsIn: 0, dropped: 0, afterClose: 0, rings: 0, ringBytes: 0, backends: [] });
   t.is(threads(), before, 'EmptyLogger must not start threads');
   t.is(logger.rank, undefined);
   const end = await logger.destroyLoggerContext();

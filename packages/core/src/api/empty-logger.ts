@@ -12,7 +12,7 @@ export class EmptyLogger extends LoggerBase {
   }
   override async createLoggerContext(): Promise<void> {}
   override async destroyLoggerContext(): Promise<LogStats> {
-    return { recordsIn: 0, dropped: 0, rings: 0, ringBytes: 0, backends: [] };
+    return { recordsIn: 0, dropped: 0, afterClose: 0, rings: 0, ringBytes: 0, backends: [] };
   }
   override log(): void {}
   override metric(): void {}

@@ -78,6 +78,8 @@ export interface LogStats {
   recordsIn: number;
   /** Records dropped by the drop-newest policy (0 under the default policy). */
   dropped: number;
+  /** Calls refused because a signal, an uncaught exception or process.exit() had closed the loggers. */
+  afterClose: number;
   /** Producing threads (rings) and their total memory. */
   rings: number;
   ringBytes: number;
@@ -273,7 +275,7 @@ export class LogContext {
       recordsIn += ringRecordsIn(r.sab);
       dropped += ringDropped(r.sab);
     }
-    return { recordsIn, dropped, rings: this.rings.length, ringBytes: this.rings.reduce((s, r) => s + r.sab.byteLength, 0), backends };
+    return { recordsIn, dropped, afterClose: this.late, rings: this.rings.length, ringBytes: this.rings.reduce((s, r) => s + r.sab.byteLength, 0), backends };
   }
 
   /** Drain every ring, close every sink, stop the threads. Idempotent. */
