@@ -75,13 +75,14 @@ class MlflowSink implements Sink {
     const proc = `rank${env.coordinatorRank}`;
     this.spool = new Spool(join(runDir, 'mlflow-spool', proc));
     this.stageDir = join(runDir, 'mlflow-artifacts', proc);
-    const state: SpoolState = this.spool.readState() ?? {
-      version: 1,
-      trackingUri: o.displayUri,
-      experimentName: o.experimentName,
-      runIds: {},
-      delivered: 0,
-    };
+    // Ops an earlier launch left undelivered are replayed first, into that launch's runs (its run
+    // ids are in the state). Otherwise this launch starts afresh: its own runs, and the job's parent
+    // found or created by this launch's job key, not the run ids a finished launch left behind.
+    const left = this.spool.readState();
+    const state: SpoolState =
+      left !== undefined && left.delivered < this.spool.readOps().length
+        ? left
+        : { version: 1, trackingUri: o.displayUri, experimentName: o.experimentName, runIds: {}, delivered: 0 };
     this.delivery = new Delivery(store, this.spool, state, env.warn);
     this.timer = setInterval(() => this.send(), o.flushSecs * 1000);
   }
