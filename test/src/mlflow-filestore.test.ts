@@ -472,6 +472,37 @@ test('artifacts: a file lands under artifactPath with its name, a directory\'s c
   await t.throwsAsync(store.logArtifact(run, runDir, 'self'), { message: /inside it/ });
 });
 
+test('createOrJoinRun: of 8 stores racing for one run id exactly one creates it, the others join; an unrelated or deleted run at that id is an error naming the fix', async (t) => {
+  const root = join(tempDir(t, 'mlfs'), 'mlruns');
+  const stores = Array.from({ length: 8 }, () => new FileStore(root));
+  t.teardown(() => Promise.all(stores.map((s) => s.close())));
+  const exp = await stores[0]!.getOrCreateExperiment('jobs');
+  const id = 'a'.repeat(32);
+  const identity = { key: 'ranklog.job', value: 'train' };
+  const outcomes = await Promise.all(
+    stores.map((s, i) => s.createOrJoinRun(exp, id, { runName: 'train', startTime: 1_700_000_000_000 + i, tags: [identity, { key: 'who', value: String(i) }] }, identity)),
+  );
+  t.is(outcomes.filter((o) => o === 'created').length, 1, outcomes.join(', '));
+  t.deepEqual(readdirSync(join(root, exp)).sort(), [id, 'meta.yaml'].sort());
+  const meta = parseMeta(read(root, exp, id, 'meta.yaml'));
+  const winner = Number(read(root, exp, id, 'tags', 'who'));
+  t.is(meta.start_time, 1_700_000_000_000 + winner, "the winner's run, written whole");
+  t.is(outcomes[winner], 'created');
+  // Every store can write into the run it joined.
+  await Promise.all(stores.map((s, i) => s.logBatch(id, { metrics: [], params: [], tags: [{ key: `end.${i}`, value: 'x' }] })));
+  t.is(Object.keys(await stores[3]!.getRunTags(id)).filter((k) => k.startsWith('end.')).length, 8);
+
+  const other = { key: 'ranklog.job', value: 'another job' };
+  await t.throwsAsync(stores[1]!.createOrJoinRun(exp, id, { runName: 'x', startTime: 1, tags: [other] }, other), {
+    message: /Run a{32} .* is not the run this job shares: its ranklog\.job tag is "train", expected "another job"; choose another run name, or set RANKLOG_JOB/,
+  });
+  // MLflow's delete_run: the run stays, lifecycle_stage deleted.
+  writeFileSync(join(root, exp, id, 'meta.yaml'), read(root, exp, id, 'meta.yaml').replace('lifecycle_stage: active', 'lifecycle_stage: deleted'));
+  await t.throwsAsync(new FileStore(root).createOrJoinRun(exp, id, { runName: 'train', startTime: 1, tags: [identity] }, identity), {
+    message: /is deleted: restore it \(mlflow runs restore --run-id a{32}\)/,
+  });
+});
+
 test('inputs: datasets under the experiment, inputs under the run, ids as MLflow\'s md5s', async (t) => {
   const { root, store, exp, run, runDir } = await newRun(t);
   const ds = {
