@@ -19,109 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { FileStore } from '../../packages/mlflow/dist/filestore/file-store.js';
 import type { Batch } from '../../packages/mlflow/dist/store.js';
 import { tempDir } from './support/log-path.js';
+import { parseMeta, parseMetricFile } from './support/mlruns-reader.js';
 
 const EXPERIMENT_FIXTURE = fileURLToPath(new URL('./fixtures/mlflow-fs-experiment.js', import.meta.url));
 const RANK_FIXTURE = fileURLToPath(new URL('./fixtures/mlflow-fs-rank.js', import.meta.url));
-
-// ---------------------------------------------------------------------------
-// The independent reader
-
-type YV = string | number | null | YV[] | { [k: string]: YV };
-
-/** Joins continuation lines as YAML folds a flow scalar: a break is a space, an empty line a newline. */
-function foldLines(lines: string[]): string {
-  let s = lines[0]!;
-  let newlines = 0;
-  for (const l of lines.slice(1)) {
-    const t = l.replace(/^ +/, '');
-    if (t === '') {
-      newlines++;
-      continue;
-    }
-    s += newlines > 0 ? '\n'.repeat(newlines) : ' ';
-    s += t;
-    newlines = 0;
-  }
-  return s + '\n'.repeat(newlines);
-}
-
-function unescapeDouble(s: string): string {
-  return s.replace(/\\(x[0-9A-F]{2}|u[0-9A-F]{4}|U[0-9A-F]{8}|.)/g, (_, e: string) => {
-    if (e.length > 1) return String.fromCodePoint(parseInt(e.slice(1), 16));
-    const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '"': '"', '\\': '\\', ' ': ' ', e: '\x1b', N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029' };
-    if (!(e in map)) throw new Error(`unknown escape \\${e}`);
-    return map[e]!;
-  });
-}
-
-function scalarOf(lines: string[]): YV {
-  const text = lines.length === 1 ? lines[0]! : foldLines(lines);
-  if (text.startsWith("'")) {
-    if (!text.endsWith("'") || text.length < 2) throw new Error(`unterminated ${JSON.stringify(text)}`);
-    return text.slice(1, -1).replace(/''/g, "'");
-  }
-  if (text.startsWith('"')) {
-    if (!text.endsWith('"') || text.length < 2) throw new Error(`unterminated ${JSON.stringify(text)}`);
-    return unescapeDouble(text.slice(1, -1));
-  }
-  if (text === '[]') return [];
-  if (text === '{}') return {};
-  if (text === 'null') return null;
-  if (/^-?[0-9]+$/.test(text)) return Number(text);
-  if (/^(true|false|yes|no|on|off|~)$/i.test(text) || /^[-+]?(\.[0-9]|[0-9][0-9_]*\.)/.test(text)) throw new Error(`unquoted non-string ${text}`);
-  return text;
-}
-
-/** The meta.yaml subset: `key: value` lines at column 0, continuation lines indented by 2, one nested level. */
-function parseMeta(text: string): { [k: string]: YV } {
-  if (!text.endsWith('\n')) throw new Error('meta.yaml must end with a newline');
-  const lines = text.slice(0, -1).split('\n');
-  const out: { [k: string]: YV } = {};
-  let i = 0;
-  while (i < lines.length) {
-    const m = /^([a-z_]+):(?: (.*))?$/.exec(lines[i]!);
-    if (!m) throw new Error(`not a key line: ${JSON.stringify(lines[i])}`);
-    i++;
-    const cont: string[] = [];
-    while (i < lines.length && (lines[i]!.startsWith('  ') || lines[i] === '')) cont.push(lines[i++]!);
-    if (m[2] === undefined) {
-      const nested: { [k: string]: YV } = {};
-      for (const l of cont) {
-        const n = /^ {2}([^ :][^:]*): (.*)$/.exec(l);
-        if (!n) throw new Error(`not a nested key line: ${JSON.stringify(l)}`);
-        nested[n[1]!] = scalarOf([n[2]!]);
-      }
-      out[m[1]!] = nested;
-    } else {
-      out[m[1]!] = scalarOf([m[2], ...cont]);
-    }
-  }
-  return out;
-}
-
-interface MetricLine {
-  timestamp: number;
-  value: number;
-  valueText: string;
-  step: number;
-}
-
-/** `<timestamp> <value> <step>` lines, the value as Python prints a float (nan, inf, -inf). */
-function parseMetricFile(text: string): MetricLine[] {
-  if (text !== '' && !text.endsWith('\n')) throw new Error('metric file must end with a newline');
-  return text
-    .split('\n')
-    .slice(0, -1)
-    .map((line) => {
-      const parts = line.split(' ');
-      if (parts.length !== 3) throw new Error(`bad metric line ${JSON.stringify(line)}`);
-      const [ts, v, step] = parts as [string, string, string];
-      if (!/^[0-9]+$/.test(ts) || !/^-?[0-9]+$/.test(step)) throw new Error(`bad metric line ${JSON.stringify(line)}`);
-      if (!/^(nan|inf|-inf|-?[0-9]+\.[0-9]+|-?[0-9](\.[0-9]+)?e[-+][0-9]{2,3})$/.test(v)) throw new Error(`not a Python float repr: ${v}`);
-      const value = v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v);
-      return { timestamp: Number(ts), value, valueText: v, step: Number(step) };
-    });
-}
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -569,6 +470,37 @@ test('artifacts: a file lands under artifactPath with its name, a directory\'s c
   }
   await t.throwsAsync(store.logArtifact(run, join(src, 'missing'), ''), { message: /missing/ });
   await t.throwsAsync(store.logArtifact(run, runDir, 'self'), { message: /inside it/ });
+});
+
+test('createOrJoinRun: of 8 stores racing for one run id exactly one creates it, the others join; an unrelated or deleted run at that id is an error naming the fix', async (t) => {
+  const root = join(tempDir(t, 'mlfs'), 'mlruns');
+  const stores = Array.from({ length: 8 }, () => new FileStore(root));
+  t.teardown(() => Promise.all(stores.map((s) => s.close())));
+  const exp = await stores[0]!.getOrCreateExperiment('jobs');
+  const id = 'a'.repeat(32);
+  const identity = { key: 'ranklog.job', value: 'train' };
+  const outcomes = await Promise.all(
+    stores.map((s, i) => s.createOrJoinRun(exp, id, { runName: 'train', startTime: 1_700_000_000_000 + i, tags: [identity, { key: 'who', value: String(i) }] }, identity)),
+  );
+  t.is(outcomes.filter((o) => o === 'created').length, 1, outcomes.join(', '));
+  t.deepEqual(readdirSync(join(root, exp)).sort(), [id, 'meta.yaml'].sort());
+  const meta = parseMeta(read(root, exp, id, 'meta.yaml'));
+  const winner = Number(read(root, exp, id, 'tags', 'who'));
+  t.is(meta.start_time, 1_700_000_000_000 + winner, "the winner's run, written whole");
+  t.is(outcomes[winner], 'created');
+  // Every store can write into the run it joined.
+  await Promise.all(stores.map((s, i) => s.logBatch(id, { metrics: [], params: [], tags: [{ key: `end.${i}`, value: 'x' }] })));
+  t.is(Object.keys(await stores[3]!.getRunTags(id)).filter((k) => k.startsWith('end.')).length, 8);
+
+  const other = { key: 'ranklog.job', value: 'another job' };
+  await t.throwsAsync(stores[1]!.createOrJoinRun(exp, id, { runName: 'x', startTime: 1, tags: [other] }, other), {
+    message: /Run a{32} .* is not the run this job shares: its ranklog\.job tag is "train", expected "another job"; choose another run name, or set RANKLOG_JOB/,
+  });
+  // MLflow's delete_run: the run stays, lifecycle_stage deleted.
+  writeFileSync(join(root, exp, id, 'meta.yaml'), read(root, exp, id, 'meta.yaml').replace('lifecycle_stage: active', 'lifecycle_stage: deleted'));
+  await t.throwsAsync(new FileStore(root).createOrJoinRun(exp, id, { runName: 'train', startTime: 1, tags: [identity] }, identity), {
+    message: /is deleted: restore it \(mlflow runs restore --run-id a{32}\)/,
+  });
 });
 
 test('inputs: datasets under the experiment, inputs under the run, ids as MLflow\'s md5s', async (t) => {

@@ -670,10 +670,11 @@ test('faults: delay(ms) answers slowly', async (t) => {
   const t0 = performance.now();
   t.is((await get(d, 'experiments/get?experiment_id=0')).status, 200);
   t.true(performance.now() - t0 >= 780);
+  // delay(0) removes every delay: an answer held back 10 minutes would lose the race against the generous 30 s bound.
+  d.delay(600_000);
   d.delay(0);
-  const t1 = performance.now();
-  await get(d, 'experiments/get?experiment_id=0');
-  t.true(performance.now() - t1 < 600);
+  const answer = get(d, 'experiments/get?experiment_id=0').then((r) => r.status);
+  t.is(await Promise.race([answer, new Promise((r) => setTimeout(r, 30_000, 'still delayed'))]), 200);
   // only matching requests, and after the handler ran
   d.delay(400, { match: (r) => r.endpoint === 'experiments/create', afterApply: true });
   const pending = post(d, 'experiments/create', { name: 'slow' });

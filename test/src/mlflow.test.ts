@@ -12,7 +12,6 @@
  * explicitly, and child processes get an environment built here.
  */
 import test, { type ExecutionContext } from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -23,25 +22,13 @@ import { LoggersCollection, type BackendStats, type LogStats } from '@ranklog/co
 import { MLFlowLogger, type MLFlowLoggerOptions } from '@ranklog/mlflow';
 import { startMlflowDouble, type DoubleRun, type MlflowDouble, type MlflowDoubleOptions } from './support/mlflow-server.js';
 import { tempDir } from './support/log-path.js';
-import type { ChildConfig } from './fixtures/mlflow-child.js';
+import { childEnv, dropAmbientEnv, runChild, runNode, type ChildEnd } from './support/child-process.js';
 import type { RankWorkerData } from './fixtures/mlflow-rank-worker.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/mlflow-child.js', import.meta.url));
 const RANK_WORKER = new URL('./fixtures/mlflow-rank-worker.js', import.meta.url);
 const CLI = fileURLToPath(new URL('../../packages/mlflow/dist/cli.js', import.meta.url));
 
-// ───────────────────────────── environment ─────────────────────────────
-
-/** Variables of the user's shell or the CI job that would change what the backend does. */
-const AMBIENT = /^(MLFLOW_|RANKLOG_|SLURM_|OMPI_|PMI_|PMIX_)|^(RANK|WORLD_SIZE|LOCAL_RANK|TORCHELASTIC_RUN_ID)$/;
-for (const k of Object.keys(process.env)) if (AMBIENT.test(k)) delete process.env[k];
-
-/** A child's environment: this one without anything ambient, plus `extra`. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!AMBIENT.test(k) && k !== 'NODE_OPTIONS') env[k] = v;
-  return { ...env, ...extra };
-}
+dropAmbientEnv();
 
 // ───────────────────────────── stderr (writer threads warn there) ─────────────────────────────
 
@@ -203,42 +190,6 @@ function checkSequence(run: DoubleRun | undefined, n: number, keys: number, keyO
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-interface ChildEnd {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Run a node script; SIGKILLed in teardown if still running. `onStdout` sees stdout as it grows. */
-function runNode(t: ExecutionContext, args: string[], env: NodeJS.ProcessEnv, onStdout?: (all: string, child: ChildProcess) => void): Promise<ChildEnd> {
-  const from = Date.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let running = true;
-  t.teardown(() => {
-    if (running) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s;
-    onStdout?.(stdout, child);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      running = false;
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - from });
-    });
-  });
-}
-
-function runChild(t: ExecutionContext, cfg: ChildConfig, env: Record<string, string>, onStdout?: (all: string, child: ChildProcess) => void): Promise<ChildEnd> {
-  return runNode(t, [CHILD, JSON.stringify(cfg)], childEnv(env), onStdout);
 }
 
 function runCli(t: ExecutionContext, spoolDir: string, env: Record<string, string>): Promise<ChildEnd> {

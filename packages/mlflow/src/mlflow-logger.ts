@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind } from '@ranklog/core';
 import type { MlflowSinkOptions } from './mlflow-sink.js';
+import { launchIdFromEnv } from './job-key.js';
 import { MAX_PARAM_VALUE_LENGTH, NAME_RE } from './filestore/validation.js';
 
 export interface MLFlowLoggerOptions extends CommonLoggerOptions {
@@ -88,6 +89,8 @@ export class MLFlowLogger extends Logger {
       parentRunId: this.opts.parentRunId,
       multiRank: w === -1 || (Array.isArray(w) && new Set(w).size > 1),
       multiProcess: env.source !== 'default' && (env.worldSize ?? 1) > 1,
+      logOnWorkers: w === -1 ? -1 : typeof w === 'number' ? [w] : [...w],
+      launchId: launchIdFromEnv(),
       savedir: this.savedir,
       flushSecs: this.opts.flushSecs ?? 1,
       sourceName: process.argv[1] ?? 'node',

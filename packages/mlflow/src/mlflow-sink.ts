@@ -6,14 +6,17 @@
  *
  * Runs: one run; or, when several ranks log, one parent run for the job and a
  * nested run per logging rank (named <run>-rank<r>), so ranks never mix
- * their points under one key. Separate processes (mpirun/srun) find the
- * parent by its ranklog.job tag; the process of rank 0 creates it.
+ * their points under one key. Separate processes (mpirun/srun) share the
+ * parent: created once and ended when every logging process has ended
+ * (job-run.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { DatasetItem, FigureItem, ImageItem, LogRecord, PathItem, RawImage, RunEndReason, Sink, SinkEnv, SinkFactory } from '@ranklog/core/sink';
 import { FileStore } from './filestore/file-store.js';
+import { jobKey } from './job-key.js';
+import { endTag, endValue, JOB_TAG } from './job-run.js';
 import { credentialsFromEnv, HttpClient } from './rest/http-client.js';
 import { MAX_METRICS_PER_BATCH, splitBatch } from './rest/limits.js';
 import { RestStore } from './rest/rest-store.js';
@@ -37,6 +40,10 @@ export interface MlflowSinkOptions {
   multiRank: boolean;
   /** Whether the ranks are separate processes (a launcher's world), each with its own writer. */
   multiProcess: boolean;
+  /** The logger's logOnWorkers as ranks (-1: all): with separate processes, the ranks whose end the job's parent waits for. */
+  logOnWorkers: -1 | number[];
+  /** The launcher's job identity (job-key.ts), read on the main thread; part of the job key. */
+  launchId?: string;
   /** The tracking URI without credentials, for messages and the spool's state. */
   displayUri: string;
   /** Directory of ranklog run directories: <savedir>/<runName>/ holds the spool and staged artifacts. */
@@ -63,6 +70,10 @@ class MlflowSink implements Sink {
   private staged = 0;
   private skipped = 0;
   private parentReady = false;
+  /** ranklog.job of the job's run: the run name, with the launcher's job identity. */
+  private readonly jobKey: string;
+  /** Separate processes share the job's parent run (find/create it, end it together). */
+  private readonly shared: boolean;
 
   constructor(
     private readonly o: MlflowSinkOptions,
@@ -70,18 +81,21 @@ class MlflowSink implements Sink {
     private readonly store: FindingStore,
   ) {
     this.runName = o.runName ?? env.runName;
+    this.jobKey = jobKey(env.runName, o.launchId);
+    this.shared = o.multiRank && o.multiProcess;
     // One spool per process: the processes of a job (mpirun) may share the run directory.
     const runDir = join(o.savedir, env.runName);
     const proc = `rank${env.coordinatorRank}`;
     this.spool = new Spool(join(runDir, 'mlflow-spool', proc));
     this.stageDir = join(runDir, 'mlflow-artifacts', proc);
-    const state: SpoolState = this.spool.readState() ?? {
-      version: 1,
-      trackingUri: o.displayUri,
-      experimentName: o.experimentName,
-      runIds: {},
-      delivered: 0,
-    };
+    // Ops an earlier launch left undelivered are replayed first, into that launch's runs (its run
+    // ids are in the state). Otherwise this launch starts afresh: its own runs, and the job's parent
+    // found or created by this launch's job key, not the run ids a finished launch left behind.
+    const left = this.spool.readState();
+    const state: SpoolState =
+      left !== undefined && left.delivered < this.spool.readOps().length
+        ? left
+        : { version: 1, trackingUri: o.displayUri, experimentName: o.experimentName, runIds: {}, delivered: 0 };
     this.delivery = new Delivery(store, this.spool, state, env.warn);
     this.timer = setInterval(() => this.send(), o.flushSecs * 1000);
   }
@@ -108,18 +122,7 @@ class MlflowSink implements Sink {
       else if (this.o.parentRunId) this.delivery.enqueue([{ op: 'attach', ref: 'parent', runId: this.o.parentRunId }, this.runOp(ref, this.runName, now, 'parent')]);
       else this.delivery.enqueue([this.runOp(ref, this.runName, now)]);
     } else {
-      if (!this.parentReady) {
-        this.parentReady = true;
-        const ops: Op[] = [];
-        if (this.o.parentRunId) ops.push({ op: 'attach', ref: 'parent', runId: this.o.parentRunId });
-        if (this.o.runId) ops.push({ op: 'attach', ref: 'job', runId: this.o.runId });
-        else {
-          const job = this.runOp('job', this.runName, now, this.o.parentRunId ? 'parent' : undefined);
-          const findable = this.o.multiProcess && this.env.coordinatorRank !== 0;
-          ops.push(findable ? { op: 'find', ref: 'job', tag: { key: 'ranklog.job', value: this.env.runName }, orCreate: job } : job);
-        }
-        this.delivery.enqueue(ops);
-      }
+      if (!this.parentReady) this.delivery.enqueue(this.parentOps(now));
       ref = `rank${rank}`;
       this.delivery.enqueue([this.runOp(ref, `${this.runName}-rank${rank}`, now, 'job', rank)]);
     }
@@ -127,10 +130,33 @@ class MlflowSink implements Sink {
     return ref;
   }
 
+  /** Ops that make the job's parent run ('job') ready, nested under the parentRunId option's run if given. */
+  private parentOps(startTime: number): Op[] {
+    this.parentReady = true;
+    const ops: Op[] = [];
+    if (this.o.parentRunId) ops.push({ op: 'attach', ref: 'parent', runId: this.o.parentRunId });
+    if (this.o.runId) ops.push({ op: 'attach', ref: 'job', runId: this.o.runId });
+    else {
+      const job = this.runOp('job', this.runName, startTime, this.o.parentRunId ? 'parent' : undefined);
+      // On a tracking server one process creates it, the others wait for it: the lowest rank that logs here (rank 0 may not).
+      ops.push(this.shared ? { op: 'find', ref: 'job', tag: { key: JOB_TAG, value: this.jobKey }, orCreate: job, wait: this.env.coordinatorRank !== Math.min(...this.jobRanks()) } : job);
+    }
+    // 'running' replaces an end tag an earlier launch with the same job key left, before anyone reads it at the end.
+    if (this.shared) ops.push({ op: 'batch', ref: 'job', batch: { metrics: [], params: [], tags: [{ key: endTag(this.env.coordinatorRank), value: endValue('RUNNING') }] } });
+    return ops;
+  }
+
+  /** Process ranks that log to this backend (logOnWorkers within the world): the parent ends when all of them have. */
+  private jobRanks(): number[] {
+    const w = this.o.logOnWorkers;
+    const world = Array.from({ length: this.env.worldSize ?? 1 }, (_, r) => r);
+    return w === -1 ? world : world.filter((r) => w.includes(r));
+  }
+
   private runOp(ref: string, runName: string, startTime: number, parent?: string, rank?: number): Extract<Op, { op: 'run' }> {
     const tags = this.systemTags(runName);
-    // Only the job's own run carries ranklog.job: other processes find the parent by it.
-    if (rank === undefined) tags.push({ key: 'ranklog.job', value: this.env.runName });
+    // Only the job's own run carries ranklog.job: other processes find (or join) the parent by it.
+    if (rank === undefined) tags.push({ key: JOB_TAG, value: this.jobKey });
     else tags.push({ key: 'ranklog.rank', value: String(rank) });
     return { op: 'run', ref, runName, parent, tags, startTime };
   }
@@ -254,7 +280,11 @@ class MlflowSink implements Sink {
     const end = Date.now();
     const ends: Op[] = [];
     for (const ref of this.refs.values()) ends.push({ op: 'end', ref, status: STATUS[reason], endTime: end });
-    if (this.o.multiRank && this.parentReady && !(this.o.multiProcess && this.env.coordinatorRank !== 0)) ends.push({ op: 'end', ref: 'job', status: STATUS[reason], endTime: end });
+    if (this.shared) {
+      // A process that logged nothing still joins the job and says it ended: the others wait for its end tag.
+      if (!this.parentReady) this.delivery.enqueue(this.parentOps(end));
+      ends.push({ op: 'endShared', ref: 'job', rank: this.env.coordinatorRank, status: STATUS[reason], endTime: end, ranks: this.jobRanks() });
+    } else if (this.o.multiRank && this.parentReady) ends.push({ op: 'end', ref: 'job', status: STATUS[reason], endTime: end });
     this.delivery.enqueue(ends);
     await this.delivery.settle(Date.now() + this.o.closeTimeoutSecs * 1000);
     this.delivery.stop();

@@ -55,5 +55,7 @@ export interface TrackingStore {
   logArtifact(runId: string, localPath: string, artifactPath: string): Promise<void>;
   /** End the run. */
   updateRun(runId: string, status: RunStatus, endTime: number): Promise<void>;
+  /** A run's tags as the store has them now (the end protocol of a job's parent reads them: job-run.ts). */
+  getRunTags(runId: string): Promise<Record<string, string>>;
   close(): Promise<void>;
 }

@@ -1116,6 +1116,7 @@ export class MlflowDouble {
   private nextSqlExperimentId = 1;
   private faults: Fault[] = [];
   private delays: { ms: number; opts: FaultOptions }[] = [];
+  private holds: { gate: Promise<void>; open: () => void; opts: FaultOptions; held: number }[] = [];
   private _port = 0;
   private readonly routes: Record<string, Partial<Record<string, Handler>>>;
 
@@ -1228,9 +1229,31 @@ export class MlflowDouble {
     else this.delays.push({ ms, opts });
   }
 
+  /**
+   * Keep every matching request waiting before the handler (a server stuck on a lock) until
+   * `release()`: the request has not had its effect while held. `held` counts the requests
+   * that reached the hold, so a test can wait for the moment instead of sleeping.
+   */
+  hold(opts: FaultOptions = {}): { release(): void; readonly held: number } {
+    let open!: () => void;
+    const h = { gate: new Promise<void>((r) => (open = r)), open: () => open(), opts, held: 0 };
+    this.holds.push(h);
+    return {
+      release: () => {
+        this.holds = this.holds.filter((x) => x !== h);
+        h.open();
+      },
+      get held() {
+        return h.held;
+      },
+    };
+  }
+
   clearFaults(): void {
     this.faults = [];
     this.delays = [];
+    for (const h of this.holds) h.open();
+    this.holds = [];
   }
 
   /**
@@ -1441,6 +1464,11 @@ export class MlflowDouble {
     const fault = this.takeFault(info);
     const before = this.delayFor(info, false);
     if (before > 0) await sleep(before);
+    for (const h of this.holds) {
+      if (h.opts.match && !h.opts.match(info)) continue;
+      h.held++;
+      await h.gate;
+    }
     if (gen !== this.generation) {
       rec.outcome = 'lost';
       return;

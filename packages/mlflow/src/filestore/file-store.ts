@@ -242,6 +242,42 @@ export class FileStore implements TrackingStore {
   }
 
   async createRun(experimentId: string, opts: { runName: string; startTime: number; tags: RunTag[] }): Promise<string> {
+    const runId = randomUUID().replace(/-/g, '');
+    await this.publishRun(experimentId, runId, opts);
+    return runId;
+  }
+
+  /**
+   * Creates the run `runId` unless a run directory of that id exists already, with one
+   * rename(2): of several processes racing, exactly one creates it ('created'); the others
+   * get 'joined', after checking that the existing run carries the `identity` tag (the
+   * same job), so an unrelated run at that id is never written into.
+   */
+  async createOrJoinRun(experimentId: string, runId: string, opts: { runName: string; startTime: number; tags: RunTag[] }, identity: RunTag): Promise<'created' | 'joined'> {
+    validateRunId(runId);
+    if (await this.publishRun(experimentId, runId, opts)) return 'created';
+    const loc = { experimentId, runDir: path.join(this.rootDir, experimentId, runId) };
+    const fix = `choose another run name, or set RANKLOG_JOB to tell this launch apart`;
+    const found = await this.readIfExists(path.join(loc.runDir, 'tags', identity.key), 'tag', identity.key);
+    if (found !== identity.value) {
+      throw new FileStoreError(
+        `Run ${runId} (${loc.runDir}) is not the run this job shares: its ${identity.key} tag is ${found === null ? 'missing' : q(found)}, expected ${q(identity.value)}; ${fix}.`,
+        'INVALID_STATE',
+      );
+    }
+    const f = await this.readRun(loc);
+    if (f.lifecycle_stage !== 'active') {
+      throw new FileStoreError(
+        `Run ${runId} (${loc.runDir}), the run this job shares, is deleted: restore it (mlflow runs restore --run-id ${runId}), or ${fix}.`,
+        'INVALID_STATE',
+      );
+    }
+    this.runs.set(runId, loc);
+    return 'joined';
+  }
+
+  /** Builds the run in the staging area and renames it into place; false when a run of that id exists. */
+  private async publishRun(experimentId: string, runId: string, opts: { runName: string; startTime: number; tags: RunTag[] }): Promise<boolean> {
     validateExperimentId(experimentId);
     this.checkOpen();
     await this.init();
@@ -263,7 +299,6 @@ export class FileStore implements TrackingStore {
     const runName = opts.runName || runNameTag || `run-${randomBytes(3).toString('hex')}`;
     if (runNameTag === undefined) tags.set(RUN_NAME_TAG, limitValue('tag', RUN_NAME_TAG, runName));
 
-    const runId = randomUUID().replace(/-/g, '');
     const fields: RunFields = {
       artifact_uri: appendToUriPath(exp.artifactLocation, runId, 'artifacts'),
       end_time: null,
@@ -275,6 +310,7 @@ export class FileStore implements TrackingStore {
       status: STATUS_CODE.RUNNING,
       user_id: tags.get(USER_TAG) ?? 'unknown',
     };
+    const runDir = path.join(this.rootDir, experimentId, runId);
     const staged = await this.stagingDir();
     try {
       await fsp.writeFile(path.join(staged, META), runMetaYaml(fields, null));
@@ -284,13 +320,16 @@ export class FileStore implements TrackingStore {
         await fsp.mkdir(path.dirname(file), { recursive: true });
         await fsp.writeFile(file, value);
       }
-      await fsp.rename(staged, path.join(this.rootDir, experimentId, runId));
+      // A run directory is never empty, so rename(2) onto an existing one fails: exactly one creator wins.
+      await fsp.rename(staged, runDir);
     } catch (e) {
       await fsp.rm(staged, { recursive: true, force: true });
+      const code = errnoCode(e);
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
       throw this.wrapFsError(e, `creating run ${runId} in experiment ${experimentId}`);
     }
-    this.runs.set(runId, { experimentId, runDir: path.join(this.rootDir, experimentId, runId) });
-    return runId;
+    this.runs.set(runId, { experimentId, runDir });
+    return true;
   }
 
   async logBatch(runId: string, batch: Batch): Promise<void> {
@@ -411,6 +450,24 @@ export class FileStore implements TrackingStore {
         if (end) f.end_time = end;
       }),
     );
+  }
+
+  async getRunTags(runId: string): Promise<Record<string, string>> {
+    const loc = await this.locateRun(runId);
+    const out: Record<string, string> = {};
+    const walk = async (dir: string, prefix: string): Promise<void> => {
+      for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+        // Keys with '/' are sub-directories (FileStore.set_tag writes tags/<key> as a path).
+        if (e.isDirectory()) await walk(path.join(dir, e.name), `${prefix}${e.name}/`);
+        else out[`${prefix}${e.name}`] = await fsp.readFile(path.join(dir, e.name), 'utf8');
+      }
+    };
+    try {
+      await walk(path.join(loc.runDir, 'tags'), '');
+    } catch (e) {
+      throw this.wrapFsError(e, `reading the tags of run ${runId}`);
+    }
+    return out;
   }
 
   async close(): Promise<void> {

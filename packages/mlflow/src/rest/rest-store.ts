@@ -72,15 +72,23 @@ export class RestStore implements TrackingStore {
     return r.run.info.run_id;
   }
 
+  /** The oldest active run of the experiment with that tag: every process that looks picks the same one, even if a duplicate appears later. */
   async findRun(experimentId: string, tag: RunTag): Promise<string | undefined> {
     const r = await this.call<{ runs?: { info: { run_id: string; artifact_uri?: string } }[] }>('POST', '/runs/search', {
       experiment_ids: [experimentId],
       filter: `tags.\`${tag.key}\` = '${tag.value.replace(/'/g, "\\'")}'`,
       max_results: 1,
+      order_by: ['attributes.start_time ASC'],
     });
     const run = r.runs?.[0];
     if (run) this.artifactRoots.set(run.info.run_id, run.info.artifact_uri);
     return run?.info.run_id;
+  }
+
+  async getRunTags(runId: string): Promise<Record<string, string>> {
+    const r = await this.call<{ run: { info: { artifact_uri?: string }; data?: { tags?: RunTag[] } } }>('GET', `/runs/get?run_id=${encodeURIComponent(runId)}`);
+    this.artifactRoots.set(runId, r.run.info.artifact_uri);
+    return Object.fromEntries((r.run.data?.tags ?? []).map((t) => [t.key, t.value]));
   }
 
   async logBatch(runId: string, batch: Batch): Promise<void> {

@@ -11,12 +11,15 @@ import { cpSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MlflowApiError, TransientError } from '../rest/errors.js';
 import { splitBatch } from '../rest/limits.js';
-import type { Batch, TrackingStore } from '../store.js';
+import { endTag, endValue, jobRunId, jobStatus } from '../job-run.js';
+import type { Batch, RunTag, TrackingStore } from '../store.js';
 import { recordsIn, type Op, type SpoolState } from './ops.js';
 import type { Spool } from './spool.js';
 
+/** A store with what a job's shared parent run needs: an exclusive create (the file store) or a search by tag (a tracking server). */
 export interface FindingStore extends TrackingStore {
-  findRun?(experimentId: string, tag: { key: string; value: string }): Promise<string | undefined>;
+  findRun?(experimentId: string, tag: RunTag): Promise<string | undefined>;
+  createOrJoinRun?(experimentId: string, runId: string, opts: { runName: string; startTime: number; tags: RunTag[] }, identity: RunTag): Promise<'created' | 'joined'>;
 }
 
 type Item = ['m', Batch['metrics'][number]] | ['p', Batch['params'][number]] | ['t', Batch['tags'][number]];
@@ -40,7 +43,10 @@ export interface DeliveryCounters {
 
 const PROBE_MIN_MS = 500;
 const PROBE_MAX_MS = 30_000;
+/** How long a process waits for another to create the job's parent on a tracking server before it creates one itself. */
 const FIND_TIMEOUT_MS = 60_000;
+const FIND_POLL_MIN_MS = 100;
+const FIND_POLL_MAX_MS = 1000;
 /** log-batch requests in flight at once (the client's agent keeps up to 4 connections). */
 const IN_FLIGHT = 4;
 /** Records waiting in memory before the rest waits on disk: a server slower than the training never grows our memory without bound. */
@@ -58,6 +64,8 @@ export class Delivery {
   offline = false;
   /** Offline because the server was away (not just a backlog): say so when it is back. */
   private unreachable = false;
+  /** Set by settle(): waiting for another process's run never outlasts the close budget. */
+  private closeBy = Infinity;
   readonly counters: DeliveryCounters = { delivered: 0, spooled: 0, replayed: 0, rejected: 0 };
 
   constructor(
@@ -100,6 +108,7 @@ export class Delivery {
 
   /** Keep delivering (probing while the server is away) until nothing is left or the deadline. */
   async settle(deadline: number): Promise<void> {
+    this.closeBy = deadline;
     for (;;) {
       await this.drain();
       if (!this.offline || Date.now() >= deadline) return;
@@ -238,27 +247,15 @@ export class Delivery {
         return;
       case 'run': {
         if (this.state.runIds[op.ref] !== undefined) return; // created before a restart of the delivery
-        const parent = op.parent === undefined ? undefined : this.runId(op.parent);
-        const tags = parent === undefined ? op.tags : [...op.tags, { key: 'mlflow.parentRunId', value: parent }];
-        this.state.runIds[op.ref] = await this.store.createRun(await this.experimentId(), { runName: op.runName, startTime: op.startTime, tags });
+        this.state.runIds[op.ref] = await this.store.createRun(await this.experimentId(), this.createOpts(op));
         this.spool.writeState(this.state);
         return;
       }
-      case 'find': {
+      case 'find':
         if (this.state.runIds[op.ref] !== undefined) return;
-        const deadline = Date.now() + FIND_TIMEOUT_MS;
-        while (this.store.findRun && Date.now() < deadline) {
-          const id = await this.store.findRun(await this.experimentId(), op.tag);
-          if (id !== undefined) {
-            this.state.runIds[op.ref] = id;
-            this.spool.writeState(this.state);
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-        this.warn(`no run tagged ${op.tag.key}=${op.tag.value} appeared within ${FIND_TIMEOUT_MS / 1000} s; creating one`);
-        return this.execute(op.orCreate);
-      }
+        this.state.runIds[op.ref] = await this.sharedRun(op);
+        this.spool.writeState(this.state);
+        return;
       case 'batch':
         for (const part of splitBatch(op.batch)) await this.deliverBatch(this.runId(op.ref), part);
         return;
@@ -268,7 +265,51 @@ export class Delivery {
         return this.store.logArtifact(this.runId(op.ref), op.localPath, op.artifactPath);
       case 'end':
         return this.store.updateRun(this.runId(op.ref), op.status, op.endTime);
+      case 'endShared': {
+        // Write our end, THEN read everyone's: of processes ending at once, the last writer sees all.
+        const id = this.runId(op.ref);
+        await this.store.logBatch(id, { metrics: [], params: [], tags: [{ key: endTag(op.rank), value: endValue(op.status) }] });
+        if (op.status !== 'FINISHED') await this.store.updateRun(id, op.status, op.endTime);
+        const status = jobStatus(await this.store.getRunTags(id), op.ranks);
+        if (status !== undefined) await this.store.updateRun(id, status, op.endTime);
+        return;
+      }
     }
+  }
+
+  /** What a run op creates: its tags plus mlflow.parentRunId when it nests under another ref's run. */
+  private createOpts(op: Extract<Op, { op: 'run' }>): { runName: string; startTime: number; tags: RunTag[] } {
+    const parent = op.parent === undefined ? undefined : this.runId(op.parent);
+    return { runName: op.runName, startTime: op.startTime, tags: parent === undefined ? op.tags : [...op.tags, { key: 'mlflow.parentRunId', value: parent }] };
+  }
+
+  /** The run id of a job's shared parent: created exclusively or joined (file store), or found by its tag or created (server). */
+  private async sharedRun(op: Extract<Op, { op: 'find' }>): Promise<string> {
+    const experimentId = await this.experimentId();
+    const opts = this.createOpts(op.orCreate);
+    if (this.store.createOrJoinRun) {
+      const id = jobRunId(experimentId, op.tag.value);
+      await this.store.createOrJoinRun(experimentId, id, opts, op.tag);
+      return id;
+    }
+    if (!this.store.findRun) return this.store.createRun(experimentId, opts);
+    const from = Date.now();
+    // A run already there is joined (another process of the job, or an earlier launch with the same key).
+    for (let pollMs = FIND_POLL_MIN_MS; ; pollMs = Math.min(FIND_POLL_MAX_MS, pollMs * 2)) {
+      const id = await this.store.findRun(experimentId, op.tag);
+      if (id !== undefined) return id;
+      if (op.wait === false) break;
+      // This runs in the writer thread's delivery: training never waits for it, only this process's later ops do.
+      if (Date.now() + pollMs > Math.min(from + FIND_TIMEOUT_MS, this.closeBy)) {
+        this.warn(
+          `no run tagged ${op.tag.key}=${op.tag.value} appeared within ${Math.round((Date.now() - from) / 1000)} s; creating one ` +
+            `(the lowest logging rank's process creates it: is it running, and does it use the same run name?)`,
+        );
+        break;
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+    return this.store.createRun(experimentId, opts);
   }
 
   /** One request's worth; on a 4xx, halve until the offending items are alone, and drop only those. */

@@ -10,12 +10,19 @@ export type Op =
   | { op: 'run'; ref: string; runName: string; parent?: string; tags: RunTag[]; startTime: number }
   /** Use an existing run (runId option / MLFLOW_RUN_ID). */
   | { op: 'attach'; ref: string; runId: string }
-  /** Find a run created by another process of the job (by tag); create it if it never appears. */
-  | { op: 'find'; ref: string; tag: RunTag; orCreate: Extract<Op, { op: 'run' }> }
+  /**
+   * The parent run the processes of a job share (job-run.ts), `tag` = ranklog.job and the job key.
+   * File store: create it exclusively under the id derived from the key, or join it. Tracking
+   * server: find it by the tag; if absent, create it at once (`wait: false`, the lowest logging
+   * rank) or after waiting for its creator (default, also in spools written before `wait` existed).
+   */
+  | { op: 'find'; ref: string; tag: RunTag; orCreate: Extract<Op, { op: 'run' }>; wait?: boolean }
   | { op: 'batch'; ref: string; batch: Batch }
   | { op: 'inputs'; ref: string; datasets: DatasetInput[] }
   | { op: 'artifact'; ref: string; localPath: string; artifactPath: string }
-  | { op: 'end'; ref: string; status: RunStatus; endTime: number };
+  | { op: 'end'; ref: string; status: RunStatus; endTime: number }
+  /** One process of the job is done: its end tag on the shared run, then the job's status once every rank in `ranks` ended (job-run.ts). */
+  | { op: 'endShared'; ref: string; rank: number; status: RunStatus; endTime: number; ranks: number[] };
 
 /** What replay needs besides the ops: where they go. Kept in the spool's state.json. */
 export interface SpoolState {
