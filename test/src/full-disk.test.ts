@@ -7,9 +7,13 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { LocalFileLogger, onDiagnostic, type Logger, type LogStats } from '@ranklog/core';
+import { MLFlowLogger } from '@ranklog/mlflow';
 import { TensorBoardLogger } from '@ranklog/tensorboard';
+import { listFiles } from './support/list-files.js';
 import { checkSeqCsv, countLines } from './support/log-path.js';
 import { EVENT_FILE_PATTERN, forEachEvent, scalarOf } from './support/tb-decode.js';
 import { fillUp, mountTmpfs } from './support/tmpfs.js';
@@ -62,6 +66,29 @@ const BACKENDS: Backend[] = [
         });
         r.problems.push(...framing.errors);
         if (framing.truncatedTail) r.problems.push(`${name}: ${framing.tailBytes} bytes after the last whole record`);
+      }
+      return r;
+    },
+  },
+  {
+    name: 'MLFlowLogger (file store)',
+    make: (savedir) => new MLFlowLogger({ savedir, trackingUri: join(savedir, 'mlflow'), experimentName: 'disk', logFreq: 'batch', flushSecs: 0.2 }),
+    async count(runDir) {
+      // The one run of the experiment, read from MLflow's layout: <root>/<experiment id>/<run id>/metrics/seq.
+      const root = join(runDir, '..', 'mlflow');
+      const metricFiles = listFiles(root).filter((f) => f.endsWith('/metrics/seq'));
+      const r: FileCount = { records: 0, problems: metricFiles.length === 1 ? [] : [`${metricFiles.length} metric files 'seq'`] };
+      if (metricFiles.length === 0) return r;
+      const text = readFileSync(join(root, metricFiles[0]!), 'utf8');
+      if (text !== '' && !text.endsWith('\n')) r.problems.push('the metric file ends inside a line');
+      let last = -1;
+      for (const line of text.split('\n')) {
+        if (line === '') continue;
+        const m = /^(\d+) (\S+) (\d+)$/.exec(line);
+        const step = Number(m?.[3]);
+        if (!m || Number(m[2]) !== step || step <= last) r.problems.push(`bad or out-of-order line ${JSON.stringify(line)}`);
+        last = step;
+        r.records++;
       }
       return r;
     },
@@ -140,4 +167,82 @@ for (const backend of BACKENDS) {
 /** A liveness bound only (shared machines are noisy): a writer that blocked training on the full disk takes seconds per chunk. */
 function checkNoStall(t: ExecutionContext, slowestChunkMs: number): void {
   t.true(slowestChunkMs < 5_000, `a ${CHUNK}-record chunk took ${slowestChunkMs} ms: training waited for the full disk`);
+}
+
+test.serial('MLFlowLogger with the tracking server away and its spool on a full tmpfs: the spool keeps whole lines, what it refuses is counted, spooling resumes when space returns', async (t) => {
+  t.timeout(300_000);
+  const savedir = mountTmpfs(t, TMPFS_BYTES);
+  if (savedir === undefined) return t.pass();
+  const warnings: string[] = [];
+  const stop = onDiagnostic((level, m) => {
+    if (level === 'warn') warnings.push(m);
+  });
+  t.teardown(stop);
+  const port = await closedPort();
+  const logger = new MLFlowLogger({ savedir, trackingUri: `http://127.0.0.1:${port}`, experimentName: 'disk', logFreq: 'batch', flushSecs: 0.2, closeTimeoutSecs: 0 });
+  await logger.createLoggerContext({ rank: 0, runName: 'run', handleSignals: false, ringBytes: 1 << 16 });
+  const spoolOps = join(savedir, 'run', 'mlflow-spool', 'rank0', 'ops.jsonl');
+  const h = logger.handle('seq');
+  let step = 0;
+  const logChunk = () => {
+    for (let i = 0; i < CHUNK; i++, step++) logger.metric(h, step, step);
+  };
+  for (let i = 0; i < 10; i++) logChunk();
+  await logger.flush(); // the server is away: after its retries, everything waits in the spool
+  t.like(backendStats(await logger.stats()), { written: step, failed: 0 });
+  t.is(spooledRecords(spoolOps).records, step);
+
+  const filler = fillUp(savedir, 16 << 10);
+  for (let i = 0; i < WHILE_FULL / CHUNK; i++) logChunk();
+  await logger.flush();
+  const full = backendStats(await logger.stats());
+  t.log(`disk full: ${full.written} written, ${full.failed} failed of ${step}`);
+  t.true(full.failed > 0);
+  t.is(full.written + full.failed, step);
+  let spool = spooledRecords(spoolOps);
+  t.deepEqual(spool.problems, [], 'ops.jsonl holds whole lines');
+  t.is(spool.records, full.written, 'written counts exactly the records in the spool');
+  t.is(warnings.filter((w) => /cannot write .*mlflow-spool.*\(ENOSPC: no space left on device\)/.test(w)).length, 1, warnings.join('\n'));
+
+  rmSync(filler);
+  let resumed = false;
+  for (let i = 0; i < 10_000 && !resumed; i++) {
+    const before = backendStats(await logger.stats()).written;
+    logChunk();
+    await logger.flush();
+    resumed = backendStats(await logger.stats()).written - before === CHUNK;
+  }
+  t.true(resumed, 'spooling resumed once space was back');
+  const stats = backendStats(await logger.destroyLoggerContext());
+  t.is(stats.written + stats.failed, step);
+  spool = spooledRecords(spoolOps);
+  t.deepEqual(spool.problems, []);
+  t.is(spool.records, stats.written, 'written counts exactly the records in the spool');
+  t.true(warnings.some((w) => /could not be delivered .* kept in .*mlflow-spool/.test(w)), warnings.join('\n'));
+});
+
+/** A port on 127.0.0.1 that nobody listens on (connections are refused: a tracking server that is down). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The metric points in a spool's ops.jsonl (every line must be a whole JSON op). */
+function spooledRecords(file: string): { records: number; problems: string[] } {
+  const r = { records: 0, problems: [] as string[] };
+  const text = readFileSync(file, 'utf8');
+  if (!text.endsWith('\n')) r.problems.push('ops.jsonl ends inside a line');
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    try {
+      const op = JSON.parse(line) as { op: string; batch?: { metrics: unknown[] } };
+      if (op.op === 'batch') r.records += op.batch!.metrics.length;
+    } catch {
+      r.problems.push(`not JSON: ${line.slice(0, 80)}`);
+    }
+  }
+  return r;
 }

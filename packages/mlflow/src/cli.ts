@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Delivery } from './spool/delivery.js';
+import { WriteFailures } from '@ranklog/core/sink';
 import { Spool } from './spool/spool.js';
 import { storeFor } from './mlflow-sink.js';
 
@@ -25,7 +26,8 @@ if (!state) {
 }
 const uri = values['tracking-uri'] ?? process.env.MLFLOW_TRACKING_URI ?? state.trackingUri;
 const before = spool.pendingRecords();
-const delivery = new Delivery(storeFor(uri), spool, state, (m) => process.stderr.write(`ranklog-mlflow-replay: ${m}\n`));
+const say = (m: string) => process.stderr.write(`ranklog-mlflow-replay: ${m}\n`);
+const delivery = new Delivery(storeFor(uri), spool, state, say, new WriteFailures(say, 'ranklog-mlflow-replay'));
 await delivery.drain();
 delivery.stop();
 const left = delivery.undelivered();

@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { DatasetItem, FigureItem, ImageItem, LogRecord, PathItem, RawImage, RunEndReason, Sink, SinkEnv, SinkFactory } from '@ranklog/core/sink';
+import { WriteFailures, type DatasetItem, type FigureItem, type ImageItem, type LogRecord, type PathItem, type RawImage, type RunEndReason, type Sink, type SinkEnv, type SinkFactory } from '@ranklog/core/sink';
 import { FileStore } from './filestore/file-store.js';
 import { jobKey } from './job-key.js';
 import { endTag, endValue, JOB_TAG } from './job-run.js';
@@ -96,7 +96,7 @@ class MlflowSink implements Sink {
       left !== undefined && left.delivered < this.spool.readOps().length
         ? left
         : { version: 1, trackingUri: o.displayUri, experimentName: o.experimentName, runIds: {}, delivered: 0 };
-    this.delivery = new Delivery(store, this.spool, state, env.warn);
+    this.delivery = new Delivery(store, this.spool, state, env.warn, new WriteFailures(env.warn, 'ranklog mlflow'));
     this.timer = setInterval(() => this.send(), o.flushSecs * 1000);
   }
 
@@ -264,9 +264,11 @@ class MlflowSink implements Sink {
     this.delivery.enqueue(ops);
   }
 
-  commit(): void {
+  /** Records a disk (the file store's, the spool's) refused since the last commit: they were taken earlier, and are not written after all. */
+  commit(): number {
     // Nothing to wait for: batches leave on the flush interval (or when full), so a slow
     // server never holds the ring. flush() and close() deliver or spool.
+    return this.delivery.failures.take();
   }
 
   async flush(): Promise<void> {
@@ -274,7 +276,7 @@ class MlflowSink implements Sink {
     await this.delivery.drain();
   }
 
-  async close(reason: RunEndReason): Promise<void> {
+  async close(reason: RunEndReason): Promise<number> {
     clearInterval(this.timer);
     this.send();
     const end = Date.now();
@@ -295,6 +297,8 @@ class MlflowSink implements Sink {
           `Replay them when the server is back with: npx ranklog-mlflow-replay ${this.spool.dir}`,
       );
     }
+    this.delivery.failures.report();
+    return this.delivery.failures.take();
   }
 
   stats(): Record<string, number> {
@@ -304,6 +308,7 @@ class MlflowSink implements Sink {
       spooled: c.spooled,
       replayed: c.replayed,
       rejected: c.rejected,
+      diskFailed: c.failed,
       retries: (this.store as { retries?: number }).retries ?? 0,
       skipped: this.skipped,
       undelivered: this.delivery.undelivered(),

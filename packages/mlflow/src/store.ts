@@ -44,6 +44,8 @@ export interface DatasetInput {
 }
 
 export interface TrackingStore {
+  /** True for the file store: its writes can meet a full disk (FileStoreWriteError). */
+  readonly onDisk?: boolean;
   /** The experiment's id, creating it if it does not exist (safe when several ranks race). */
   getOrCreateExperiment(name: string): Promise<string>;
   /** A new run; returns its id. */

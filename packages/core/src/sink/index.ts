@@ -125,7 +125,9 @@ export interface Sink {
    * only after it returns, so a crash after commit() loses nothing.
    * Returns how many of the records written since the last commit could NOT be made durable
    * (the disk refused them: see WriteFailures), or nothing when all were; they are counted in
-   * stats().failed instead of written. Throwing means that none of them were.
+   * stats().failed instead of written. Throwing means that none of them were. A sink that
+   * delivers later (a tracking-server client) may also report records of earlier batches that
+   * it has since lost.
    */
   commit(): void | number | Promise<void | number>;
   /**
@@ -136,8 +138,9 @@ export interface Sink {
   /**
    * Final commit and release of files/sockets. Called once, with how the run ended:
    * 'finished' (destroyLoggerContext), 'killed' (SIGINT/SIGTERM), 'failed' (an uncaught exception).
+   * May return, as commit() does, how many records taken so far were lost since the last report.
    */
-  close(reason: RunEndReason): void | Promise<void>;
+  close(reason: RunEndReason): void | number | Promise<void | number>;
   /** Backend-specific counters merged into stats() (retries, spooled, bytes, …). */
   stats?(): Record<string, number>;
 }

@@ -22,8 +22,8 @@ export class WriteFailure extends Error {
 /** "ENOSPC: no space left on device" from a Node fs error. */
 export function describeErrno(error: unknown): string {
   if (error instanceof WriteFailure) return describeErrno(error.cause);
-  const e = error as NodeJS.ErrnoException | null;
-  if (e?.code === undefined) return String(error);
+  const e = error as (NodeJS.ErrnoException & { cause?: unknown }) | null;
+  if (e?.code === undefined) return e?.cause !== undefined ? describeErrno(e.cause) : String(error);
   const text = /^[A-Z0-9_]+: ([^,]*)/.exec(e.message)?.[1];
   return text ? `${e.code}: ${text}` : e.code;
 }

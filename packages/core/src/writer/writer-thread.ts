@@ -79,14 +79,19 @@ function recordFailure(error: unknown, what: string): void {
 async function commitBatch(): Promise<void> {
   let lost: number;
   try {
-    const r = await sink!.commit();
-    lost = typeof r === 'number' && r > 0 ? Math.min(r, batchTaken) : 0;
+    lost = await sink!.commit() ?? 0;
   } catch (e) {
     warnFailure(e, 'commit');
     lost = batchTaken;
   }
-  written += batchTaken - lost;
-  failed += lost;
+  settle(lost);
+}
+
+/** The batch's records are written, less those the sink reports lost (of this batch, or of earlier ones for sinks that deliver later). */
+function settle(lost: number): void {
+  const n = Math.min(Math.max(0, lost), written + batchTaken);
+  written += batchTaken - n;
+  failed += n;
   batchTaken = 0;
 }
 
@@ -196,9 +201,9 @@ function closeWriter(reason: RunEndReason): Promise<BackendStats> {
     // Whatever producers published after close began is not written: count it, so nothing vanishes silently.
     for (const c of consumers) afterClose += c.countPending();
     try {
-      await sink?.close(reason);
+      settle((await sink?.close(reason)) ?? 0);
     } catch (e) {
-      recordFailure(e, 'close');
+      warnFailure(e, 'close');
     }
     await pngEncoder?.then(
       (e) => e.close(),
@@ -246,8 +251,12 @@ const api: WriterApi = {
       Atomics.add(ctx, X_WAKE, 1);
       Atomics.notify(ctx, X_WAKE);
     });
-    // Backends that deliver asynchronously (a tracking server) finish delivering, or spool, here.
-    await sink?.flush?.();
+    // Backends that deliver asynchronously (a tracking server) finish delivering, or spool, here,
+    // and then say what a disk refused meanwhile.
+    if (sink?.flush) {
+      await sink.flush();
+      await commitBatch();
+    }
   },
   stats,
   close: (reason) => closeWriter(reason),

@@ -23,14 +23,16 @@
  * experiments, whatever their id, are found by name first.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { closeSync, openSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appendWhole, isDiskError, WriteFailure } from '@ranklog/core/sink';
 import type { Batch, DatasetInput, Metric, RunStatus, RunTag, TrackingStore } from '../store.js';
 import { dumpYaml, readYamlMapping, type ReadValue, type YamlMapping } from './yaml.js';
 import {
   checkLength,
   FileStoreError,
+  FileStoreWriteError,
   limitValue,
   MAX_DATASET_DIGEST_SIZE,
   MAX_DATASET_NAME_SIZE,
@@ -197,6 +199,7 @@ function runMetaYaml(f: RunFields, deletedTime?: number | null): string {
 }
 
 export class FileStore implements TrackingStore {
+  readonly onDisk = true;
   /** The `mlruns` directory (absolute, normalised). */
   readonly rootDir: string;
   /** The experiments' default artifact root, as MLflow's FileStore derives it from the root. */
@@ -346,19 +349,31 @@ export class FileStore implements TrackingStore {
         if (existing === null) fresh.push([key, value]);
         else if (existing !== value) throw paramChanged(key, existing, value, runId);
       }
-      for (const [key, value] of fresh) await this.writeParam(paramsDir, key, value, runId);
-
-      const byKey = new Map<string, string[]>();
-      for (const m of metrics) {
-        let lines = byKey.get(m.key);
-        if (!lines) byKey.set(m.key, (lines = []));
-        lines.push(`${pyInt(m.timestamp)} ${pyFloatRepr(m.value)} ${pyInt(m.step)}\n`);
-      }
-      await Promise.all([...byKey].map(([key, lines]) => this.appendMetric(loc.runDir, key, lines.join(''))));
-
-      for (const [key, value] of tags) {
-        if (key === RUN_NAME_TAG) await this.rewriteRunMeta(loc, (f) => void (f.run_name = value));
-        await this.replaceFile(loc.runDir, path.join(loc.runDir, 'tags', key), value, 'tag', key);
+      // Items that reached the store, for a disk that refuses a write part-way (the caller counts the rest as lost).
+      let written = params.size - fresh.length;
+      try {
+        for (const [key, value] of fresh) {
+          await this.writeParam(paramsDir, key, value, runId);
+          written++;
+        }
+        const byKey = new Map<string, string[]>();
+        for (const m of metrics) {
+          let lines = byKey.get(m.key);
+          if (!lines) byKey.set(m.key, (lines = []));
+          lines.push(`${pyInt(m.timestamp)} ${pyFloatRepr(m.value)} ${pyInt(m.step)}\n`);
+        }
+        for (const [key, lines] of byKey) {
+          await this.appendMetric(loc.runDir, key, lines.join(''));
+          written += lines.length;
+        }
+        for (const [key, value] of tags) {
+          if (key === RUN_NAME_TAG) await this.rewriteRunMeta(loc, (f) => void (f.run_name = value));
+          await this.replaceFile(loc.runDir, path.join(loc.runDir, 'tags', key), value, 'tag', key);
+          written++;
+        }
+      } catch (e) {
+        if (e instanceof FileStoreWriteError) e.written = written;
+        throw e;
       }
     });
   }
@@ -749,7 +764,7 @@ export class FileStore implements TrackingStore {
       await fsp.rename(tmp, file);
     } catch (e) {
       await fsp.rm(tmp, { force: true });
-      throw this.wrapFsError(e, `writing ${kind} ${q(key)} (${file})`);
+      throw this.wrapFsError(e, `writing ${kind} ${q(key)} (${file})`, file);
     }
   }
 
@@ -770,27 +785,25 @@ export class FileStore implements TrackingStore {
       await this.mkdirOnce(path.dirname(file));
       await fsp.writeFile(file, value, { flag: 'wx' });
     } catch (e) {
-      if (errnoCode(e) !== 'EEXIST') throw this.wrapFsError(e, `writing param ${q(key)} (${file})`);
+      if (errnoCode(e) !== 'EEXIST') throw this.wrapFsError(e, `writing param ${q(key)} (${file})`, file);
       const existing = await this.readIfExists(file, 'param', key);
       if (existing !== value) throw paramChanged(key, existing ?? '', value, runId);
     }
   }
 
-  /** Appends whole lines in one write (O_APPEND). */
+  /** Appends whole lines in one write (O_APPEND); a write the disk refuses part-way is cut back, so no line is torn. */
   private async appendMetric(runDir: string, key: string, text: string): Promise<void> {
     const file = path.join(runDir, 'metrics', key);
-    const buf = Buffer.from(text, 'utf8');
     try {
       await this.mkdirOnce(path.dirname(file));
-      const fh = await fsp.open(file, 'a');
+      const fd = openSync(file, 'a');
       try {
-        let off = 0;
-        while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+        appendWhole(fd, Buffer.from(text, 'utf8'), file);
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     } catch (e) {
-      throw this.wrapFsError(e, `appending to metric ${q(key)} (${file})`);
+      throw this.wrapFsError(e instanceof WriteFailure ? e.cause : e, `appending to metric ${q(key)} (${file})`, file);
     }
   }
 
@@ -828,8 +841,9 @@ export class FileStore implements TrackingStore {
     }
   }
 
-  private wrapFsError(e: unknown, what: string): Error {
+  private wrapFsError(e: unknown, what: string, file?: string): Error {
     if (e instanceof FileStoreError) return e;
+    if (isDiskError(e)) return new FileStoreWriteError(`${what}: ${(e as Error).message}`, file ?? what, e);
     const code = errnoCode(e);
     const err = new FileStoreError(`${what}: ${(e as Error)?.message ?? String(e)}`, code === 'ENOENT' ? 'RESOURCE_DOES_NOT_EXIST' : 'INVALID_STATE');
     (err as { cause?: unknown }).cause = e;

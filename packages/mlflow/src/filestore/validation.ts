@@ -16,6 +16,24 @@ export class FileStoreError extends Error {
   }
 }
 
+/**
+ * The disk refused a write (full, over quota, read-only, failing): not the data's fault. `written`
+ * says how many items (metrics, params, tags) of the call had already reached the store.
+ */
+export class FileStoreWriteError extends FileStoreError {
+  written = 0;
+  constructor(
+    message: string,
+    /** The file or directory the disk refused. */
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(message, 'INVALID_STATE');
+    this.name = 'FileStoreWriteError';
+    (this as { cause?: unknown }).cause = cause;
+  }
+}
+
 /** MAX_ENTITY_KEY_LENGTH */
 export const MAX_KEY_LENGTH = 250;
 /** MAX_PARAM_VAL_LENGTH */

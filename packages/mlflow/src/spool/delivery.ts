@@ -9,6 +9,8 @@
  */
 import { cpSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { isDiskError, WriteFailure, type WriteFailures } from '@ranklog/core/sink';
+import { FileStoreWriteError } from '../filestore/validation.js';
 import { MlflowApiError, TransientError } from '../rest/errors.js';
 import { splitBatch } from '../rest/limits.js';
 import { endTag, endValue, jobRunId, jobStatus } from '../job-run.js';
@@ -39,6 +41,13 @@ export interface DeliveryCounters {
   spooled: number;
   replayed: number;
   rejected: number;
+  /** Records a disk refused: the file store's, or the spool's while the server was away. */
+  failed: number;
+}
+
+/** Ops that carry records: what a disk that refuses writes makes us drop during a backoff (runs and ends are always tried). */
+function carriesRecords(op: Op): boolean {
+  return op.op === 'batch' || op.op === 'inputs' || op.op === 'artifact';
 }
 
 const PROBE_MIN_MS = 500;
@@ -66,13 +75,15 @@ export class Delivery {
   private unreachable = false;
   /** Set by settle(): waiting for another process's run never outlasts the close budget. */
   private closeBy = Infinity;
-  readonly counters: DeliveryCounters = { delivered: 0, spooled: 0, replayed: 0, rejected: 0 };
+  readonly counters: DeliveryCounters = { delivered: 0, spooled: 0, replayed: 0, rejected: 0, failed: 0 };
 
   constructor(
     private readonly store: FindingStore,
     private readonly spool: Spool,
     readonly state: SpoolState,
     private readonly warn: (message: string) => void,
+    /** A full disk under the file store or the spool: records dropped and counted, said once, retried with backoff. */
+    readonly failures: WriteFailures,
   ) {
     // A spool left by an earlier run of this job is replayed first, before anything new.
     if ((spool.readState()?.delivered ?? 0) < spool.readOps().length) this.offline = true;
@@ -118,19 +129,53 @@ export class Delivery {
     }
   }
 
-  /** Queued ops to the spool (artifacts copied in, so a later replay still has them). */
+  /** Queued ops to the spool (artifacts copied in, so a later replay still has them). A disk that refuses them loses them, counted. */
   private toSpool(ops: Op[]): void {
-    const own = ops.map((op) => {
-      if (op.op !== 'artifact') return op;
-      const dir = join(this.spool.dir, 'artifacts', String(this.artifactSeq++));
-      mkdirSync(dir, { recursive: true });
-      const copy = join(dir, basename(op.localPath));
-      cpSync(op.localPath, copy, { recursive: true });
-      return { ...op, localPath: copy };
-    });
-    this.spool.append(own);
-    this.spool.writeState(this.state);
+    const records = ops.reduce((n, op) => n + recordsIn(op), 0);
+    if (!this.failures.shouldTry()) return this.lose(records);
+    let own: Op[];
+    try {
+      own = ops.map((op) => {
+        if (op.op !== 'artifact') return op;
+        const dir = join(this.spool.dir, 'artifacts', String(this.artifactSeq++));
+        mkdirSync(dir, { recursive: true });
+        const copy = join(dir, basename(op.localPath));
+        cpSync(op.localPath, copy, { recursive: true });
+        return { ...op, localPath: copy };
+      });
+      this.spool.append(own);
+    } catch (e) {
+      if (!isDiskError(e instanceof WriteFailure ? e.cause : e)) throw e;
+      this.counters.failed += records;
+      return this.failures.fail(e, this.spool.dir, records);
+    }
+    this.failures.succeed();
+    this.saveState();
     for (const op of own) this.counters.spooled += recordsIn(op);
+  }
+
+  /** Records dropped without a write: the disk refused the last one and the backoff has not passed. */
+  private lose(records: number): void {
+    this.counters.failed += records;
+    this.failures.drop(records);
+  }
+
+  /** The spool's state; a disk that refuses it is said (once) and the state is written again with the next op. */
+  private saveState(): void {
+    try {
+      this.spool.writeState(this.state);
+    } catch (e) {
+      if (!isDiskError(e)) throw e;
+      this.failures.fail(e, this.spool.dir, 0);
+    }
+  }
+
+  /** The file store's disk refused (part of) an op: what reached it counts as delivered, the rest as failed. */
+  private diskRefused(op: Op, e: FileStoreWriteError): void {
+    const lost = Math.max(0, recordsIn(op) - e.written);
+    this.counters.delivered += e.written;
+    this.counters.failed += lost;
+    this.failures.fail(e, e.path, lost);
   }
 
   private goOffline(e: TransientError): void {
@@ -162,6 +207,12 @@ export class Delivery {
       // Anything else is a barrier.
       // Only batches of different runs share a window: one run's requests stay in log order
       // (a file-store-backed server lists metric history in arrival order).
+      if (this.store.onDisk && carriesRecords(this.queue[0]!) && !this.failures.shouldTry()) {
+        const op = this.queue.shift()!;
+        this.queued -= recordsIn(op);
+        this.lose(recordsIn(op));
+        continue;
+      }
       const refs = new Set<string>();
       let n = 0;
       while (n < IN_FLIGHT && n < this.queue.length && this.queue[n]!.op === 'batch' && !refs.has(this.queue[n]!.ref)) refs.add(this.queue[n++]!.ref);
@@ -173,7 +224,10 @@ export class Delivery {
       const retry: Op[] = [];
       results.forEach((r, i) => {
         const op = window[i]!;
-        if (r.status === 'fulfilled') this.counters.delivered += recordsIn(op);
+        if (r.status === 'fulfilled') {
+          this.counters.delivered += recordsIn(op);
+          if (this.store.onDisk && carriesRecords(op)) this.failures.succeed();
+        } else if (r.reason instanceof FileStoreWriteError) this.diskRefused(op, r.reason);
         else if (r.reason instanceof TransientError) {
           transient ??= r.reason;
           retry.push(op); // only what did not arrive goes to the spool: nothing is sent twice
@@ -219,7 +273,7 @@ export class Delivery {
         this.reject(op, e);
       }
       this.state.delivered = i + 1;
-      this.spool.writeState(this.state); // after each op: a crash mid-replay resends nothing
+      this.saveState(); // after each op: a crash mid-replay resends nothing
     }
     return true;
   }
@@ -248,13 +302,13 @@ export class Delivery {
       case 'run': {
         if (this.state.runIds[op.ref] !== undefined) return; // created before a restart of the delivery
         this.state.runIds[op.ref] = await this.store.createRun(await this.experimentId(), this.createOpts(op));
-        this.spool.writeState(this.state);
+        this.saveState();
         return;
       }
       case 'find':
         if (this.state.runIds[op.ref] !== undefined) return;
         this.state.runIds[op.ref] = await this.sharedRun(op);
-        this.spool.writeState(this.state);
+        this.saveState();
         return;
       case 'batch':
         for (const part of splitBatch(op.batch)) await this.deliverBatch(this.runId(op.ref), part);

@@ -5,7 +5,8 @@
  * replays it — the sink when the server is back, or the CLI — resumes after
  * the last delivered op, so nothing is sent twice and nothing is skipped.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendWhole } from '@ranklog/core/sink';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Op, SpoolState } from './ops.js';
 import { recordsIn } from './ops.js';
@@ -28,10 +29,17 @@ export class Spool {
     return existsSync(join(this.dir, OPS));
   }
 
+  /** Whole lines only: an append the disk refuses part-way is cut back (throws a WriteFailure). */
   append(ops: Op[]): void {
     if (ops.length === 0) return;
     mkdirSync(this.dir, { recursive: true });
-    appendFileSync(join(this.dir, OPS), ops.map((o) => encode(o) + '\n').join(''));
+    const file = join(this.dir, OPS);
+    const fd = openSync(file, 'a');
+    try {
+      appendWhole(fd, Buffer.from(ops.map((o) => encode(o) + '\n').join(''), 'utf8'), file);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   readState(): SpoolState | undefined {

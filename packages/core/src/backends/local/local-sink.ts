@@ -823,12 +823,13 @@ class LocalSink implements Sink {
   }
 
   /** The end reason changes nothing here: every file is already valid after each commit. */
-  async close(_reason?: RunEndReason): Promise<void> {
-    if (this.closed) return;
-    await this.commit();
+  async close(_reason?: RunEndReason): Promise<number> {
+    if (this.closed) return 0;
+    const lost = await this.commit();
     this.closed = true;
     for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets]) f.close();
     this.failures.report();
+    return lost;
   }
 
   stats(): Record<string, number> {
