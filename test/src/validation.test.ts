@@ -6,10 +6,14 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { EmptyLogger, LoggersCollection, type MetricHandle } from '@ranklog/core';
 import { OtherRecordingLogger, RecordingLogger, readRecords, startRecording, tempFile, type RecordedLine } from './support/recording-logger.js';
+
+const BAD_ATTACH = new URL('./fixtures/attach-bad-calls.js', import.meta.url);
 
 type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
 
@@ -672,3 +676,38 @@ test('log() options must be an object or left out (null, a kind string, a number
   ];
   await rejectAll(t, cases, validMetric);
 });
+
+// ---------------------------------------------------------------- hostile input
+
+test('metric() with a missing handle (undefined, null, not a handle) is a clear error: on a logger, a collection and a worker\'s AttachedLogger', async (t) => {
+  const fix = /pass the MetricHandle that handle\('<identifier>'\) returned on this logger/;
+  const cases: BadCase[] = [
+    { title: 'undefined', call: (l) => l.metric(undefined as never, 1), type: TypeError, arg: /handle is/, value: /handle is undefined;/, fix },
+    { title: 'null, with step and batchIdx', call: (l) => l.metric(null as never, 1, 0, 0), type: TypeError, arg: /handle is/, value: /handle is null;/, fix },
+    { title: 'the identifier instead of its handle', call: (l) => l.metric('valid' as never, 1), type: TypeError, arg: /handle is/, value: /handle is "valid";/, fix },
+    { title: 'a look-alike object', call: (l) => l.metric({ id: 0, mask: 1, owner: null } as never, 1), type: TypeError, arg: /handle is/, value: /handle is an object;/, fix },
+  ];
+  await rejectAll(t, cases, (l, step, h) => l.metric(h, step, step));
+
+  const file = tempFile(t, 'collection.jsonl');
+  const collection = new LoggersCollection([new RecordingLogger({ file, logOnWorkers: -1, logFreq: 'batch' })]);
+  await startRecording(t, collection, { worldSize: 2 });
+  t.throws(() => collection.metric(undefined as never, 1), { instanceOf: TypeError, message: /^ranklog: handle is undefined; pass the MetricHandle/ });
+  const worker = new Worker(BAD_ATTACH, { workerData: { handle: collection.workerHandle(1) } });
+  const exited = once(worker, 'exit'); // listening from the start: 'exit' may follow the message in the same tick
+  const [reply] = (await once(worker, 'message')) as [{ errors: Record<string, { name: string; message: string } | null>; drained: boolean }];
+  await exited;
+  t.true(reply.drained);
+  for (const [k, shown] of [['metricUndefined', 'undefined'], ['metricNull', 'null'], ['metricString', '"loss"']] as const) {
+    t.is(reply.errors[k]?.name, 'TypeError', k);
+    t.regex(reply.errors[k]?.message ?? '', new RegExp(`^ranklog: handle is ${esc(shown)}; pass the MetricHandle that handle\\('<identifier>'\\) returned`), k);
+  }
+  collection.log(5, 'valid');
+  await collection.destroyLoggerContext();
+  t.deepEqual(
+    readRecords(file).map((r) => [r.rank, r.identifier]).sort(),
+    [[0, 'valid'], [1, 'valid-worker']],
+    'only the valid calls of both threads were recorded',
+  );
+});
+
