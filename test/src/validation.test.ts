@@ -10,7 +10,9 @@ import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EmptyLogger, LoggersCollection, type MetricHandle } from '@ranklog/core';
+import { EmptyLogger, LocalFileLogger, LoggersCollection, type MetricHandle } from '@ranklog/core';
+import { MLFlowLogger } from '@ranklog/mlflow';
+import { listFiles } from './support/list-files.js';
 import { OtherRecordingLogger, RecordingLogger, readRecords, startRecording, tempFile, type RecordedLine } from './support/recording-logger.js';
 
 const BAD_ATTACH = new URL('./fixtures/attach-bad-calls.js', import.meta.url);
@@ -472,7 +474,8 @@ test('valid identifiers: 250 characters, groups with /, dots, spaces and unicode
   const file = tempFile(t);
   const logger = new RecordingLogger({ file });
   await startRecording(t, logger);
-  const ids = ['x'.repeat(250), 'train/loss', 'a/b/c', 'v1.2', '.hidden', 'a..b', 'loss (smoothed)', 'λ/μ', 'a:b-c_d'];
+  // 250 characters in segments of at most 200 UTF-8 bytes; a 200-byte segment of 2-byte characters.
+  const ids = [`${'x'.repeat(200)}/${'y'.repeat(49)}`, 'é'.repeat(100), 'train/loss', 'a/b/c', 'v1.2', '.hidden', 'a..b', 'loss (smoothed)', 'λ/μ', 'a:b-c_d'];
   for (const id of ids) {
     logger.log(1, id);
     logger.log('t', id, { kind: 'text' });
@@ -711,3 +714,105 @@ test('metric() with a missing handle (undefined, null, not a handle) is a clear 
   );
 });
 
+test('dict items: a toJSON() that returns undefined or a bigint, or throws, is a clear error naming the path; what toJSON() returns is checked like any value', async (t) => {
+  const returns = (v: unknown) => ({ toJSON: () => v });
+  const fix = /make toJSON\(\) return a string, a finite number, a boolean, null, a plain object or an array/;
+  const dict = (item: unknown) => (l: RecordingLogger) => l.log(item, 'd', { kind: 'dict' });
+  const cases: BadCase[] = [
+    { title: 'top level → undefined', call: dict(returns(undefined)), type: TypeError, arg: /item at item is/, value: /is an object;/, fix: /its toJSON\(\) returned undefined, which JSON would silently drop; make toJSON\(\)/ },
+    { title: 'nested → undefined', call: dict({ a: { b: returns(undefined) } }), type: TypeError, arg: /item at item\.a\.b is/, value: /is an object;/, fix },
+    { title: 'in an array → undefined', call: dict([1, returns(undefined)]), type: TypeError, arg: /item at item\[1\] is/, value: /is an object;/, fix },
+    { title: '→ bigint', call: dict({ n: returns(10n) }), type: TypeError, arg: /item at item\.n is/, value: /is an object;/, fix: /its toJSON\(\) returned 10n, which JSON cannot hold; make toJSON\(\)/ },
+    { title: '→ NaN', call: dict({ x: returns(NaN) }), type: TypeError, arg: /item at item\.x is/, value: /is an object;/, fix: /its toJSON\(\) returned NaN, which JSON cannot hold/ },
+    {
+      title: 'throws',
+      call: dict({ d: { toJSON: () => { throw new Error('not today'); } } }),
+      type: TypeError,
+      arg: /item at item\.d is/,
+      value: /is an object;/,
+      fix: /its toJSON\(\) threw \(not today\); fix toJSON\(\) or convert the value before logging it/,
+    },
+    {
+      title: '→ an object holding a bigint',
+      call: dict({ m: returns({ big: 1n }) }),
+      type: TypeError,
+      arg: /item at item\.m \(its toJSON\(\)\)\.big is/,
+      value: /is 1n;/,
+      fix: /a bigint is not JSON-serialisable/,
+    },
+    {
+      title: 'saveHyperparameters: an array holding a toJSON() → bigint',
+      call: (l) => l.saveHyperparameters({ lr: 0.1, schedule: [returns(1n)] }),
+      type: TypeError,
+      arg: /params\.schedule at \$\[0\] is/,
+      value: /is an object;/,
+      fix: /its toJSON\(\) returned 1n/,
+    },
+    {
+      title: 'dataset schema → undefined',
+      call: (l) => l.log({ name: 'n', digest: 'd', source: 's', schema: { cols: returns(undefined) } }, 'ds', { kind: 'dataset' }),
+      type: TypeError,
+      arg: /dataset schema at \$\.cols is/,
+      value: /is an object;/,
+      fix: /returned undefined/,
+    },
+    {
+      title: 'Vega-Lite spec: toJSON() throws',
+      call: (l) => l.log({ mark: 'point', data: { values: [returns(undefined)] } }, 'f', { kind: 'figure' }),
+      type: TypeError,
+      arg: /item \(Vega-Lite spec\) at \$\.data\.values\[0\] is/,
+      value: /is an object;/,
+      fix: /returned undefined/,
+    },
+  ];
+  const input = { at: new Date(0), invalid: new Date(NaN), nested: [returns({ k: 'v' })], plain: { x: 1 } };
+  const records = await rejectAll(t, cases, (l, step) => l.log({ step, ...input }, 'valid', { kind: 'dict', step }));
+  t.deepEqual(records[0]!.item, { step: 0, at: '1970-01-01T00:00:00.000Z', invalid: null, nested: [{ k: 'v' }], plain: { x: 1 } }, 'what JSON.stringify would write');
+  t.true(input.at instanceof Date && typeof input.nested[0]!.toJSON === 'function', "the caller's object is not changed");
+});
+
+test('lone surrogates (which UTF-8 would turn into U+FFFD) are rejected in identifiers, text, string params, dict strings and keys, hyperparameters and datasets', async (t) => {
+  const fix = /it contains a lone surrogate \(U\+D[89A-F][0-9A-F]{2} at index \d+\), which UTF-8 cannot encode: it would be written as U\+FFFD\. Fix the string, or pass s\.toWellFormed\(\) to replace it knowingly/;
+  const cases: BadCase[] = [
+    { title: "identifier 'a\\uD800'", call: (l) => l.log(1, 'a\uD800'), type: TypeError, arg: /identifier is/, value: /"a\\ud800";/, fix: /U\+D800 at index 1/ },
+    { title: "handle('\\uDC00b')", call: (l) => l.handle('\uDC00b'), type: TypeError, arg: /identifier is/, value: /"\\udc00b";/, fix: /U\+DC00 at index 0/ },
+    { title: 'a text identifier, a pair then a lone one', call: (l) => l.log('x', 'ok😀/\uD83D', { kind: 'text' }), type: TypeError, arg: /identifier is/, value: /"ok😀\/\\ud83d";/, fix: /U\+D83D at index 5/ },
+    { title: 'text', call: (l) => l.log('loss\uDC00', 't', { kind: 'text' }), type: TypeError, arg: /item \(text\) is/, value: /"loss\\udc00";/, fix },
+    { title: 'string param', call: (l) => l.log('adam\uD800', 'p', { kind: 'param' }), type: TypeError, arg: /item \(param\) is/, value: /"adam\\ud800";/, fix },
+    { title: 'dict value', call: (l) => l.log({ a: ['ok', 'b\uD800'] }, 'd', { kind: 'dict' }), type: TypeError, arg: /item at item\.a\[1\] is/, value: /"b\\ud800";/, fix },
+    { title: 'dict key', call: (l) => l.log({ ['k\uDC00']: 1 }, 'd', { kind: 'dict' }), type: TypeError, arg: /item key at item is/, value: /"k\\udc00";/, fix },
+    { title: 'saveHyperparameters value, after a valid one', call: (l) => l.saveHyperparameters({ lr: 0.1, name: 'run\uD800' }), type: TypeError, arg: /params\.name is/, value: /"run\\ud800";/, fix },
+    { title: 'saveHyperparameters key', call: (l) => l.saveHyperparameters({ lr: 0.1, opt: { ['m\uD800']: 1 } }), type: TypeError, arg: /identifier is/, value: /"opt\.m\\ud800";/, fix },
+    { title: 'dataset name', call: (l) => l.log({ name: 'n\uDC00', digest: 'd', source: 's' }, 'ds', { kind: 'dataset' }), type: TypeError, arg: /dataset name is/, value: /"n\\udc00";/, fix },
+    { title: 'SVG figure', call: (l) => l.log('<svg xmlns="http://www.w3.org/2000/svg"><text>\uD800</text></svg>', 'f', { kind: 'figure' }), type: TypeError, arg: /item \(figure\) is/, value: /\\ud800/, fix },
+  ];
+  const records = await rejectAll(t, cases, (l, step) => l.log(`ok 😀 ${step}`, 'valid', { kind: 'text', step }));
+  t.is(records[0]!.item, 'ok 😀 0', 'a surrogate pair is fine and arrives unchanged');
+});
+
+test('identifier segments are at most 200 UTF-8 bytes: 200 × "é" is rejected at log(), not dropped by a writer; a 200-byte segment is written by local files and MLflow', async (t) => {
+  const fix = /use at most 200 bytes per '\/'-separated segment \(segments name directories and files, which Linux limits to 255 bytes, and ranklog adds suffixes\), e\.g\. split it with '\/'/;
+  const e200 = 'é'.repeat(200);
+  const cases: BadCase[] = [
+    { title: 'text, 200 × é', call: (l) => l.log('x', e200, { kind: 'text' }), type: RangeError, arg: /identifier is/, value: /identifier is "é{77}\.\.\.";/, fix: new RegExp(`its segment "é{37}\\.\\.\\." is 400 bytes in UTF-8; ${fix.source}`) },
+    { title: 'metric, 201 × x', call: (l) => l.log(1, 'x'.repeat(201)), type: RangeError, arg: /identifier is/, value: /"x{77}\.\.\.";/, fix: /is 201 bytes in UTF-8; use at most 200 bytes/ },
+    { title: 'the second segment', call: (l) => l.log({ a: 1 }, `ok/${'€'.repeat(67)}`, { kind: 'dict' }), type: RangeError, arg: /identifier is/, value: /"ok\/€+/, fix: /its segment "€{37}\.\.\." is 201 bytes in UTF-8/ },
+    { title: 'handle()', call: (l) => l.handle(e200), type: RangeError, arg: /identifier is/, value: /"é{77}\.\.\.";/, fix: /is 400 bytes/ },
+    { title: 'a saveHyperparameters key', call: (l) => l.saveHyperparameters({ lr: 1, ['k'.repeat(201)]: 2 }), type: RangeError, arg: /identifier is/, value: /"k{77}\.\.\.";/, fix: /is 201 bytes/ },
+  ];
+  await rejectAll(t, cases, validMetric);
+
+  // The largest segment allowed fits every file name made from it (local text file, MLflow artifact name).
+  const savedir = dirname(tempFile(t));
+  const id = `group/${'é'.repeat(100)}`;
+  const local = new LocalFileLogger({ savedir, logFreq: 'batch' });
+  const mlflow = new MLFlowLogger({ savedir, logFreq: 'batch', experimentName: 'segments' });
+  const collection = new LoggersCollection([local, mlflow]);
+  await startRecording(t, collection);
+  collection.log('the text', id, { kind: 'text', step: -9007199254740991 });
+  const stats = await collection.destroyLoggerContext();
+  t.deepEqual(stats.backends.map((b) => [b.name, b.failed, b.error]), [['LocalFileLogger', 0, undefined], ['MLFlowLogger', 0, undefined]]);
+  const files = listFiles(savedir);
+  t.true(files.includes(`${collection.runName}/text/${id}/rank0-step-9007199254740991.txt`), files.join('\n'));
+  t.true(files.some((f) => f.startsWith('mlflow/') && f.endsWith(`/artifacts/group/${'é'.repeat(100)}_step-9007199254740991.txt`)), files.join('\n'));
+});

@@ -7,8 +7,17 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Kind } from '../api/kinds.js';
-import { argError, describe } from '../api/errors.js';
+import { argError } from '../api/errors.js';
+import { loneSurrogateError } from '../api/validate.js';
 import type { DatasetItem, FigureItem, ImageItem, PathItem } from '../sink/index.js';
+import { toJsonValue } from './json-value.js';
+
+/** A string that survives UTF-8 (msgpack, files, HTTP) unchanged. */
+function wellFormed(argument: string, s: string): string {
+  if (!s.isWellFormed()) throw loneSurrogateError(argument, s);
+  return s;
+}
+
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -24,51 +33,6 @@ function asBytes(v: unknown): Uint8Array | undefined {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   return undefined;
-}
-
-/**
- * JSON-serialisable check with the path of the first offending value.
- * Returns true when some value serialises itself (toJSON, e.g. a Date).
- */
-export function checkJsonValue(value: unknown, argument: string): boolean {
-  const seen = new Set<object>();
-  let selfSerialising = false;
-  // Paths are built only when something is wrong: a valid dict costs one walk, no strings.
-  const visit = (v: unknown, path: () => string): void => {
-    switch (typeof v) {
-      case 'string':
-      case 'boolean':
-        return;
-      case 'number':
-        if (!Number.isFinite(v)) {
-          throw argError(`${argument} at ${path()}`, v, 'JSON cannot hold NaN or ±Infinity; convert it to a string or null (or log it as a metric, which keeps it).');
-        }
-        return;
-      case 'undefined':
-        throw argError(`${argument} at ${path()}`, v, 'JSON would silently drop it; use null instead.');
-      case 'object': {
-        if (v === null) return;
-        if (seen.has(v)) throw argError(`${argument} at ${path()}`, v, 'it refers back to itself (a cycle); log a copy without the cycle.');
-        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-          selfSerialising = true; // Date and friends serialise themselves
-          return;
-        }
-        const proto = Object.getPrototypeOf(v);
-        if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
-          throw argError(`${argument} at ${path()}`, v, 'only plain objects, arrays, strings, finite numbers, booleans and null are JSON-serialisable; convert it first (e.g. Object.fromEntries(map)).');
-        }
-        seen.add(v);
-        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) visit(v[i], () => `${path()}[${i}]`);
-        else for (const k in v) if (Object.hasOwn(v, k)) visit((v as Record<string, unknown>)[k], () => `${path()}.${k}`);
-        seen.delete(v);
-        return;
-      }
-      default:
-        throw argError(`${argument} at ${path()}`, v, `a ${typeof v} is not JSON-serialisable; convert it to a string or number first.`);
-    }
-  };
-  visit(value, () => (argument === 'item' ? 'item' : '$'));
-  return selfSerialising;
 }
 
 function normalizeImage(item: unknown): ImageItem {
@@ -112,7 +76,7 @@ function normalizeFigure(item: unknown): FigureItem {
     throw argError('item (figure bytes)', item, 'figure bytes must be a PNG file; pass SVG as a string or a Vega-Lite spec as an object.');
   }
   if (typeof item === 'string') {
-    if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(item)) return { format: 'svg', svg: item };
+    if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(item)) return { format: 'svg', svg: wellFormed('item (figure)', item) };
     throw argError('item (figure)', item, 'a string figure must be an SVG document starting with <svg.');
   }
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
@@ -121,8 +85,7 @@ function normalizeFigure(item: unknown): FigureItem {
     const looksVegaLite =
       (typeof schema === 'string' && schema.includes('vega-lite')) || 'mark' in spec || 'layer' in spec || 'concat' in spec || 'hconcat' in spec || 'vconcat' in spec || 'facet' in spec || 'repeat' in spec;
     if (!looksVegaLite) throw argError('item (figure)', item, "an object figure must be a Vega-Lite spec (with $schema '…vega-lite…' or a 'mark').");
-    checkJsonValue(spec, 'item (Vega-Lite spec)');
-    return { format: 'vega-lite', spec };
+    return { format: 'vega-lite', spec: toJsonValue(spec, 'item (Vega-Lite spec)') as Record<string, unknown> };
   }
   throw argError('item (figure)', item, 'pass a Vega-Lite spec object, an SVG string or PNG bytes.');
 }
@@ -148,11 +111,11 @@ function normalizeDataset(item: unknown): DatasetItem {
   const { name, digest, source, schema } = item as Record<string, unknown>;
   for (const [k, v] of [['name', name], ['digest', digest], ['source', source]] as const) {
     if (typeof v !== 'string' || v.length === 0) throw argError(`dataset ${k}`, v, fix);
+    wellFormed(`dataset ${k}`, v);
   }
-  if (schema !== undefined) checkJsonValue(schema, 'dataset schema');
   return schema === undefined
     ? { name: name as string, digest: digest as string, source: source as string }
-    : { name: name as string, digest: digest as string, source: source as string, schema };
+    : { name: name as string, digest: digest as string, source: source as string, schema: toJsonValue(schema, 'dataset schema') };
 }
 
 function normalizeHistogram(item: unknown): Float64Array {
@@ -178,16 +141,17 @@ export function normalizeItem(kind: Kind, item: unknown): unknown {
       if (typeof item !== 'number') throw argError('item (metric)', item, 'pass a number (NaN and ±Infinity are kept).');
       return item;
     case 'param':
-      if (item === null || typeof item === 'string' || typeof item === 'boolean' || typeof item === 'number') return item;
+      if (typeof item === 'string') return wellFormed('item (param)', item);
+      if (item === null || typeof item === 'boolean' || typeof item === 'number') return item;
       throw argError('item (param)', item, 'pass a string, number, boolean or null; use saveHyperparameters() for an object of params.');
     case 'text':
-      if (typeof item === 'string') return item;
+      if (typeof item === 'string') return wellFormed('item (text)', item);
       throw argError('item (text)', item, 'pass a string (use kind dict for objects).');
     case 'dict':
       if (typeof item !== 'object' || item === null) throw argError('item (dict)', item, 'pass a JSON-serialisable object or array.');
       // Packing into the ring is the snapshot (later mutation by the caller does not leak in);
-      // values with toJSON go through JSON first so every backend sees what JSON.stringify would.
-      return checkJsonValue(item, 'item') ? JSON.parse(JSON.stringify(item)) : item;
+      // values with toJSON are replaced by what it returns, so every backend sees what JSON.stringify would.
+      return toJsonValue(item, 'item');
     case 'artifact':
       return normalizePath(item, 'artifact');
     case 'model':
@@ -202,5 +166,3 @@ export function normalizeItem(kind: Kind, item: unknown): unknown {
       return normalizeDataset(item);
   }
 }
-
-export { describe };
