@@ -10,8 +10,10 @@ import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { deflateSync } from 'node:zlib';
 import { EmptyLogger, LocalFileLogger, LoggersCollection, type MetricHandle } from '@ranklog/core';
 import { MLFlowLogger } from '@ranklog/mlflow';
+import { handMadePng, ihdr, jpegSegment, jpegWith, PNG_SIGNATURE, pngChunk, sof0 } from './support/image-bytes.js';
 import { listFiles } from './support/list-files.js';
 import { OtherRecordingLogger, RecordingLogger, readRecords, startRecording, tempFile, type RecordedLine } from './support/recording-logger.js';
 
@@ -769,6 +771,57 @@ test('dict items: a toJSON() that returns undefined or a bigint, or throws, is a
   const records = await rejectAll(t, cases, (l, step) => l.log({ step, ...input }, 'valid', { kind: 'dict', step }));
   t.deepEqual(records[0]!.item, { step: 0, at: '1970-01-01T00:00:00.000Z', invalid: null, nested: [{ k: 'v' }], plain: { x: 1 } }, 'what JSON.stringify would write');
   t.true(input.at instanceof Date && typeof input.nested[0]!.toJSON === 'function', "the caller's object is not changed");
+});
+
+const GREY_PNG = handMadePng(2, 1, 3, Uint8Array.of(1, 2, 3, 4, 5, 6));
+const IDAT = pngChunk('IDAT', deflateSync(Buffer.alloc(4)));
+const IEND = pngChunk('IEND', new Uint8Array(0));
+const pngOf = (...chunks: Uint8Array[]) => Buffer.concat([PNG_SIGNATURE, ...chunks]);
+
+test('image bytes: a PNG/JPEG signature followed by a broken or oversized header is a clear error, not an image of any size', async (t) => {
+  const limit = /above ranklog's limit \(each side at most 65535, at most 2\^28 = 268435456 pixels in all\)/;
+  const badCrc = Buffer.from(GREY_PNG);
+  badCrc[29]! ^= 0xff;
+  const image = (bytes: Uint8Array) => (l: RecordingLogger) => l.log(bytes, 'i', { kind: 'image' });
+  const png = (title: string, bytes: Uint8Array, why: RegExp): BadCase => ({ title, call: image(bytes), type: TypeError, arg: /item \(image bytes\)/, value: new RegExp(`a Buffer of length ${bytes.length};`), fix: new RegExp(`it starts like a PNG file but ${why.source}; pass a complete, valid PNG file`) });
+  const jpeg = (title: string, bytes: Uint8Array, why: RegExp): BadCase => ({ title, call: image(bytes), type: TypeError, arg: /item \(image bytes\)/, value: new RegExp(`a Buffer of length ${bytes.length};`), fix: new RegExp(`it starts like a JPEG file but ${why.source}; pass a complete, valid JPEG file`) });
+  const cases: BadCase[] = [
+    png('the signature, then garbage', pngOf(Buffer.alloc(64, 0x41)), /its first chunk is not a 13-byte IHDR/),
+    png('IHDR with a wrong CRC', badCrc, /the CRC-32 of its IHDR chunk is wrong \(the file is corrupt\)/),
+    png('IHDR saying 100000×100000', pngOf(pngChunk('IHDR', ihdr(100000, 100000)), IDAT, IEND), new RegExp(`its header says 100000×100000 pixels, ${limit.source}`)),
+    png('40000×40000: each side fine, too many pixels', pngOf(pngChunk('IHDR', ihdr(40000, 40000)), IDAT, IEND), new RegExp(`its header says 40000×40000 pixels, ${limit.source}`)),
+    png('width 0', pngOf(pngChunk('IHDR', ihdr(0, 1)), IDAT, IEND), /its header says 0×1 pixels; PNG images have at least 1×1/),
+    png('RGB with bit depth 3', pngOf(pngChunk('IHDR', ihdr(1, 1, 3, 2)), IDAT, IEND), /its IHDR has colour type 2 with bit depth 3, which PNG does not define/),
+    png('no IEND (truncated)', GREY_PNG.subarray(0, GREY_PNG.length - 12), /it ends at byte \d+ before its IEND chunk \(truncated\)/),
+    png('a chunk longer than the file', pngOf(pngChunk('IHDR', ihdr(1, 1)), Buffer.from([0, 0x0f, 0x42, 0x40]), Buffer.from('IDAT'), Buffer.alloc(20)), /its IDAT chunk at byte 33 runs past the end of the file \(truncated\)/),
+    png('no IDAT', pngOf(pngChunk('IHDR', ihdr(1, 1)), IEND), /it has no image data \(no IDAT chunk before IEND\)/),
+    jpeg('SOI, then garbage', Buffer.from([0xff, 0xd8, 0xff, 0x41, 0x41, 0x41, 0x41]), /its 0xFF41 segment at byte 2 runs past the end of the file \(truncated\)/),
+    jpeg('a segment past the end', jpegWith(jpegSegment(0xdb, new Uint8Array(65)), sof0(2, 2)).subarray(0, 40), /its 0xFFDB segment at byte 20 runs past the end of the file \(truncated\)/),
+    jpeg('a scan before any frame header', jpegWith(jpegSegment(0xda, [1, 1, 0, 0, 63, 0])), /it has a start-of-scan marker \(0xFFDA\) before any frame header \(SOFn\)/),
+    jpeg('height 0 (DNL)', jpegWith(sof0(4, 0)), /its frame header gives height 0 \(set later by a DNL marker\), which ranklog does not read; re-encode it with the height in the header/),
+    jpeg('65535×65535', jpegWith(sof0(65535, 65535)), new RegExp(`its header says 65535×65535 pixels, ${limit.source}`)),
+    {
+      title: 'raw pixels, 70000×1: the same limit',
+      call: (l) => l.log({ data: new Uint8Array(70000), width: 70000, height: 1, channels: 1 }, 'i', { kind: 'image' }),
+      type: RangeError,
+      arg: /image width × height/,
+      value: /"70000×1";/,
+      fix: /use each side at most 65535 and at most 2\^28 = 268435456 pixels in all \(downscale it\)/,
+    },
+    {
+      title: 'figure: the PNG signature, then garbage',
+      call: (l) => l.log(pngOf(Buffer.alloc(40, 7)), 'f', { kind: 'figure' }),
+      type: TypeError,
+      arg: /item \(figure bytes\)/,
+      value: /a Buffer of length 48;/,
+      fix: /it starts like a PNG file but its first chunk is not a 13-byte IHDR; pass a complete, valid PNG file \(or raw pixels as \{ data, width, height, channels \}\)/,
+    },
+  ];
+  // A JPEG up to its frame header, with a fill byte before SOF0 (allowed before any marker), and a complete PNG.
+  const goodJpeg = jpegWith(Buffer.from([0xff]), sof0(3, 2));
+  const records = await rejectAll(t, cases, (l, step) => l.log(step % 2 ? goodJpeg : GREY_PNG, 'valid', { kind: 'image', step }));
+  t.like(records[0]!.item as object, { format: 'png', data: Array.from(GREY_PNG) });
+  t.like(records[1]!.item as object, { format: 'jpeg', data: Array.from(goodJpeg) });
 });
 
 test('lone surrogates (which UTF-8 would turn into U+FFFD) are rejected in identifiers, text, string params, dict strings and keys, hyperparameters and datasets', async (t) => {

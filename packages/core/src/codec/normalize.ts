@@ -10,6 +10,7 @@ import type { Kind } from '../api/kinds.js';
 import { argError } from '../api/errors.js';
 import { loneSurrogateError } from '../api/validate.js';
 import type { DatasetItem, FigureItem, ImageItem, PathItem } from '../sink/index.js';
+import { isJpeg, isPng, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, readJpegHeader, readPngHeader } from './image-header.js';
 import { toJsonValue } from './json-value.js';
 
 /** A string that survives UTF-8 (msgpack, files, HTTP) unchanged. */
@@ -18,16 +19,17 @@ function wellFormed(argument: string, s: string): string {
   return s;
 }
 
-
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
-  if (bytes.length < magic.length) return false;
-  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return false;
-  return true;
+/** Encoded bytes are passed on as they are, so their header must be what a viewer (and TensorBoard) will read. */
+function checkedBytes(argument: string, item: unknown, bytes: Uint8Array, format: 'png' | 'jpeg'): Uint8Array {
+  try {
+    if (format === 'png') readPngHeader(bytes);
+    else readJpegHeader(bytes);
+  } catch (e) {
+    const name = format === 'png' ? 'PNG' : 'JPEG';
+    throw argError(argument, item, `it starts like a ${name} file but ${(e as Error).message}; pass a complete, valid ${name} file (or raw pixels as { data, width, height, channels }).`);
+  }
+  return bytes;
 }
-const isPng = (b: Uint8Array) => startsWith(b, PNG_MAGIC);
-const isJpeg = (b: Uint8Array) => startsWith(b, [0xff, 0xd8, 0xff]);
 
 function asBytes(v: unknown): Uint8Array | undefined {
   if (v instanceof Uint8Array) return v;
@@ -38,8 +40,8 @@ function asBytes(v: unknown): Uint8Array | undefined {
 function normalizeImage(item: unknown): ImageItem {
   const bytes = asBytes(item);
   if (bytes) {
-    if (isPng(bytes)) return { format: 'png', data: bytes };
-    if (isJpeg(bytes)) return { format: 'jpeg', data: bytes };
+    if (isPng(bytes)) return { format: 'png', data: checkedBytes('item (image bytes)', item, bytes, 'png') };
+    if (isJpeg(bytes)) return { format: 'jpeg', data: checkedBytes('item (image bytes)', item, bytes, 'jpeg') };
     throw argError('item (image bytes)', item, 'bytes must be a PNG or JPEG file; pass raw pixels as { data, width, height, channels }.');
   }
   const fix = 'pass { data, width, height, channels } with data a Uint8Array (0..255) or Float32Array/number[] (0..1) in HWC order, or PNG/JPEG bytes.';
@@ -48,6 +50,10 @@ function normalizeImage(item: unknown): ImageItem {
   if (typeof width !== 'number' || !Number.isInteger(width) || width <= 0) throw argError('image width', width, 'pass a positive integer.');
   if (typeof height !== 'number' || !Number.isInteger(height) || height <= 0) throw argError('image height', height, 'pass a positive integer.');
   if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw argError('image channels', channels, 'pass 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA).');
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
+    // The same limit as for PNG/JPEG bytes: the encoded PNG must pass the backends' header check too.
+    throw argError('image width × height', `${width}×${height}`, `use each side at most ${MAX_IMAGE_SIDE} and at most 2^28 = ${MAX_IMAGE_PIXELS} pixels in all (downscale it).`, RangeError);
+  }
   const n = width * height * channels;
   const check = (len: number) => {
     if (len !== n) throw argError('image data', data, `its length must be width × height × channels = ${width}×${height}×${channels} = ${n}, not ${len}.`, RangeError);
@@ -72,7 +78,7 @@ function normalizeImage(item: unknown): ImageItem {
 function normalizeFigure(item: unknown): FigureItem {
   const bytes = asBytes(item);
   if (bytes) {
-    if (isPng(bytes)) return { format: 'png', data: bytes };
+    if (isPng(bytes)) return { format: 'png', data: checkedBytes('item (figure bytes)', item, bytes, 'png') };
     throw argError('item (figure bytes)', item, 'figure bytes must be a PNG file; pass SVG as a string or a Vega-Lite spec as an object.');
   }
   if (typeof item === 'string') {
