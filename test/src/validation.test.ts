@@ -7,12 +7,13 @@
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { deflateSync } from 'node:zlib';
-import { EmptyLogger, LocalFileLogger, LoggersCollection, type MetricHandle } from '@ranklog/core';
+import { ConsoleLogger, EmptyLogger, LocalFileLogger, LoggersCollection, NullLogger, type MetricHandle } from '@ranklog/core';
 import { MLFlowLogger } from '@ranklog/mlflow';
+import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { handMadePng, ihdr, jpegSegment, jpegWith, PNG_SIGNATURE, pngChunk, sof0 } from './support/image-bytes.js';
 import { listFiles } from './support/list-files.js';
 import { OtherRecordingLogger, RecordingLogger, readRecords, startRecording, tempFile, type RecordedLine } from './support/recording-logger.js';
@@ -841,6 +842,53 @@ test('lone surrogates (which UTF-8 would turn into U+FFFD) are rejected in ident
   ];
   const records = await rejectAll(t, cases, (l, step) => l.log(`ok 😀 ${step}`, 'valid', { kind: 'text', step }));
   t.is(records[0]!.item, 'ok 😀 0', 'a surrogate pair is fine and arrives unchanged');
+});
+
+test('unknown option keys are errors that suggest the closest valid key: log() (logger, collection, worker), createLoggerContext() and every logger', async (t) => {
+  const cases: BadCase[] = [
+    { title: '{ stepp: 3 }', call: (l) => l.log(1, 'o', { stepp: 3 } as never), type: TypeError, arg: /log\(\) option 'stepp'/, value: /is 3;/, fix: /log\(\) has no such option; did you mean 'step'\? Its options are 'kind', 'step', 'batchIdx'\./ },
+    { title: '{ batch_idx: 2 }', call: (l) => l.log(1, 'o', { batch_idx: 2 } as never), type: TypeError, arg: /log\(\) option 'batch_idx'/, value: /is 2;/, fix: /did you mean 'batchIdx'\?/ },
+    { title: "{ knd: 'text' } with a string", call: (l) => l.log('hello', 'o', { knd: 'text' } as never), type: TypeError, arg: /log\(\) option 'knd'/, value: /"text"/, fix: /did you mean 'kind'\?/ },
+    { title: 'text with { step, batchIdxx }', call: (l) => l.log('hello', 'o', { kind: 'text', step: 1, batchIdxx: 4 } as never), type: TypeError, arg: /log\(\) option 'batchIdxx'/, value: /is 4;/, fix: /did you mean 'batchIdx'\?/ },
+    { title: '{ color } (nothing close)', call: (l) => l.log(1, 'o', { color: 'red' } as never), type: TypeError, arg: /log\(\) option 'color'/, value: /"red"/, fix: /"red"; log\(\) has no such option\. Its options are 'kind', 'step', 'batchIdx'\.$/ },
+  ];
+  await rejectAll(t, cases, validMetric);
+
+  const bad: [string, () => unknown, RegExp][] = [
+    ['LocalFileLogger savdir', () => new LocalFileLogger({ savdir: 'x' } as never), /^ranklog: LocalFileLogger option 'savdir' is "x"; LocalFileLogger has no such option; did you mean 'savedir'\? Its options are 'logFreq', 'logOnWorkers', 'savedir'\.$/],
+    ['TensorBoardLogger flushSec', () => new TensorBoardLogger({ flushSec: 1 } as never), /^ranklog: TensorBoardLogger option 'flushSec' is 1; .*did you mean 'flushSecs'\?/],
+    ['MLFlowLogger trackingURI', () => new MLFlowLogger({ trackingURI: 'http://127.0.0.1:5000' } as never), /^ranklog: MLFlowLogger option 'trackingURI' is "http:\/\/127\.0\.0\.1:5000"; .*did you mean 'trackingUri'\?/],
+    ['MLFlowLogger experiment_name', () => new MLFlowLogger({ experiment_name: 'e' } as never), /MLFlowLogger option 'experiment_name' .*did you mean 'experimentName'\?/],
+    ['ConsoleLogger totalEpoch', () => new ConsoleLogger({ totalEpoch: 3 } as never), /^ranklog: ConsoleLogger option 'totalEpoch' is 3; .*did you mean 'totalEpochs'\?/],
+    ['NullLogger logfreq', () => new NullLogger({ logfreq: 10 } as never), /^ranklog: NullLogger option 'logfreq' is 10; .*did you mean 'logFreq'\? Its options are 'logFreq', 'logOnWorkers'\.$/],
+    ['NullLogger logOnWorker', () => new NullLogger({ logOnWorker: -1 } as never), /did you mean 'logOnWorkers'\?/],
+  ];
+  for (const [title, make, message] of bad) t.throws(make, { instanceOf: TypeError, message }, title);
+
+  // createLoggerContext(): rejected before anything starts; the logger stays without a context.
+  const savedir = dirname(tempFile(t));
+  const local = new LocalFileLogger({ savedir });
+  await t.throwsAsync(local.createLoggerContext({ rnak: 1 } as never), {
+    instanceOf: TypeError,
+    message: /^ranklog: createLoggerContext\(\) option 'rnak' is 1; createLoggerContext\(\) has no such option; did you mean 'rank'\?/,
+  });
+  t.throws(() => local.log(1, 'x'), { message: /was called before createLoggerContext\(\)/ });
+  t.deepEqual(readdirSync(savedir), [], 'no run directory was made');
+
+  // A collection and a worker's AttachedLogger check log() options too.
+  const file = tempFile(t, 'collection.jsonl');
+  const collection = new LoggersCollection([new RecordingLogger({ file, logOnWorkers: -1 })]);
+  await startRecording(t, collection, { worldSize: 2 });
+  t.throws(() => collection.log(1, 'x', { stepp: 1 } as never), { instanceOf: TypeError, message: /log\(\) option 'stepp' is 1; .*did you mean 'step'\?/ });
+  const worker = new Worker(BAD_ATTACH, { workerData: { handle: collection.workerHandle(1) } });
+  const exited = once(worker, 'exit');
+  const [reply] = (await once(worker, 'message')) as [{ errors: Record<string, { name: string; message: string } | null> }];
+  await exited;
+  t.like(reply.errors.logStepp, { name: 'TypeError' });
+  t.regex(reply.errors.logStepp?.message ?? '', /^ranklog: log\(\) option 'stepp' is 1; log\(\) has no such option; did you mean 'step'\?/);
+  const stats = await collection.destroyLoggerContext();
+  t.deepEqual(readRecords(file).map((r) => r.identifier), ['valid-worker'], 'the rejected calls recorded nothing');
+  t.is(stats.recordsIn, 1);
 });
 
 test('identifier segments are at most 200 UTF-8 bytes: 200 × "é" is rejected at log(), not dropped by a writer; a 200-byte segment is written by local files and MLflow', async (t) => {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind } from '@ranklog/core';
+import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
 import type { MlflowSinkOptions } from './mlflow-sink.js';
 import { MAX_PARAM_VALUE_LENGTH, NAME_RE } from './filestore/validation.js';
 
@@ -23,6 +23,19 @@ export interface MLFlowLoggerOptions extends CommonLoggerOptions {
   /** At destroy, how long to keep trying a server that is away before leaving the rest in the spool (default 10). */
   closeTimeoutSecs?: number;
 }
+
+const OPTION_KEYS: OptionKeys<MLFlowLoggerOptions> = {
+  ...COMMON_OPTION_KEYS,
+  experimentName: true,
+  runName: true,
+  runDescription: true,
+  trackingUri: true,
+  savedir: true,
+  runId: true,
+  parentRunId: true,
+  flushSecs: true,
+  closeTimeoutSecs: true,
+};
 
 
 /** Credentials in a URI (user:password@) must never reach a message, a file or stats. */
@@ -51,6 +64,7 @@ export class MLFlowLogger extends Logger {
 
   constructor(options: MLFlowLoggerOptions = {}) {
     super(options);
+    checkOptionKeys(options, 'MLFlowLogger', OPTION_KEYS);
     this.opts = options;
     this.savedir = resolve(options.savedir ?? 'mllogs');
     this.trackingUri = options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? resolve(this.savedir, 'mlflow');

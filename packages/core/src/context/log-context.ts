@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Kind } from '../api/kinds.js';
 import { argError } from '../api/errors.js';
+import type { OptionKeys } from '../api/option-keys.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { rankMask, type BackendRoute } from '../dispatch/route.js';
 import { CLOCK_ASLEEP, CONTEXT_BYTES, DEFAULT_RING_BYTES, END_FAILED, END_FINISHED, END_KILLED, X_CLOCK, X_CLOSED, X_CLOSING, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
@@ -48,6 +49,18 @@ export interface ContextOptions {
    */
   clockResolutionMs?: number;
 }
+
+/** The keys createLoggerContext() accepts (anything else is a typo it reports). */
+export const CONTEXT_OPTION_KEYS: OptionKeys<ContextOptions> = {
+  rank: true,
+  worldSize: true,
+  runName: true,
+  fullRingPolicy: true,
+  ringBytes: true,
+  pollMs: true,
+  handleSignals: true,
+  clockResolutionMs: true,
+};
 
 export interface BackendSpec {
   route: BackendRoute;

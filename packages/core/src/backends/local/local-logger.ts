@@ -2,13 +2,16 @@ import { resolve, join } from 'node:path';
 import { Logger } from '../../api/logger.js';
 import { KINDS, type Kind } from '../../api/kinds.js';
 import { argError } from '../../api/errors.js';
-import type { CommonLoggerOptions } from '../../api/options.js';
+import { COMMON_OPTION_KEYS, type CommonLoggerOptions } from '../../api/options.js';
+import { checkOptionKeys, type OptionKeys } from '../../api/option-keys.js';
 import type { LocalSinkOptions } from './local-sink.js';
 
 export interface LocalFileLoggerOptions extends CommonLoggerOptions {
   /** Directory that holds one sub-directory per run (default 'logs'). */
   savedir?: string;
 }
+
+const OPTION_KEYS: OptionKeys<LocalFileLoggerOptions> = { ...COMMON_OPTION_KEYS, savedir: true };
 
 /** The embedded default: a run directory of CSV, JSONL, JSON, PNG and copied artifacts that standard tools read without ranklog. */
 export class LocalFileLogger extends Logger {
@@ -17,6 +20,7 @@ export class LocalFileLogger extends Logger {
 
   constructor(options: LocalFileLoggerOptions = {}) {
     super(options);
+    checkOptionKeys(options, 'LocalFileLogger', OPTION_KEYS);
     const savedir = options.savedir ?? 'logs';
     if (typeof savedir !== 'string' || savedir.length === 0) throw argError('LocalFileLogger option savedir', savedir, "pass a directory path such as 'logs'.");
     this.savedir = resolve(savedir);
