@@ -22,6 +22,11 @@ export interface MLFlowLoggerOptions extends CommonLoggerOptions {
   flushSecs?: number;
   /** At destroy, how long to keep trying a server that is away before leaving the rest in the spool (default 10). */
   closeTimeoutSecs?: number;
+  /**
+   * Inside a logged directory (kind artifact or model), upload what symbolic links that point
+   * outside it lead to (default false: such links are skipped, with a warning naming them).
+   */
+  followExternalSymlinks?: boolean;
 }
 
 const OPTION_KEYS: OptionKeys<MLFlowLoggerOptions> = {
@@ -35,6 +40,7 @@ const OPTION_KEYS: OptionKeys<MLFlowLoggerOptions> = {
   parentRunId: true,
   flushSecs: true,
   closeTimeoutSecs: true,
+  followExternalSymlinks: true,
 };
 
 
@@ -60,6 +66,7 @@ export class MLFlowLogger extends Logger {
   readonly trackingUri: string;
   readonly experimentName: string;
   readonly savedir: string;
+  readonly followExternalSymlinks: boolean;
   private readonly opts: MLFlowLoggerOptions;
 
   constructor(options: MLFlowLoggerOptions = {}) {
@@ -68,6 +75,9 @@ export class MLFlowLogger extends Logger {
     this.opts = options;
     this.savedir = resolve(options.savedir ?? 'mllogs');
     this.trackingUri = options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? resolve(this.savedir, 'mlflow');
+    const follow = options.followExternalSymlinks ?? false;
+    if (typeof follow !== 'boolean') throw new TypeError(`ranklog: MLFlowLogger option followExternalSymlinks is ${String(follow)}; pass true or false (default false).`);
+    this.followExternalSymlinks = follow;
     this.experimentName = options.experimentName ?? process.env.MLFLOW_EXPERIMENT_NAME ?? 'Default';
     if (typeof this.experimentName !== 'string' || this.experimentName.length === 0 || this.experimentName.length > 500) {
       throw new TypeError(`ranklog: MLFlowLogger option experimentName is ${JSON.stringify(this.experimentName)}; pass a name of 1 to 500 characters.`);
@@ -106,6 +116,7 @@ export class MLFlowLogger extends Logger {
       flushSecs: this.opts.flushSecs ?? 1,
       sourceName: process.argv[1] ?? 'node',
       closeTimeoutSecs: this.opts.closeTimeoutSecs ?? 10,
+      followExternalSymlinks: this.followExternalSymlinks,
     };
     // Deliveries go out every flushSecs: the idle writer looks twice per flushSecs (at most once a second).
     const pollMs = Math.min(1000, Math.max(1, Math.round((sinkOptions.flushSecs * 1000) / 2)));

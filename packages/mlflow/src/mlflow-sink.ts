@@ -20,7 +20,7 @@ import { RestStore } from './rest/rest-store.js';
 import { Delivery, type FindingStore } from './spool/delivery.js';
 import type { Op, SpoolState } from './spool/ops.js';
 import { Spool } from './spool/spool.js';
-import type { Batch, RunStatus, RunTag } from './store.js';
+import type { ArtifactTreeOptions, Batch, RunStatus, RunTag } from './store.js';
 
 export interface MlflowSinkOptions {
   /** http(s)://… or file:… / a path (then the mlruns/ file store). Never carries credentials. */
@@ -47,6 +47,8 @@ export interface MlflowSinkOptions {
   sourceName: string;
   /** How long close() keeps trying to deliver (probing a server that is away) before it leaves the rest in the spool. */
   closeTimeoutSecs: number;
+  /** Upload what symbolic links out of a logged directory point to (default: skip them, with a warning). */
+  followExternalSymlinks?: boolean;
 }
 
 const STATUS: Record<RunEndReason, RunStatus> = { finished: 'FINISHED', failed: 'FAILED', killed: 'KILLED' };
@@ -82,7 +84,7 @@ class MlflowSink implements Sink {
       runIds: {},
       delivered: 0,
     };
-    this.delivery = new Delivery(store, this.spool, state, env.warn);
+    this.delivery = new Delivery(store, this.spool, state, env.warn, { followExternalSymlinks: o.followExternalSymlinks === true });
     this.timer = setInterval(() => this.send(), o.flushSecs * 1000);
   }
 
@@ -290,11 +292,12 @@ function safeUser(): string {
 }
 
 /** The store behind a tracking URI: a server (http/https) or the file store (file: or a path). */
-export function storeFor(trackingUri: string): FindingStore {
-  if (/^https?:\/\//i.test(trackingUri)) return new RestStore(new HttpClient(trackingUri, credentialsFromEnv()));
+export function storeFor(trackingUri: string, artifacts: ArtifactTreeOptions = {}): FindingStore {
+  if (/^https?:\/\//i.test(trackingUri)) return new RestStore(new HttpClient(trackingUri, credentialsFromEnv()), undefined, artifacts);
   const path = trackingUri.startsWith('file:') ? new URL(trackingUri).pathname : trackingUri;
-  return new FileStore(resolve(path));
+  return new FileStore(resolve(path), artifacts);
 }
 
-const createMlflowSink: SinkFactory<MlflowSinkOptions> = (options, env) => new MlflowSink(options, env, storeFor(options.trackingUri));
+const createMlflowSink: SinkFactory<MlflowSinkOptions> = (options, env) =>
+  new MlflowSink(options, env, storeFor(options.trackingUri, { followExternalSymlinks: options.followExternalSymlinks === true, warn: env.warn }));
 export default createMlflowSink;

@@ -7,8 +7,9 @@
  * with the server's message and skipped — a bad batch is bisected first, so
  * only the offending items are lost, never the stream behind them.
  */
-import { cpSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { copyTree, skippedLinksMessage, type TreeOptions } from '@ranklog/core/sink';
 import { MlflowApiError, TransientError } from '../rest/errors.js';
 import { splitBatch } from '../rest/limits.js';
 import type { Batch, TrackingStore } from '../store.js';
@@ -65,6 +66,8 @@ export class Delivery {
     private readonly spool: Spool,
     readonly state: SpoolState,
     private readonly warn: (message: string) => void,
+    /** How artifact directories are copied into the spool: the same link rule as the stores. */
+    private readonly artifactTree: TreeOptions = {},
   ) {
     // A spool left by an earlier run of this job is replayed first, before anything new.
     if ((spool.readState()?.delivered ?? 0) < spool.readOps().length) this.offline = true;
@@ -116,7 +119,13 @@ export class Delivery {
       const dir = join(this.spool.dir, 'artifacts', String(this.artifactSeq++));
       mkdirSync(dir, { recursive: true });
       const copy = join(dir, basename(op.localPath));
-      cpSync(op.localPath, copy, { recursive: true });
+      // The spool's copy holds plain files only, so a replay (even by the CLI) follows no link.
+      if (statSync(op.localPath).isDirectory()) {
+        const why = skippedLinksMessage(op.localPath, copyTree(op.localPath, copy, this.artifactTree).skipped);
+        if (why !== undefined) this.warn(why);
+      } else {
+        copyFileSync(op.localPath, copy);
+      }
       return { ...op, localPath: copy };
     });
     this.spool.append(own);
