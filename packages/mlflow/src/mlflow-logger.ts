@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
 import type { MlflowSinkOptions } from './mlflow-sink.js';
 import { MAX_PARAM_VALUE_LENGTH, NAME_RE } from './filestore/validation.js';
+import { checkTrackingUri, redactCredentials, withoutCredentials } from './tracking-uri.js';
 
 export interface MLFlowLoggerOptions extends CommonLoggerOptions {
   /** Default 'Default'. Several ranks or jobs racing to create it is safe. */
@@ -43,18 +44,8 @@ const OPTION_KEYS: OptionKeys<MLFlowLoggerOptions> = {
   followExternalSymlinks: true,
 };
 
-
-/** Credentials in a URI (user:password@) must never reach a message, a file or stats. */
-function withoutCredentials(uri: string): string {
-  try {
-    const u = new URL(uri);
-    u.username = '';
-    u.password = '';
-    return u.href.replace(/\/$/, '');
-  } catch {
-    return uri;
-  }
-}
+/** The options sinkSpec() needs later; the tracking URI is kept apart (#trackingUri), as it may hold a password. */
+type KeptOptions = Pick<MLFlowLoggerOptions, 'runName' | 'runDescription' | 'runId' | 'parentRunId' | 'flushSecs' | 'closeTimeoutSecs'>;
 
 /**
  * MLflow: a tracking-server client that never blocks training (batches leave
@@ -63,18 +54,28 @@ function withoutCredentials(uri: string): string {
  */
 export class MLFlowLogger extends Logger {
   readonly supportedKinds: readonly Kind[] = ['metric', 'param', 'text', 'dict', 'image', 'figure', 'artifact', 'model', 'dataset'];
+  /** The tracking URI with any password replaced by *** (the real one stays private to this object and the writer thread). */
   readonly trackingUri: string;
   readonly experimentName: string;
   readonly savedir: string;
   readonly followExternalSymlinks: boolean;
-  private readonly opts: MLFlowLoggerOptions;
+  private readonly opts: KeptOptions;
+  /** A #private field: not a property, so util.inspect, JSON.stringify and Object.keys never see it. */
+  readonly #trackingUri: string;
 
   constructor(options: MLFlowLoggerOptions = {}) {
     super(options);
     checkOptionKeys(options, 'MLFlowLogger', OPTION_KEYS);
-    this.opts = options;
+    const o = options;
+    this.opts = { runName: o.runName, runDescription: o.runDescription, runId: o.runId, parentRunId: o.parentRunId, flushSecs: o.flushSecs, closeTimeoutSecs: o.closeTimeoutSecs };
     this.savedir = resolve(options.savedir ?? 'mllogs');
-    this.trackingUri = options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? resolve(this.savedir, 'mlflow');
+    this.#trackingUri =
+      options.trackingUri !== undefined
+        ? checkTrackingUri(options.trackingUri, 'MLFlowLogger option trackingUri')
+        : process.env.MLFLOW_TRACKING_URI
+          ? checkTrackingUri(process.env.MLFLOW_TRACKING_URI, 'MLFLOW_TRACKING_URI (from the environment)')
+          : resolve(this.savedir, 'mlflow');
+    this.trackingUri = redactCredentials(this.#trackingUri);
     const follow = options.followExternalSymlinks ?? false;
     if (typeof follow !== 'boolean') throw new TypeError(`ranklog: MLFlowLogger option followExternalSymlinks is ${String(follow)}; pass true or false (default false).`);
     this.followExternalSymlinks = follow;
@@ -103,8 +104,8 @@ export class MLFlowLogger extends Logger {
     const w = this.logOnWorkers;
     const env = rankFromEnv();
     const sinkOptions: MlflowSinkOptions = {
-      trackingUri: this.trackingUri,
-      displayUri: withoutCredentials(this.trackingUri),
+      trackingUri: this.#trackingUri,
+      displayUri: withoutCredentials(this.#trackingUri),
       experimentName: this.experimentName,
       runName: this.opts.runName,
       runDescription: this.opts.runDescription,

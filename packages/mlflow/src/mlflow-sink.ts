@@ -23,7 +23,7 @@ import { Spool } from './spool/spool.js';
 import type { ArtifactTreeOptions, Batch, RunStatus, RunTag } from './store.js';
 
 export interface MlflowSinkOptions {
-  /** http(s)://… or file:… / a path (then the mlruns/ file store). Never carries credentials. */
+  /** http(s)://… or file:… / a path (then the mlruns/ file store). May carry user:password@: only the HTTP client reads it. */
   trackingUri: string;
   experimentName: string;
   /** MLflow run name (default: ranklog's run name). */

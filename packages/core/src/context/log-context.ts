@@ -114,12 +114,20 @@ export class LogContext {
   private readonly producer: RingProducer | undefined;
   private finalStats: LogStats | undefined;
 
+  /**
+   * The backends' specs, sink options included. A #private field: sink options may hold secrets
+   * (MLflow's tracking URI with a password), and this keeps them out of util.inspect(logger),
+   * JSON.stringify and Object.keys on anything that reaches the context.
+   */
+  readonly #backends: readonly BackendSpec[];
+
   constructor(
-    private readonly backends: readonly BackendSpec[],
+    backends: readonly BackendSpec[],
     readonly rank: number,
     readonly worldSize: number | undefined,
     options: ContextOptions,
   ) {
+    this.#backends = backends;
     this.runName = options.runName ?? '';
     this.policy = options.fullRingPolicy ?? 'wait';
     if (this.policy !== 'wait' && this.policy !== 'drop-newest') {
@@ -142,7 +150,7 @@ export class LogContext {
   }
 
   get routes(): BackendRoute[] {
-    return this.backends.map((b) => b.route);
+    return this.#backends.map((b) => b.route);
   }
 
   /** The context block, created with the first ring (a rank that logs nothing starts no thread). */
@@ -174,7 +182,7 @@ export class LogContext {
     const sab = createRing(this.ringBytes, rank, consumers);
     this.rings.push({ sab, rank, consumers });
     this.clockPort!.postMessage(sab);
-    for (const spec of this.backends) {
+    for (const spec of this.#backends) {
       if ((consumers & (1 << spec.route.index)) === 0) continue;
       const w = this.writers[spec.route.index];
       if (w) void this.call(w, () => w.api.addRing(sab));
@@ -353,12 +361,20 @@ export class LogContext {
     return ok;
   }
 
+  /**
+   * JSON.stringify(logger) reaches the context: a summary, not the writer threads (whose comlink
+   * proxies would turn toJSON into a call to the writer) nor the backends' sink options.
+   */
+  toJSON(): { runName: string; rank: number; worldSize: number | undefined; closed: boolean } {
+    return { runName: this.runName, rank: this.rank, worldSize: this.worldSize, closed: this.isClosed };
+  }
+
   get isClosed(): boolean {
     return this.closed !== undefined;
   }
 
   /** Kinds each backend takes, for messages. */
   kindsOf(index: number): Kind[] {
-    return this.backends[index]?.route.kinds ?? [];
+    return this.#backends[index]?.route.kinds ?? [];
   }
 }
