@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggersCollection, type BackendStats, type LogStats } from '@ranklog/core';
@@ -897,6 +898,91 @@ test('auth + outage: with basic auth and the server down for the whole run, the 
   t.false(cli.stdout.includes(PASSWORD) || cli.stderr.includes(PASSWORD));
   t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 800, 1, () => 'loss'), []);
   t.is(d.counts.unauthorized ?? 0, 0);
+});
+
+/** Every string reachable from `root` through own properties (any key, enumerable or not), Map and Set entries. */
+function reachableStrings(root: unknown, limit = 100_000): string[] {
+  const out: string[] = [];
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0 && seen.size < limit) {
+    const v = stack.pop();
+    if (typeof v === 'string') out.push(v);
+    if ((typeof v !== 'object' && typeof v !== 'function') || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) continue; // rings and buffers: the URI is never logged into them
+    if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
+    if (v instanceof Set) for (const x of v) stack.push(x);
+    for (const key of Reflect.ownKeys(v)) {
+      if (typeof key === 'string') out.push(key);
+      const desc = Object.getOwnPropertyDescriptor(v, key);
+      if (desc !== undefined && 'value' in desc) stack.push(desc.value);
+    }
+  }
+  return out;
+}
+
+/** Every way a person or a program looks at an object without reading its source. */
+function views(o: object): Record<string, string> {
+  const cycles = new WeakSet<object>();
+  return {
+    'util.inspect': inspect(o, { depth: Infinity, showHidden: true, getters: true }),
+    'JSON.stringify': JSON.stringify(o, (_, v: unknown) => {
+      if (typeof v === 'bigint') return String(v);
+      if (typeof v === 'object' && v !== null) {
+        if (cycles.has(v)) return '[cycle]';
+        cycles.add(v);
+      }
+      return v;
+    }),
+    'Object.entries': String(Object.entries(o).flat()),
+    'reachable properties': reachableStrings(o).join('\n'),
+    'String()': String(o),
+  };
+}
+
+test('credentials in the tracking URI stay out of every property and inspection of the logger, of stats, messages and files; an invalid URI is an error with the password redacted', async (t) => {
+  t.timeout(30_000);
+  const password = 'pw-secret-123';
+  const d = await openDouble(t, { auth: { basic: { user: USER, password } } });
+  const uri = d.url.replace('http://', `http://${USER}:${password}@`);
+  const savedir = tempDir(t, 'mlflow-cred');
+  const stderr = captureStderr(t);
+  const experimentName = uniq('exp-cred');
+  const logger = new MLFlowLogger({ trackingUri: uri, savedir, experimentName, logFreq: 'batch' });
+  const noSecret = (when: string, o: object) => {
+    for (const [how, text] of Object.entries(views(o))) t.false(text.includes(password), `${when}: the password in ${how}`);
+  };
+  t.is(logger.trackingUri, uri.replace(password, '***'), 'the public property: user:***@');
+  noSecret('before the context', logger);
+  await logger.createLoggerContext({ rank: 0, runName: uniq('cred') });
+  t.true(reachableStrings(logger).includes(logger.runName!), 'the walk reaches the context (it would find a secret kept there)');
+  noSecret('with the context', logger);
+  for (let i = 0; i < 5; i++) logger.log(i, 'loss', { step: i });
+  const stats = await logger.destroyLoggerContext();
+  noSecret('after destroy', logger);
+  t.false(JSON.stringify(stats).includes(password), 'stats');
+  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 5, 1, () => 'loss', false), [], 'the writer thread still used the real URI (its user and password)');
+  t.is(d.counts.unauthorized ?? 0, 0);
+  t.true(d.requests.every((r) => r.auth.scheme === 'Basic'));
+  for (const file of filesUnder(savedir)) t.false(readFileSync(file).includes(password), `the password in ${file}`);
+  t.false(stderr.text.includes(password), 'the password on stderr');
+
+  // Invalid URIs: a ranklog error naming the option and the URI with the password redacted, and nothing else that holds it.
+  const bad: [string, string][] = [
+    ['http://127.0.0.1:99999', '"http://127.0.0.1:99999"'],
+    [`http://${USER}:${password}@127.0.0.1:bad`, `"http://${USER}:***@127.0.0.1:bad"`],
+    [`http://${USER}:${password}@exa mple.com/`, `"http://${USER}:***@exa mple.com/"`],
+    [`ftp://${USER}:${password}@127.0.0.1/`, `"ftp://${USER}:***@127.0.0.1/"`],
+  ];
+  for (const [trackingUri, shown] of bad) {
+    const e = t.throws(() => new MLFlowLogger({ trackingUri, savedir }), { instanceOf: TypeError }, trackingUri);
+    t.true(e?.message.startsWith(`ranklog: MLFlowLogger option trackingUri is ${shown}`), e?.message);
+    t.regex(e?.message ?? '', /pass http\(s\):\/\/host:port \(port 1 to 65535; percent-encode '@', ':' and '\/' inside a user name or password\), file:\/path, or a directory path\.$/);
+    for (const [how, text] of Object.entries({ stack: e?.stack ?? '', inspect: inspect(e, { showHidden: true, depth: Infinity }), json: JSON.stringify(e), cause: String((e as { cause?: unknown } | undefined)?.cause) })) {
+      t.false(text.includes(password), `${trackingUri}: the password in the error's ${how}`);
+    }
+  }
 });
 
 // ───────────────────────────── 9. file store ─────────────────────────────

@@ -14,11 +14,11 @@ import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { deflateSync } from 'node:zlib';
 import { LoggersCollection, type ContextOptions, type WorkerHandle } from '@ranklog/core';
 import { TensorBoardLogger, type TensorBoardLoggerOptions } from '@ranklog/tensorboard';
 import { crc32c } from './support/crc32c-ref.js';
-import { crc32, decodePng } from './support/png-decode.js';
+import { decodePng } from './support/png-decode.js';
+import { handMadePng, jpegWith, sof0 } from './support/image-bytes.js';
 import { uniqueRunName } from './support/recording-logger.js';
 import {
   decodeHParamsPluginData,
@@ -122,28 +122,6 @@ function normalSamples(n: number, seed: number): number[] {
     out.push(Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
   }
   return out;
-}
-
-/** A PNG made here, not by the code under test: 8-bit, filter 0, IDAT from node:zlib. */
-function handMadePng(width: number, height: number, channels: 1 | 2 | 3 | 4, pixels: Uint8Array): Uint8Array {
-  const colourType = { 1: 0, 2: 4, 3: 2, 4: 6 }[channels];
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.write(type, 4, 'latin1');
-    Buffer.from(data).copy(out, 8);
-    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = colourType;
-  const stride = width * channels;
-  const raw = Buffer.alloc(height * (stride + 1));
-  for (let y = 0; y < height; y++) Buffer.from(pixels.subarray(y * stride, (y + 1) * stride)).copy(raw, y * (stride + 1) + 1);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
 }
 
 /** The 8×8 pattern of the reference image: red 32·x, green 32·y, blue 200. */
@@ -298,6 +276,23 @@ test('images: HWC uint8, float 0..1 and PNG bytes — PNG in Summary.Image, plug
   check('img/uint8', 1, 8, 8, 3, rgb, 0);
   check('img/float', 2, 5, 3, 1, Uint8Array.from(grey, (v) => Math.round(v * 255)), 1);
   check('img/png', 3, 3, 2, 4, rgba, 0);
+});
+
+test('JPEG bytes: Summary.Image gets width, height and colorspace from the frame header; a header too large to be an image is rejected at log()', async (t) => {
+  const { logger, runDir } = await startTb(t);
+  const grey = jpegWith(sof0(300, 200, 1));
+  const colour = jpegWith(Buffer.from([0xff, 0xff]), sof0(7, 5, 3)); // fill bytes before a marker are legal
+  logger.log(grey, 'jpeg/grey', { kind: 'image', step: 1 });
+  logger.log(colour, 'jpeg/colour', { kind: 'image', step: 2 });
+  t.throws(() => logger.log(jpegWith(sof0(65535, 65535)), 'jpeg/huge', { kind: 'image', step: 3 }), { instanceOf: TypeError, message: /its header says 65535×65535 pixels, above ranklog's limit/ });
+  await logger.destroyLoggerContext();
+  const events = allEvents(readRunsChecked(t, runDir));
+  for (const [id, bytes, width, height, colorspace] of [['jpeg/grey', grey, 300, 200, 1], ['jpeg/colour', colour, 7, 5, 3]] as const) {
+    const im = only(t, events, id).value.image;
+    t.like(im, { width, height, colorspace }, id);
+    t.deepEqual(Buffer.from(im?.encodedImageString ?? []), Buffer.from(bytes), `${id}: the bytes as logged`);
+  }
+  t.deepEqual(valuesFor(events, 'jpeg/huge'), []);
 });
 
 test('histograms: num, min, max, sum, sum_squares; counts sum to num and match the samples; limits increasing, TensorFlow exponential edges', async (t) => {

@@ -6,10 +6,19 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { EmptyLogger, LoggersCollection, type MetricHandle } from '@ranklog/core';
+import { Worker } from 'node:worker_threads';
+import { deflateSync } from 'node:zlib';
+import { ConsoleLogger, EmptyLogger, LocalFileLogger, LoggersCollection, NullLogger, type MetricHandle } from '@ranklog/core';
+import { MLFlowLogger } from '@ranklog/mlflow';
+import { TensorBoardLogger } from '@ranklog/tensorboard';
+import { handMadePng, ihdr, jpegSegment, jpegWith, PNG_SIGNATURE, pngChunk, sof0 } from './support/image-bytes.js';
+import { listFiles } from './support/list-files.js';
 import { OtherRecordingLogger, RecordingLogger, readRecords, startRecording, tempFile, type RecordedLine } from './support/recording-logger.js';
+
+const BAD_ATTACH = new URL('./fixtures/attach-bad-calls.js', import.meta.url);
 
 type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
 
@@ -468,7 +477,8 @@ test('valid identifiers: 250 characters, groups with /, dots, spaces and unicode
   const file = tempFile(t);
   const logger = new RecordingLogger({ file });
   await startRecording(t, logger);
-  const ids = ['x'.repeat(250), 'train/loss', 'a/b/c', 'v1.2', '.hidden', 'a..b', 'loss (smoothed)', 'λ/μ', 'a:b-c_d'];
+  // 250 characters in segments of at most 200 UTF-8 bytes; a 200-byte segment of 2-byte characters.
+  const ids = [`${'x'.repeat(200)}/${'y'.repeat(49)}`, 'é'.repeat(100), 'train/loss', 'a/b/c', 'v1.2', '.hidden', 'a..b', 'loss (smoothed)', 'λ/μ', 'a:b-c_d'];
   for (const id of ids) {
     logger.log(1, id);
     logger.log('t', id, { kind: 'text' });
@@ -671,4 +681,239 @@ test('log() options must be an object or left out (null, a kind string, a number
     { title: 'a step number', call: (l) => l.log(1, 'o', 5 as never), type: TypeError, arg: /options/, value: /options is 5/, fix },
   ];
   await rejectAll(t, cases, validMetric);
+});
+
+// ---------------------------------------------------------------- hostile input
+
+test('metric() with a missing handle (undefined, null, not a handle) is a clear error: on a logger, a collection and a worker\'s AttachedLogger', async (t) => {
+  const fix = /pass the MetricHandle that handle\('<identifier>'\) returned on this logger/;
+  const cases: BadCase[] = [
+    { title: 'undefined', call: (l) => l.metric(undefined as never, 1), type: TypeError, arg: /handle is/, value: /handle is undefined;/, fix },
+    { title: 'null, with step and batchIdx', call: (l) => l.metric(null as never, 1, 0, 0), type: TypeError, arg: /handle is/, value: /handle is null;/, fix },
+    { title: 'the identifier instead of its handle', call: (l) => l.metric('valid' as never, 1), type: TypeError, arg: /handle is/, value: /handle is "valid";/, fix },
+    { title: 'a look-alike object', call: (l) => l.metric({ id: 0, mask: 1, owner: null } as never, 1), type: TypeError, arg: /handle is/, value: /handle is an object;/, fix },
+  ];
+  await rejectAll(t, cases, (l, step, h) => l.metric(h, step, step));
+
+  const file = tempFile(t, 'collection.jsonl');
+  const collection = new LoggersCollection([new RecordingLogger({ file, logOnWorkers: -1, logFreq: 'batch' })]);
+  await startRecording(t, collection, { worldSize: 2 });
+  t.throws(() => collection.metric(undefined as never, 1), { instanceOf: TypeError, message: /^ranklog: handle is undefined; pass the MetricHandle/ });
+  const worker = new Worker(BAD_ATTACH, { workerData: { handle: collection.workerHandle(1) } });
+  const exited = once(worker, 'exit'); // listening from the start: 'exit' may follow the message in the same tick
+  const [reply] = (await once(worker, 'message')) as [{ errors: Record<string, { name: string; message: string } | null>; drained: boolean }];
+  await exited;
+  t.true(reply.drained);
+  for (const [k, shown] of [['metricUndefined', 'undefined'], ['metricNull', 'null'], ['metricString', '"loss"']] as const) {
+    t.is(reply.errors[k]?.name, 'TypeError', k);
+    t.regex(reply.errors[k]?.message ?? '', new RegExp(`^ranklog: handle is ${esc(shown)}; pass the MetricHandle that handle\\('<identifier>'\\) returned`), k);
+  }
+  collection.log(5, 'valid');
+  await collection.destroyLoggerContext();
+  t.deepEqual(
+    readRecords(file).map((r) => [r.rank, r.identifier]).sort(),
+    [[0, 'valid'], [1, 'valid-worker']],
+    'only the valid calls of both threads were recorded',
+  );
+});
+
+test('dict items: a toJSON() that returns undefined or a bigint, or throws, is a clear error naming the path; what toJSON() returns is checked like any value', async (t) => {
+  const returns = (v: unknown) => ({ toJSON: () => v });
+  const fix = /make toJSON\(\) return a string, a finite number, a boolean, null, a plain object or an array/;
+  const dict = (item: unknown) => (l: RecordingLogger) => l.log(item, 'd', { kind: 'dict' });
+  const cases: BadCase[] = [
+    { title: 'top level → undefined', call: dict(returns(undefined)), type: TypeError, arg: /item at item is/, value: /is an object;/, fix: /its toJSON\(\) returned undefined, which JSON would silently drop; make toJSON\(\)/ },
+    { title: 'nested → undefined', call: dict({ a: { b: returns(undefined) } }), type: TypeError, arg: /item at item\.a\.b is/, value: /is an object;/, fix },
+    { title: 'in an array → undefined', call: dict([1, returns(undefined)]), type: TypeError, arg: /item at item\[1\] is/, value: /is an object;/, fix },
+    { title: '→ bigint', call: dict({ n: returns(10n) }), type: TypeError, arg: /item at item\.n is/, value: /is an object;/, fix: /its toJSON\(\) returned 10n, which JSON cannot hold; make toJSON\(\)/ },
+    { title: '→ NaN', call: dict({ x: returns(NaN) }), type: TypeError, arg: /item at item\.x is/, value: /is an object;/, fix: /its toJSON\(\) returned NaN, which JSON cannot hold/ },
+    {
+      title: 'throws',
+      call: dict({ d: { toJSON: () => { throw new Error('not today'); } } }),
+      type: TypeError,
+      arg: /item at item\.d is/,
+      value: /is an object;/,
+      fix: /its toJSON\(\) threw \(not today\); fix toJSON\(\) or convert the value before logging it/,
+    },
+    {
+      title: '→ an object holding a bigint',
+      call: dict({ m: returns({ big: 1n }) }),
+      type: TypeError,
+      arg: /item at item\.m \(its toJSON\(\)\)\.big is/,
+      value: /is 1n;/,
+      fix: /a bigint is not JSON-serialisable/,
+    },
+    {
+      title: 'saveHyperparameters: an array holding a toJSON() → bigint',
+      call: (l) => l.saveHyperparameters({ lr: 0.1, schedule: [returns(1n)] }),
+      type: TypeError,
+      arg: /params\.schedule at \$\[0\] is/,
+      value: /is an object;/,
+      fix: /its toJSON\(\) returned 1n/,
+    },
+    {
+      title: 'dataset schema → undefined',
+      call: (l) => l.log({ name: 'n', digest: 'd', source: 's', schema: { cols: returns(undefined) } }, 'ds', { kind: 'dataset' }),
+      type: TypeError,
+      arg: /dataset schema at \$\.cols is/,
+      value: /is an object;/,
+      fix: /returned undefined/,
+    },
+    {
+      title: 'Vega-Lite spec: toJSON() throws',
+      call: (l) => l.log({ mark: 'point', data: { values: [returns(undefined)] } }, 'f', { kind: 'figure' }),
+      type: TypeError,
+      arg: /item \(Vega-Lite spec\) at \$\.data\.values\[0\] is/,
+      value: /is an object;/,
+      fix: /returned undefined/,
+    },
+  ];
+  const input = { at: new Date(0), invalid: new Date(NaN), nested: [returns({ k: 'v' })], plain: { x: 1 } };
+  const records = await rejectAll(t, cases, (l, step) => l.log({ step, ...input }, 'valid', { kind: 'dict', step }));
+  t.deepEqual(records[0]!.item, { step: 0, at: '1970-01-01T00:00:00.000Z', invalid: null, nested: [{ k: 'v' }], plain: { x: 1 } }, 'what JSON.stringify would write');
+  t.true(input.at instanceof Date && typeof input.nested[0]!.toJSON === 'function', "the caller's object is not changed");
+});
+
+const GREY_PNG = handMadePng(2, 1, 3, Uint8Array.of(1, 2, 3, 4, 5, 6));
+const IDAT = pngChunk('IDAT', deflateSync(Buffer.alloc(4)));
+const IEND = pngChunk('IEND', new Uint8Array(0));
+const pngOf = (...chunks: Uint8Array[]) => Buffer.concat([PNG_SIGNATURE, ...chunks]);
+
+test('image bytes: a PNG/JPEG signature followed by a broken or oversized header is a clear error, not an image of any size', async (t) => {
+  const limit = /above ranklog's limit \(each side at most 65535, at most 2\^28 = 268435456 pixels in all\)/;
+  const badCrc = Buffer.from(GREY_PNG);
+  badCrc[29]! ^= 0xff;
+  const image = (bytes: Uint8Array) => (l: RecordingLogger) => l.log(bytes, 'i', { kind: 'image' });
+  const png = (title: string, bytes: Uint8Array, why: RegExp): BadCase => ({ title, call: image(bytes), type: TypeError, arg: /item \(image bytes\)/, value: new RegExp(`a Buffer of length ${bytes.length};`), fix: new RegExp(`it starts like a PNG file but ${why.source}; pass a complete, valid PNG file`) });
+  const jpeg = (title: string, bytes: Uint8Array, why: RegExp): BadCase => ({ title, call: image(bytes), type: TypeError, arg: /item \(image bytes\)/, value: new RegExp(`a Buffer of length ${bytes.length};`), fix: new RegExp(`it starts like a JPEG file but ${why.source}; pass a complete, valid JPEG file`) });
+  const cases: BadCase[] = [
+    png('the signature, then garbage', pngOf(Buffer.alloc(64, 0x41)), /its first chunk is not a 13-byte IHDR/),
+    png('IHDR with a wrong CRC', badCrc, /the CRC-32 of its IHDR chunk is wrong \(the file is corrupt\)/),
+    png('IHDR saying 100000×100000', pngOf(pngChunk('IHDR', ihdr(100000, 100000)), IDAT, IEND), new RegExp(`its header says 100000×100000 pixels, ${limit.source}`)),
+    png('40000×40000: each side fine, too many pixels', pngOf(pngChunk('IHDR', ihdr(40000, 40000)), IDAT, IEND), new RegExp(`its header says 40000×40000 pixels, ${limit.source}`)),
+    png('width 0', pngOf(pngChunk('IHDR', ihdr(0, 1)), IDAT, IEND), /its header says 0×1 pixels; PNG images have at least 1×1/),
+    png('RGB with bit depth 3', pngOf(pngChunk('IHDR', ihdr(1, 1, 3, 2)), IDAT, IEND), /its IHDR has colour type 2 with bit depth 3, which PNG does not define/),
+    png('no IEND (truncated)', GREY_PNG.subarray(0, GREY_PNG.length - 12), /it ends at byte \d+ before its IEND chunk \(truncated\)/),
+    png('a chunk longer than the file', pngOf(pngChunk('IHDR', ihdr(1, 1)), Buffer.from([0, 0x0f, 0x42, 0x40]), Buffer.from('IDAT'), Buffer.alloc(20)), /its IDAT chunk at byte 33 runs past the end of the file \(truncated\)/),
+    png('no IDAT', pngOf(pngChunk('IHDR', ihdr(1, 1)), IEND), /it has no image data \(no IDAT chunk before IEND\)/),
+    jpeg('SOI, then garbage', Buffer.from([0xff, 0xd8, 0xff, 0x41, 0x41, 0x41, 0x41]), /its 0xFF41 segment at byte 2 runs past the end of the file \(truncated\)/),
+    jpeg('a segment past the end', jpegWith(jpegSegment(0xdb, new Uint8Array(65)), sof0(2, 2)).subarray(0, 40), /its 0xFFDB segment at byte 20 runs past the end of the file \(truncated\)/),
+    jpeg('a scan before any frame header', jpegWith(jpegSegment(0xda, [1, 1, 0, 0, 63, 0])), /it has a start-of-scan marker \(0xFFDA\) before any frame header \(SOFn\)/),
+    jpeg('height 0 (DNL)', jpegWith(sof0(4, 0)), /its frame header gives height 0 \(set later by a DNL marker\), which ranklog does not read; re-encode it with the height in the header/),
+    jpeg('65535×65535', jpegWith(sof0(65535, 65535)), new RegExp(`its header says 65535×65535 pixels, ${limit.source}`)),
+    {
+      title: 'raw pixels, 70000×1: the same limit',
+      call: (l) => l.log({ data: new Uint8Array(70000), width: 70000, height: 1, channels: 1 }, 'i', { kind: 'image' }),
+      type: RangeError,
+      arg: /image width × height/,
+      value: /"70000×1";/,
+      fix: /use each side at most 65535 and at most 2\^28 = 268435456 pixels in all \(downscale it\)/,
+    },
+    {
+      title: 'figure: the PNG signature, then garbage',
+      call: (l) => l.log(pngOf(Buffer.alloc(40, 7)), 'f', { kind: 'figure' }),
+      type: TypeError,
+      arg: /item \(figure bytes\)/,
+      value: /a Buffer of length 48;/,
+      fix: /it starts like a PNG file but its first chunk is not a 13-byte IHDR; pass a complete, valid PNG file \(or raw pixels as \{ data, width, height, channels \}\)/,
+    },
+  ];
+  // A JPEG up to its frame header, with a fill byte before SOF0 (allowed before any marker), and a complete PNG.
+  const goodJpeg = jpegWith(Buffer.from([0xff]), sof0(3, 2));
+  const records = await rejectAll(t, cases, (l, step) => l.log(step % 2 ? goodJpeg : GREY_PNG, 'valid', { kind: 'image', step }));
+  t.like(records[0]!.item as object, { format: 'png', data: Array.from(GREY_PNG) });
+  t.like(records[1]!.item as object, { format: 'jpeg', data: Array.from(goodJpeg) });
+});
+
+test('lone surrogates (which UTF-8 would turn into U+FFFD) are rejected in identifiers, text, string params, dict strings and keys, hyperparameters and datasets', async (t) => {
+  const fix = /it contains a lone surrogate \(U\+D[89A-F][0-9A-F]{2} at index \d+\), which UTF-8 cannot encode: it would be written as U\+FFFD\. Fix the string, or pass s\.toWellFormed\(\) to replace it knowingly/;
+  const cases: BadCase[] = [
+    { title: "identifier 'a\\uD800'", call: (l) => l.log(1, 'a\uD800'), type: TypeError, arg: /identifier is/, value: /"a\\ud800";/, fix: /U\+D800 at index 1/ },
+    { title: "handle('\\uDC00b')", call: (l) => l.handle('\uDC00b'), type: TypeError, arg: /identifier is/, value: /"\\udc00b";/, fix: /U\+DC00 at index 0/ },
+    { title: 'a text identifier, a pair then a lone one', call: (l) => l.log('x', 'ok😀/\uD83D', { kind: 'text' }), type: TypeError, arg: /identifier is/, value: /"ok😀\/\\ud83d";/, fix: /U\+D83D at index 5/ },
+    { title: 'text', call: (l) => l.log('loss\uDC00', 't', { kind: 'text' }), type: TypeError, arg: /item \(text\) is/, value: /"loss\\udc00";/, fix },
+    { title: 'string param', call: (l) => l.log('adam\uD800', 'p', { kind: 'param' }), type: TypeError, arg: /item \(param\) is/, value: /"adam\\ud800";/, fix },
+    { title: 'dict value', call: (l) => l.log({ a: ['ok', 'b\uD800'] }, 'd', { kind: 'dict' }), type: TypeError, arg: /item at item\.a\[1\] is/, value: /"b\\ud800";/, fix },
+    { title: 'dict key', call: (l) => l.log({ ['k\uDC00']: 1 }, 'd', { kind: 'dict' }), type: TypeError, arg: /item key at item is/, value: /"k\\udc00";/, fix },
+    { title: 'saveHyperparameters value, after a valid one', call: (l) => l.saveHyperparameters({ lr: 0.1, name: 'run\uD800' }), type: TypeError, arg: /params\.name is/, value: /"run\\ud800";/, fix },
+    { title: 'saveHyperparameters key', call: (l) => l.saveHyperparameters({ lr: 0.1, opt: { ['m\uD800']: 1 } }), type: TypeError, arg: /identifier is/, value: /"opt\.m\\ud800";/, fix },
+    { title: 'dataset name', call: (l) => l.log({ name: 'n\uDC00', digest: 'd', source: 's' }, 'ds', { kind: 'dataset' }), type: TypeError, arg: /dataset name is/, value: /"n\\udc00";/, fix },
+    { title: 'SVG figure', call: (l) => l.log('<svg xmlns="http://www.w3.org/2000/svg"><text>\uD800</text></svg>', 'f', { kind: 'figure' }), type: TypeError, arg: /item \(figure\) is/, value: /\\ud800/, fix },
+  ];
+  const records = await rejectAll(t, cases, (l, step) => l.log(`ok 😀 ${step}`, 'valid', { kind: 'text', step }));
+  t.is(records[0]!.item, 'ok 😀 0', 'a surrogate pair is fine and arrives unchanged');
+});
+
+test('unknown option keys are errors that suggest the closest valid key: log() (logger, collection, worker), createLoggerContext() and every logger', async (t) => {
+  const cases: BadCase[] = [
+    { title: '{ stepp: 3 }', call: (l) => l.log(1, 'o', { stepp: 3 } as never), type: TypeError, arg: /log\(\) option 'stepp'/, value: /is 3;/, fix: /log\(\) has no such option; did you mean 'step'\? Its options are 'kind', 'step', 'batchIdx'\./ },
+    { title: '{ batch_idx: 2 }', call: (l) => l.log(1, 'o', { batch_idx: 2 } as never), type: TypeError, arg: /log\(\) option 'batch_idx'/, value: /is 2;/, fix: /did you mean 'batchIdx'\?/ },
+    { title: "{ knd: 'text' } with a string", call: (l) => l.log('hello', 'o', { knd: 'text' } as never), type: TypeError, arg: /log\(\) option 'knd'/, value: /"text"/, fix: /did you mean 'kind'\?/ },
+    { title: 'text with { step, batchIdxx }', call: (l) => l.log('hello', 'o', { kind: 'text', step: 1, batchIdxx: 4 } as never), type: TypeError, arg: /log\(\) option 'batchIdxx'/, value: /is 4;/, fix: /did you mean 'batchIdx'\?/ },
+    { title: '{ color } (nothing close)', call: (l) => l.log(1, 'o', { color: 'red' } as never), type: TypeError, arg: /log\(\) option 'color'/, value: /"red"/, fix: /"red"; log\(\) has no such option\. Its options are 'kind', 'step', 'batchIdx'\.$/ },
+  ];
+  await rejectAll(t, cases, validMetric);
+
+  const bad: [string, () => unknown, RegExp][] = [
+    ['LocalFileLogger savdir', () => new LocalFileLogger({ savdir: 'x' } as never), /^ranklog: LocalFileLogger option 'savdir' is "x"; LocalFileLogger has no such option; did you mean 'savedir'\? Its options are 'logFreq', 'logOnWorkers', 'savedir', 'followExternalSymlinks'\.$/],
+    ['TensorBoardLogger flushSec', () => new TensorBoardLogger({ flushSec: 1 } as never), /^ranklog: TensorBoardLogger option 'flushSec' is 1; .*did you mean 'flushSecs'\?/],
+    ['MLFlowLogger trackingURI', () => new MLFlowLogger({ trackingURI: 'http://127.0.0.1:5000' } as never), /^ranklog: MLFlowLogger option 'trackingURI' is "http:\/\/127\.0\.0\.1:5000"; .*did you mean 'trackingUri'\?/],
+    ['MLFlowLogger experiment_name', () => new MLFlowLogger({ experiment_name: 'e' } as never), /MLFlowLogger option 'experiment_name' .*did you mean 'experimentName'\?/],
+    ['ConsoleLogger totalEpoch', () => new ConsoleLogger({ totalEpoch: 3 } as never), /^ranklog: ConsoleLogger option 'totalEpoch' is 3; .*did you mean 'totalEpochs'\?/],
+    ['NullLogger logfreq', () => new NullLogger({ logfreq: 10 } as never), /^ranklog: NullLogger option 'logfreq' is 10; .*did you mean 'logFreq'\? Its options are 'logFreq', 'logOnWorkers'\.$/],
+    ['NullLogger logOnWorker', () => new NullLogger({ logOnWorker: -1 } as never), /did you mean 'logOnWorkers'\?/],
+  ];
+  for (const [title, make, message] of bad) t.throws(make, { instanceOf: TypeError, message }, title);
+
+  // createLoggerContext(): rejected before anything starts; the logger stays without a context.
+  const savedir = dirname(tempFile(t));
+  const local = new LocalFileLogger({ savedir });
+  await t.throwsAsync(local.createLoggerContext({ rnak: 1 } as never), {
+    instanceOf: TypeError,
+    message: /^ranklog: createLoggerContext\(\) option 'rnak' is 1; createLoggerContext\(\) has no such option; did you mean 'rank'\?/,
+  });
+  t.throws(() => local.log(1, 'x'), { message: /was called before createLoggerContext\(\)/ });
+  t.deepEqual(readdirSync(savedir), [], 'no run directory was made');
+
+  // A collection and a worker's AttachedLogger check log() options too.
+  const file = tempFile(t, 'collection.jsonl');
+  const collection = new LoggersCollection([new RecordingLogger({ file, logOnWorkers: -1 })]);
+  await startRecording(t, collection, { worldSize: 2 });
+  t.throws(() => collection.log(1, 'x', { stepp: 1 } as never), { instanceOf: TypeError, message: /log\(\) option 'stepp' is 1; .*did you mean 'step'\?/ });
+  const worker = new Worker(BAD_ATTACH, { workerData: { handle: collection.workerHandle(1) } });
+  const exited = once(worker, 'exit');
+  const [reply] = (await once(worker, 'message')) as [{ errors: Record<string, { name: string; message: string } | null> }];
+  await exited;
+  t.like(reply.errors.logStepp, { name: 'TypeError' });
+  t.regex(reply.errors.logStepp?.message ?? '', /^ranklog: log\(\) option 'stepp' is 1; log\(\) has no such option; did you mean 'step'\?/);
+  const stats = await collection.destroyLoggerContext();
+  t.deepEqual(readRecords(file).map((r) => r.identifier), ['valid-worker'], 'the rejected calls recorded nothing');
+  t.is(stats.recordsIn, 1);
+});
+
+test('identifier segments are at most 200 UTF-8 bytes: 200 × "é" is rejected at log(), not dropped by a writer; a 200-byte segment is written by local files and MLflow', async (t) => {
+  const fix = /use at most 200 bytes per '\/'-separated segment \(segments name directories and files, which Linux limits to 255 bytes, and ranklog adds suffixes\), e\.g\. split it with '\/'/;
+  const e200 = 'é'.repeat(200);
+  const cases: BadCase[] = [
+    { title: 'text, 200 × é', call: (l) => l.log('x', e200, { kind: 'text' }), type: RangeError, arg: /identifier is/, value: /identifier is "é{77}\.\.\.";/, fix: new RegExp(`its segment "é{37}\\.\\.\\." is 400 bytes in UTF-8; ${fix.source}`) },
+    { title: 'metric, 201 × x', call: (l) => l.log(1, 'x'.repeat(201)), type: RangeError, arg: /identifier is/, value: /"x{77}\.\.\.";/, fix: /is 201 bytes in UTF-8; use at most 200 bytes/ },
+    { title: 'the second segment', call: (l) => l.log({ a: 1 }, `ok/${'€'.repeat(67)}`, { kind: 'dict' }), type: RangeError, arg: /identifier is/, value: /"ok\/€+/, fix: /its segment "€{37}\.\.\." is 201 bytes in UTF-8/ },
+    { title: 'handle()', call: (l) => l.handle(e200), type: RangeError, arg: /identifier is/, value: /"é{77}\.\.\.";/, fix: /is 400 bytes/ },
+    { title: 'a saveHyperparameters key', call: (l) => l.saveHyperparameters({ lr: 1, ['k'.repeat(201)]: 2 }), type: RangeError, arg: /identifier is/, value: /"k{77}\.\.\.";/, fix: /is 201 bytes/ },
+  ];
+  await rejectAll(t, cases, validMetric);
+
+  // The largest segment allowed fits every file name made from it (local text file, MLflow artifact name).
+  const savedir = dirname(tempFile(t));
+  const id = `group/${'é'.repeat(100)}`;
+  const local = new LocalFileLogger({ savedir, logFreq: 'batch' });
+  const mlflow = new MLFlowLogger({ savedir, logFreq: 'batch', experimentName: 'segments' });
+  const collection = new LoggersCollection([local, mlflow]);
+  await startRecording(t, collection);
+  collection.log('the text', id, { kind: 'text', step: -9007199254740991 });
+  const stats = await collection.destroyLoggerContext();
+  t.deepEqual(stats.backends.map((b) => [b.name, b.failed, b.error]), [['LocalFileLogger', 0, undefined], ['MLFlowLogger', 0, undefined]]);
+  const files = listFiles(savedir);
+  t.true(files.includes(`${collection.runName}/text/${id}/rank0-step-9007199254740991.txt`), files.join('\n'));
+  t.true(files.some((f) => f.startsWith('mlflow/') && f.endsWith(`/artifacts/group/${'é'.repeat(100)}_step-9007199254740991.txt`)), files.join('\n'));
 });

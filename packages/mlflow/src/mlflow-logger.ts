@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import { Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind } from '@ranklog/core';
+import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
 import type { MlflowSinkOptions } from './mlflow-sink.js';
 import { launchIdFromEnv } from './job-key.js';
 import { MAX_PARAM_VALUE_LENGTH, NAME_RE } from './filestore/validation.js';
+import { checkTrackingUri, redactCredentials, withoutCredentials } from './tracking-uri.js';
 
 export interface MLFlowLoggerOptions extends CommonLoggerOptions {
   /** Default 'Default'. Several ranks or jobs racing to create it is safe. */
@@ -23,20 +24,29 @@ export interface MLFlowLoggerOptions extends CommonLoggerOptions {
   flushSecs?: number;
   /** At destroy, how long to keep trying a server that is away before leaving the rest in the spool (default 10). */
   closeTimeoutSecs?: number;
+  /**
+   * Inside a logged directory (kind artifact or model), upload what symbolic links that point
+   * outside it lead to (default false: such links are skipped, with a warning naming them).
+   */
+  followExternalSymlinks?: boolean;
 }
 
+const OPTION_KEYS: OptionKeys<MLFlowLoggerOptions> = {
+  ...COMMON_OPTION_KEYS,
+  experimentName: true,
+  runName: true,
+  runDescription: true,
+  trackingUri: true,
+  savedir: true,
+  runId: true,
+  parentRunId: true,
+  flushSecs: true,
+  closeTimeoutSecs: true,
+  followExternalSymlinks: true,
+};
 
-/** Credentials in a URI (user:password@) must never reach a message, a file or stats. */
-function withoutCredentials(uri: string): string {
-  try {
-    const u = new URL(uri);
-    u.username = '';
-    u.password = '';
-    return u.href.replace(/\/$/, '');
-  } catch {
-    return uri;
-  }
-}
+/** The options sinkSpec() needs later; the tracking URI is kept apart (#trackingUri), as it may hold a password. */
+type KeptOptions = Pick<MLFlowLoggerOptions, 'runName' | 'runDescription' | 'runId' | 'parentRunId' | 'flushSecs' | 'closeTimeoutSecs'>;
 
 /**
  * MLflow: a tracking-server client that never blocks training (batches leave
@@ -45,16 +55,31 @@ function withoutCredentials(uri: string): string {
  */
 export class MLFlowLogger extends Logger {
   readonly supportedKinds: readonly Kind[] = ['metric', 'param', 'text', 'dict', 'image', 'figure', 'artifact', 'model', 'dataset'];
+  /** The tracking URI with any password replaced by *** (the real one stays private to this object and the writer thread). */
   readonly trackingUri: string;
   readonly experimentName: string;
   readonly savedir: string;
-  private readonly opts: MLFlowLoggerOptions;
+  readonly followExternalSymlinks: boolean;
+  private readonly opts: KeptOptions;
+  /** A #private field: not a property, so util.inspect, JSON.stringify and Object.keys never see it. */
+  readonly #trackingUri: string;
 
   constructor(options: MLFlowLoggerOptions = {}) {
     super(options);
-    this.opts = options;
+    checkOptionKeys(options, 'MLFlowLogger', OPTION_KEYS);
+    const o = options;
+    this.opts = { runName: o.runName, runDescription: o.runDescription, runId: o.runId, parentRunId: o.parentRunId, flushSecs: o.flushSecs, closeTimeoutSecs: o.closeTimeoutSecs };
     this.savedir = resolve(options.savedir ?? 'mllogs');
-    this.trackingUri = options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? resolve(this.savedir, 'mlflow');
+    this.#trackingUri =
+      options.trackingUri !== undefined
+        ? checkTrackingUri(options.trackingUri, 'MLFlowLogger option trackingUri')
+        : process.env.MLFLOW_TRACKING_URI
+          ? checkTrackingUri(process.env.MLFLOW_TRACKING_URI, 'MLFLOW_TRACKING_URI (from the environment)')
+          : resolve(this.savedir, 'mlflow');
+    this.trackingUri = redactCredentials(this.#trackingUri);
+    const follow = options.followExternalSymlinks ?? false;
+    if (typeof follow !== 'boolean') throw new TypeError(`ranklog: MLFlowLogger option followExternalSymlinks is ${String(follow)}; pass true or false (default false).`);
+    this.followExternalSymlinks = follow;
     this.experimentName = options.experimentName ?? process.env.MLFLOW_EXPERIMENT_NAME ?? 'Default';
     if (typeof this.experimentName !== 'string' || this.experimentName.length === 0 || this.experimentName.length > 500) {
       throw new TypeError(`ranklog: MLFlowLogger option experimentName is ${JSON.stringify(this.experimentName)}; pass a name of 1 to 500 characters.`);
@@ -80,8 +105,8 @@ export class MLFlowLogger extends Logger {
     const w = this.logOnWorkers;
     const env = rankFromEnv();
     const sinkOptions: MlflowSinkOptions = {
-      trackingUri: this.trackingUri,
-      displayUri: withoutCredentials(this.trackingUri),
+      trackingUri: this.#trackingUri,
+      displayUri: withoutCredentials(this.#trackingUri),
       experimentName: this.experimentName,
       runName: this.opts.runName,
       runDescription: this.opts.runDescription,
@@ -95,6 +120,7 @@ export class MLFlowLogger extends Logger {
       flushSecs: this.opts.flushSecs ?? 1,
       sourceName: process.argv[1] ?? 'node',
       closeTimeoutSecs: this.opts.closeTimeoutSecs ?? 10,
+      followExternalSymlinks: this.followExternalSymlinks,
     };
     // Deliveries go out every flushSecs: the idle writer looks twice per flushSecs (at most once a second).
     const pollMs = Math.min(1000, Math.max(1, Math.round((sinkOptions.flushSecs * 1000) / 2)));

@@ -23,10 +23,10 @@ import { RestStore } from './rest/rest-store.js';
 import { Delivery, type FindingStore } from './spool/delivery.js';
 import type { Op, SpoolState } from './spool/ops.js';
 import { Spool } from './spool/spool.js';
-import type { Batch, RunStatus, RunTag } from './store.js';
+import type { ArtifactTreeOptions, Batch, RunStatus, RunTag } from './store.js';
 
 export interface MlflowSinkOptions {
-  /** http(s)://… or file:… / a path (then the mlruns/ file store). Never carries credentials. */
+  /** http(s)://… or file:… / a path (then the mlruns/ file store). May carry user:password@: only the HTTP client reads it. */
   trackingUri: string;
   experimentName: string;
   /** MLflow run name (default: ranklog's run name). */
@@ -54,6 +54,8 @@ export interface MlflowSinkOptions {
   sourceName: string;
   /** How long close() keeps trying to deliver (probing a server that is away) before it leaves the rest in the spool. */
   closeTimeoutSecs: number;
+  /** Upload what symbolic links out of a logged directory point to (default: skip them, with a warning). */
+  followExternalSymlinks?: boolean;
 }
 
 const STATUS: Record<RunEndReason, RunStatus> = { finished: 'FINISHED', failed: 'FAILED', killed: 'KILLED' };
@@ -96,7 +98,9 @@ class MlflowSink implements Sink {
       left !== undefined && left.delivered < this.spool.readOps().length
         ? left
         : { version: 1, trackingUri: o.displayUri, experimentName: o.experimentName, runIds: {}, delivered: 0 };
-    this.delivery = new Delivery(store, this.spool, state, env.warn, new WriteFailures(env.warn, 'ranklog mlflow'));
+    this.delivery = new Delivery(store, this.spool, state, env.warn, new WriteFailures(env.warn, 'ranklog mlflow'), {
+      followExternalSymlinks: o.followExternalSymlinks === true,
+    });
     this.timer = setInterval(() => this.send(), o.flushSecs * 1000);
   }
 
@@ -325,11 +329,12 @@ function safeUser(): string {
 }
 
 /** The store behind a tracking URI: a server (http/https) or the file store (file: or a path). */
-export function storeFor(trackingUri: string): FindingStore {
-  if (/^https?:\/\//i.test(trackingUri)) return new RestStore(new HttpClient(trackingUri, credentialsFromEnv()));
+export function storeFor(trackingUri: string, artifacts: ArtifactTreeOptions = {}): FindingStore {
+  if (/^https?:\/\//i.test(trackingUri)) return new RestStore(new HttpClient(trackingUri, credentialsFromEnv()), undefined, artifacts);
   const path = trackingUri.startsWith('file:') ? new URL(trackingUri).pathname : trackingUri;
-  return new FileStore(resolve(path));
+  return new FileStore(resolve(path), artifacts);
 }
 
-const createMlflowSink: SinkFactory<MlflowSinkOptions> = (options, env) => new MlflowSink(options, env, storeFor(options.trackingUri));
+const createMlflowSink: SinkFactory<MlflowSinkOptions> = (options, env) =>
+  new MlflowSink(options, env, storeFor(options.trackingUri, { followExternalSymlinks: options.followExternalSymlinks === true, warn: env.warn }));
 export default createMlflowSink;

@@ -43,6 +43,14 @@ export interface DatasetInput {
   tags?: RunTag[];
 }
 
+/** How a store copies a logged directory: which symbolic links it follows (core's listTree), and where it says what it skipped. */
+export interface ArtifactTreeOptions {
+  /** Also follow links out of the logged directory (default false). */
+  followExternalSymlinks?: boolean;
+  /** Told once per directory what was not copied (default: nowhere). */
+  warn?: (message: string) => void;
+}
+
 export interface TrackingStore {
   /** True for the file store: its writes can meet a full disk (FileStoreWriteError). */
   readonly onDisk?: boolean;
@@ -53,7 +61,7 @@ export interface TrackingStore {
   /** Metrics, params and tags of one run; the store splits it within its limits. */
   logBatch(runId: string, batch: Batch): Promise<void>;
   logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
-  /** Copy a file or a directory (recursively) under the run's artifacts at `artifactPath` (relative, may be ''). */
+  /** Copy a file or a directory (recursively, links as ArtifactTreeOptions say) under the run's artifacts at `artifactPath` (relative, may be ''). */
   logArtifact(runId: string, localPath: string, artifactPath: string): Promise<void>;
   /** End the run. */
   updateRun(runId: string, status: RunStatus, endTime: number): Promise<void>;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Logger, type CommonLoggerOptions, type Kind } from '@ranklog/core';
+import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
 import type { TensorBoardSinkOptions } from './tensorboard-sink.js';
 
 export interface TensorBoardLoggerOptions extends CommonLoggerOptions {
@@ -8,6 +8,8 @@ export interface TensorBoardLoggerOptions extends CommonLoggerOptions {
   /** Longest time, seconds, an event waits in memory before it is written (default 2). */
   flushSecs?: number;
 }
+
+const OPTION_KEYS: OptionKeys<TensorBoardLoggerOptions> = { ...COMMON_OPTION_KEYS, savedir: true, flushSecs: true };
 
 /**
  * TensorBoard event files written directly (no TensorFlow): scalars, text,
@@ -21,6 +23,7 @@ export class TensorBoardLogger extends Logger {
 
   constructor(options: TensorBoardLoggerOptions = {}) {
     super(options);
+    checkOptionKeys(options, 'TensorBoardLogger', OPTION_KEYS);
     const savedir = options.savedir ?? 'mllogs';
     if (typeof savedir !== 'string' || savedir.length === 0) {
       throw new TypeError(`ranklog: TensorBoardLogger option savedir is ${JSON.stringify(savedir)}; pass a directory path such as 'mllogs'.`);

@@ -6,7 +6,7 @@
  */
 import { argError } from './errors.js';
 import { flattenHyperparameters } from './hyperparameters.js';
-import { badLogOptions, type LogOptions } from './logger.js';
+import { badLogOptions, checkLogOptionKeys, type LogOptions } from './logger.js';
 import { isWorkerHandle, type WorkerHandle } from '../context/worker-handle.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
@@ -37,8 +37,11 @@ export class AttachedLogger {
   log(item: unknown, identifier: string, options?: LogOptions): void {
     this.check('log');
     if (options === undefined) this.dispatcher.log(item, identifier, undefined, undefined, undefined, 0xffff);
-    else if (typeof options === 'object' && options !== null) this.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, 0xffff);
-    else throw badLogOptions(options);
+    else if (typeof options === 'object' && options !== null) {
+      // As in LoggerBase.log(): the hot path (a number with a step, kind metric) skips the scan, decided at compile time.
+      if (typeof item !== 'number' || options.step === undefined || options.batchIdx === undefined || (options.kind !== undefined && options.kind !== 'metric')) checkLogOptionKeys(options);
+      this.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, 0xffff);
+    } else throw badLogOptions(options);
   }
 
   handle(identifier: string): MetricHandle {

@@ -1,6 +1,6 @@
 import { argError } from './errors.js';
-import { checkIdentifier } from './validate.js';
-import { checkJsonValue } from '../codec/normalize.js';
+import { checkIdentifier, loneSurrogateError } from './validate.js';
+import { toJsonValue } from '../codec/json-value.js';
 
 export type ParamValue = string | number | boolean | null;
 
@@ -16,11 +16,11 @@ export function flattenHyperparameters(params: unknown): [string, ParamValue][] 
     seen.add(obj);
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix + k;
-      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.push([key, v]);
-      else if (Array.isArray(v)) {
-        checkJsonValue(v, `params.${key}`);
-        out.push([key, JSON.stringify(v)]);
-      }
+      if (typeof v === 'string') {
+        if (!v.isWellFormed()) throw loneSurrogateError(`params.${key}`, v); // here, before any param is logged
+        out.push([key, v]);
+      } else if (v === null || typeof v === 'number' || typeof v === 'boolean') out.push([key, v]);
+      else if (Array.isArray(v)) out.push([key, JSON.stringify(toJsonValue(v, `params.${key}`))]);
       else if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) walk(v, key + '.');
       else throw argError(`params.${key}`, v, 'hyperparameters must be strings, numbers, booleans, null, arrays or nested plain objects.');
     }

@@ -1,4 +1,5 @@
 import { argError, describe } from './errors.js';
+import type { OptionKeys } from './option-keys.js';
 
 /** 'epoch': calls without batchIdx; 'batch': every call; N: batchIdx % N === 0 and calls without batchIdx. */
 export type LogFreq = 'epoch' | 'batch' | number;
@@ -10,6 +11,9 @@ export interface CommonLoggerOptions {
   logFreq?: LogFreq;
   logOnWorkers?: LogOnWorkers;
 }
+
+/** Spread into a backend's own OptionKeys, for checkOptionKeys(). */
+export const COMMON_OPTION_KEYS: OptionKeys<CommonLoggerOptions> = { logFreq: true, logOnWorkers: true };
 
 /** logFreq as a single number for the hot path: 0 = 'batch' (every call), -1 = 'epoch', N > 0 = every N batches. */
 export function normalizeLogFreq(logFreq: unknown, owner: string): number {

@@ -7,18 +7,29 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Kind } from '../api/kinds.js';
-import { argError, describe } from '../api/errors.js';
+import { argError } from '../api/errors.js';
+import { loneSurrogateError } from '../api/validate.js';
 import type { DatasetItem, FigureItem, ImageItem, PathItem } from '../sink/index.js';
+import { isJpeg, isPng, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, readJpegHeader, readPngHeader } from './image-header.js';
+import { toJsonValue } from './json-value.js';
 
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
-  if (bytes.length < magic.length) return false;
-  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return false;
-  return true;
+/** A string that survives UTF-8 (msgpack, files, HTTP) unchanged. */
+function wellFormed(argument: string, s: string): string {
+  if (!s.isWellFormed()) throw loneSurrogateError(argument, s);
+  return s;
 }
-const isPng = (b: Uint8Array) => startsWith(b, PNG_MAGIC);
-const isJpeg = (b: Uint8Array) => startsWith(b, [0xff, 0xd8, 0xff]);
+
+/** Encoded bytes are passed on as they are, so their header must be what a viewer (and TensorBoard) will read. */
+function checkedBytes(argument: string, item: unknown, bytes: Uint8Array, format: 'png' | 'jpeg'): Uint8Array {
+  try {
+    if (format === 'png') readPngHeader(bytes);
+    else readJpegHeader(bytes);
+  } catch (e) {
+    const name = format === 'png' ? 'PNG' : 'JPEG';
+    throw argError(argument, item, `it starts like a ${name} file but ${(e as Error).message}; pass a complete, valid ${name} file (or raw pixels as { data, width, height, channels }).`);
+  }
+  return bytes;
+}
 
 function asBytes(v: unknown): Uint8Array | undefined {
   if (v instanceof Uint8Array) return v;
@@ -26,56 +37,11 @@ function asBytes(v: unknown): Uint8Array | undefined {
   return undefined;
 }
 
-/**
- * JSON-serialisable check with the path of the first offending value.
- * Returns true when some value serialises itself (toJSON, e.g. a Date).
- */
-export function checkJsonValue(value: unknown, argument: string): boolean {
-  const seen = new Set<object>();
-  let selfSerialising = false;
-  // Paths are built only when something is wrong: a valid dict costs one walk, no strings.
-  const visit = (v: unknown, path: () => string): void => {
-    switch (typeof v) {
-      case 'string':
-      case 'boolean':
-        return;
-      case 'number':
-        if (!Number.isFinite(v)) {
-          throw argError(`${argument} at ${path()}`, v, 'JSON cannot hold NaN or ±Infinity; convert it to a string or null (or log it as a metric, which keeps it).');
-        }
-        return;
-      case 'undefined':
-        throw argError(`${argument} at ${path()}`, v, 'JSON would silently drop it; use null instead.');
-      case 'object': {
-        if (v === null) return;
-        if (seen.has(v)) throw argError(`${argument} at ${path()}`, v, 'it refers back to itself (a cycle); log a copy without the cycle.');
-        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-          selfSerialising = true; // Date and friends serialise themselves
-          return;
-        }
-        const proto = Object.getPrototypeOf(v);
-        if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
-          throw argError(`${argument} at ${path()}`, v, 'only plain objects, arrays, strings, finite numbers, booleans and null are JSON-serialisable; convert it first (e.g. Object.fromEntries(map)).');
-        }
-        seen.add(v);
-        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) visit(v[i], () => `${path()}[${i}]`);
-        else for (const k in v) if (Object.hasOwn(v, k)) visit((v as Record<string, unknown>)[k], () => `${path()}.${k}`);
-        seen.delete(v);
-        return;
-      }
-      default:
-        throw argError(`${argument} at ${path()}`, v, `a ${typeof v} is not JSON-serialisable; convert it to a string or number first.`);
-    }
-  };
-  visit(value, () => (argument === 'item' ? 'item' : '$'));
-  return selfSerialising;
-}
-
 function normalizeImage(item: unknown): ImageItem {
   const bytes = asBytes(item);
   if (bytes) {
-    if (isPng(bytes)) return { format: 'png', data: bytes };
-    if (isJpeg(bytes)) return { format: 'jpeg', data: bytes };
+    if (isPng(bytes)) return { format: 'png', data: checkedBytes('item (image bytes)', item, bytes, 'png') };
+    if (isJpeg(bytes)) return { format: 'jpeg', data: checkedBytes('item (image bytes)', item, bytes, 'jpeg') };
     throw argError('item (image bytes)', item, 'bytes must be a PNG or JPEG file; pass raw pixels as { data, width, height, channels }.');
   }
   const fix = 'pass { data, width, height, channels } with data a Uint8Array (0..255) or Float32Array/number[] (0..1) in HWC order, or PNG/JPEG bytes.';
@@ -84,6 +50,10 @@ function normalizeImage(item: unknown): ImageItem {
   if (typeof width !== 'number' || !Number.isInteger(width) || width <= 0) throw argError('image width', width, 'pass a positive integer.');
   if (typeof height !== 'number' || !Number.isInteger(height) || height <= 0) throw argError('image height', height, 'pass a positive integer.');
   if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw argError('image channels', channels, 'pass 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA).');
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
+    // The same limit as for PNG/JPEG bytes: the encoded PNG must pass the backends' header check too.
+    throw argError('image width × height', `${width}×${height}`, `use each side at most ${MAX_IMAGE_SIDE} and at most 2^28 = ${MAX_IMAGE_PIXELS} pixels in all (downscale it).`, RangeError);
+  }
   const n = width * height * channels;
   const check = (len: number) => {
     if (len !== n) throw argError('image data', data, `its length must be width × height × channels = ${width}×${height}×${channels} = ${n}, not ${len}.`, RangeError);
@@ -108,11 +78,11 @@ function normalizeImage(item: unknown): ImageItem {
 function normalizeFigure(item: unknown): FigureItem {
   const bytes = asBytes(item);
   if (bytes) {
-    if (isPng(bytes)) return { format: 'png', data: bytes };
+    if (isPng(bytes)) return { format: 'png', data: checkedBytes('item (figure bytes)', item, bytes, 'png') };
     throw argError('item (figure bytes)', item, 'figure bytes must be a PNG file; pass SVG as a string or a Vega-Lite spec as an object.');
   }
   if (typeof item === 'string') {
-    if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(item)) return { format: 'svg', svg: item };
+    if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(item)) return { format: 'svg', svg: wellFormed('item (figure)', item) };
     throw argError('item (figure)', item, 'a string figure must be an SVG document starting with <svg.');
   }
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
@@ -121,8 +91,7 @@ function normalizeFigure(item: unknown): FigureItem {
     const looksVegaLite =
       (typeof schema === 'string' && schema.includes('vega-lite')) || 'mark' in spec || 'layer' in spec || 'concat' in spec || 'hconcat' in spec || 'vconcat' in spec || 'facet' in spec || 'repeat' in spec;
     if (!looksVegaLite) throw argError('item (figure)', item, "an object figure must be a Vega-Lite spec (with $schema '…vega-lite…' or a 'mark').");
-    checkJsonValue(spec, 'item (Vega-Lite spec)');
-    return { format: 'vega-lite', spec };
+    return { format: 'vega-lite', spec: toJsonValue(spec, 'item (Vega-Lite spec)') as Record<string, unknown> };
   }
   throw argError('item (figure)', item, 'pass a Vega-Lite spec object, an SVG string or PNG bytes.');
 }
@@ -148,11 +117,11 @@ function normalizeDataset(item: unknown): DatasetItem {
   const { name, digest, source, schema } = item as Record<string, unknown>;
   for (const [k, v] of [['name', name], ['digest', digest], ['source', source]] as const) {
     if (typeof v !== 'string' || v.length === 0) throw argError(`dataset ${k}`, v, fix);
+    wellFormed(`dataset ${k}`, v);
   }
-  if (schema !== undefined) checkJsonValue(schema, 'dataset schema');
   return schema === undefined
     ? { name: name as string, digest: digest as string, source: source as string }
-    : { name: name as string, digest: digest as string, source: source as string, schema };
+    : { name: name as string, digest: digest as string, source: source as string, schema: toJsonValue(schema, 'dataset schema') };
 }
 
 function normalizeHistogram(item: unknown): Float64Array {
@@ -178,16 +147,17 @@ export function normalizeItem(kind: Kind, item: unknown): unknown {
       if (typeof item !== 'number') throw argError('item (metric)', item, 'pass a number (NaN and ±Infinity are kept).');
       return item;
     case 'param':
-      if (item === null || typeof item === 'string' || typeof item === 'boolean' || typeof item === 'number') return item;
+      if (typeof item === 'string') return wellFormed('item (param)', item);
+      if (item === null || typeof item === 'boolean' || typeof item === 'number') return item;
       throw argError('item (param)', item, 'pass a string, number, boolean or null; use saveHyperparameters() for an object of params.');
     case 'text':
-      if (typeof item === 'string') return item;
+      if (typeof item === 'string') return wellFormed('item (text)', item);
       throw argError('item (text)', item, 'pass a string (use kind dict for objects).');
     case 'dict':
       if (typeof item !== 'object' || item === null) throw argError('item (dict)', item, 'pass a JSON-serialisable object or array.');
       // Packing into the ring is the snapshot (later mutation by the caller does not leak in);
-      // values with toJSON go through JSON first so every backend sees what JSON.stringify would.
-      return checkJsonValue(item, 'item') ? JSON.parse(JSON.stringify(item)) : item;
+      // values with toJSON are replaced by what it returns, so every backend sees what JSON.stringify would.
+      return toJsonValue(item, 'item');
     case 'artifact':
       return normalizePath(item, 'artifact');
     case 'model':
@@ -202,5 +172,3 @@ export function normalizeItem(kind: Kind, item: unknown): unknown {
       return normalizeDataset(item);
   }
 }
-
-export { describe };

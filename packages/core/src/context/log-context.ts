@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Kind } from '../api/kinds.js';
 import { argError } from '../api/errors.js';
+import type { OptionKeys } from '../api/option-keys.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { rankMask, type BackendRoute } from '../dispatch/route.js';
 import { CLOCK_ASLEEP, CONTEXT_BYTES, DEFAULT_RING_BYTES, END_CODE, X_CLOCK, X_CLOSED, X_CLOSING, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
@@ -49,6 +50,18 @@ export interface ContextOptions {
    */
   clockResolutionMs?: number;
 }
+
+/** The keys createLoggerContext() accepts (anything else is a typo it reports). */
+export const CONTEXT_OPTION_KEYS: OptionKeys<ContextOptions> = {
+  rank: true,
+  worldSize: true,
+  runName: true,
+  fullRingPolicy: true,
+  ringBytes: true,
+  pollMs: true,
+  handleSignals: true,
+  clockResolutionMs: true,
+};
 
 export interface BackendSpec {
   route: BackendRoute;
@@ -118,12 +131,20 @@ export class LogContext {
   private readonly producer: RingProducer | undefined;
   private finalStats: LogStats | undefined;
 
+  /**
+   * The backends' specs, sink options included. A #private field: sink options may hold secrets
+   * (MLflow's tracking URI with a password), and this keeps them out of util.inspect(logger),
+   * JSON.stringify and Object.keys on anything that reaches the context.
+   */
+  readonly #backends: readonly BackendSpec[];
+
   constructor(
-    private readonly backends: readonly BackendSpec[],
+    backends: readonly BackendSpec[],
     readonly rank: number,
     readonly worldSize: number | undefined,
     options: ContextOptions,
   ) {
+    this.#backends = backends;
     this.runName = options.runName ?? '';
     this.policy = options.fullRingPolicy ?? 'wait';
     if (this.policy !== 'wait' && this.policy !== 'drop-newest') {
@@ -146,7 +167,7 @@ export class LogContext {
   }
 
   get routes(): BackendRoute[] {
-    return this.backends.map((b) => b.route);
+    return this.#backends.map((b) => b.route);
   }
 
   /** The context block, created with the first ring (a rank that logs nothing starts no thread). */
@@ -178,7 +199,7 @@ export class LogContext {
     const sab = createRing(this.ringBytes, rank, consumers);
     this.rings.push({ sab, rank, consumers });
     this.clockPort!.postMessage(sab);
-    for (const spec of this.backends) {
+    for (const spec of this.#backends) {
       if ((consumers & (1 << spec.route.index)) === 0) continue;
       const w = this.writers[spec.route.index];
       if (w) void this.call(w, () => w.api.addRing(sab));
@@ -361,6 +382,14 @@ export class LogContext {
     return ok;
   }
 
+  /**
+   * JSON.stringify(logger) reaches the context: a summary, not the writer threads (whose comlink
+   * proxies would turn toJSON into a call to the writer) nor the backends' sink options.
+   */
+  toJSON(): { runName: string; rank: number; worldSize: number | undefined; closed: boolean } {
+    return { runName: this.runName, rank: this.rank, worldSize: this.worldSize, closed: this.isClosed };
+  }
+
   get isClosed(): boolean {
     return this.closed !== undefined;
   }
@@ -382,7 +411,7 @@ export class LogContext {
 
   /** How long exit paths wait for the writers: the slowest backend's close timeout, plus time to drain. */
   get exitDrainMs(): number {
-    return EXIT_DRAIN_MS + Math.max(0, ...this.backends.map((b) => b.closeTimeoutMs ?? 0));
+    return EXIT_DRAIN_MS + Math.max(0, ...this.#backends.map((b) => b.closeTimeoutMs ?? 0));
   }
 
   /**
@@ -400,6 +429,6 @@ export class LogContext {
 
   /** Kinds each backend takes, for messages. */
   kindsOf(index: number): Kind[] {
-    return this.backends[index]?.route.kinds ?? [];
+    return this.#backends[index]?.route.kinds ?? [];
   }
 }

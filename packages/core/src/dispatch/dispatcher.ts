@@ -18,6 +18,14 @@ import { kindMasks, rankMask, type BackendRoute } from './route.js';
 
 const METRIC = KIND_CODE.metric;
 
+/** Why `h` is not a handle of this dispatcher: missing, not a handle at all, or another logger's. */
+function badHandle(h: unknown): Error {
+  if (!(h instanceof MetricHandle)) {
+    return argError('handle', h, "pass the MetricHandle that handle('<identifier>') returned on this logger, e.g. const h = logger.handle('loss'); logger.metric(h, value).");
+  }
+  return argError('handle', h, 'it was made by another logger or thread; make handles with handle() on the logger that uses them.');
+}
+
 export class Dispatcher {
   private readonly kindMask: Int32Array;
   /** Backends with logFreq 'batch'. */
@@ -110,9 +118,8 @@ export class Dispatcher {
     if (typeof value !== 'number') throw argError('value (metric)', value, 'pass a number (NaN and ±Infinity are kept).');
     if (step !== undefined && !Number.isSafeInteger(step)) checkStep(step);
     if (batchIdx !== undefined && !(batchIdx >= 0 && batchIdx <= 0x7fffffff && (batchIdx | 0) === batchIdx)) checkBatchIdx(batchIdx);
-    if (h.owner !== this) {
-      throw argError('handle', h, 'it was made by another logger or thread; make handles with handle() on the logger that uses them.');
-    }
+    // `?.`: a missing handle is one more compare here, not a TypeError about 'owner'.
+    if (h?.owner !== this) throw badHandle(h);
     if (h.mask === 0) return;
     const m = batchIdx === undefined ? h.mask : this.freqMask(h.mask, batchIdx);
     if (m === 0) return;

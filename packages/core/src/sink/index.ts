@@ -10,6 +10,10 @@ import type { Kind } from '../api/kinds.js';
 export type { Kind } from '../api/kinds.js';
 export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
 export { isDiskError, WriteFailures } from './write-failures.js';
+/** Image sizes for backends that store them (e.g. TensorBoard): the same checks log() applied to the bytes. */
+export { readPngHeader, readJpegHeader, type ImageHeader } from '../codec/image-header.js';
+/** Artifact directories: one walk decides which symbolic links are followed (see copy-tree.ts). */
+export { listTree, copyTree, skippedLinksMessage, type TreeEntry, type TreeListing, type SkippedLink, type TreeOptions } from './copy-tree.js';
 
 /** Pixels in HWC order. uint8: 0..255; float32: 0..1. */
 export interface RawImage {

@@ -26,8 +26,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, openSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appendWhole, isDiskError, WriteFailure } from '@ranklog/core/sink';
-import type { Batch, DatasetInput, Metric, RunStatus, RunTag, TrackingStore } from '../store.js';
+import { appendWhole, isDiskError, listTree, skippedLinksMessage, WriteFailure } from '@ranklog/core/sink';
+import type { ArtifactTreeOptions, Batch, DatasetInput, Metric, RunStatus, RunTag, TrackingStore } from '../store.js';
 import { dumpYaml, readYamlMapping, type ReadValue, type YamlMapping } from './yaml.js';
 import {
   checkLength,
@@ -211,7 +211,10 @@ export class FileStore implements TrackingStore {
   private readonly madeDirs = new Set<string>();
   private closed = false;
 
-  constructor(rootDir: string) {
+  constructor(
+    rootDir: string,
+    private readonly artifacts: ArtifactTreeOptions = {},
+  ) {
     if (typeof rootDir !== 'string' || !path.isAbsolute(rootDir)) {
       throw new FileStoreError(`FileStore: rootDir must be an absolute path, got ${q(String(rootDir))}`);
     }
@@ -444,7 +447,7 @@ export class FileStore implements TrackingStore {
           throw new FileStoreError(`Cannot log the directory ${localPath} into ${dest}, which is inside it.`);
         }
         // LocalArtifactRepository.log_artifacts: the directory's contents go under artifactPath.
-        await this.copyTree(localPath, dest, tmpDir, new Set());
+        await this.copyTree(localPath, dest, tmpDir);
       } else {
         // LocalArtifactRepository.log_artifact: the file goes under artifactPath with its own name.
         await fsp.mkdir(dest, { recursive: true });
@@ -827,17 +830,24 @@ export class FileStore implements TrackingStore {
     }
   }
 
-  /** shutil.copytree(src, dest, dirs_exist_ok=True), following symbolic links (each real directory once). */
-  private async copyTree(src: string, dest: string, tmpDir: string | undefined, seen: Set<string>): Promise<void> {
-    const real = await fsp.realpath(src);
-    if (seen.has(real)) return;
-    seen.add(real);
+  /**
+   * shutil.copytree(src, dest, dirs_exist_ok=True), but links are followed only as core's
+   * listTree decides (inside the directory; outside ones with followExternalSymlinks).
+   */
+  private async copyTree(src: string, dest: string, tmpDir: string | undefined): Promise<void> {
+    let listing;
+    try {
+      listing = listTree(src, { followExternalSymlinks: this.artifacts.followExternalSymlinks === true });
+    } catch (e) {
+      throw this.wrapFsError(e, `reading artifact directory ${src}`);
+    }
+    const why = skippedLinksMessage(src, listing.skipped);
+    if (why !== undefined) this.artifacts.warn?.(why);
     await fsp.mkdir(dest, { recursive: true });
-    for (const entry of await fsp.readdir(src)) {
-      const s = path.join(src, entry);
-      const st = await fsp.stat(s);
-      if (st.isDirectory()) await this.copyTree(s, path.join(dest, entry), tmpDir, seen);
-      else await this.copyFile(s, path.join(dest, entry), tmpDir);
+    for (const e of listing.entries) {
+      const to = path.join(dest, ...e.relative.split('/'));
+      if (e.isDirectory) await fsp.mkdir(to, { recursive: true });
+      else await this.copyFile(e.source, to, tmpDir);
     }
   }
 

@@ -3,9 +3,10 @@
  * Every call retries transient failures with backoff; a TransientError that
  * outlives the retries means "the server is unreachable" and the caller spools.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, relative, sep } from 'node:path';
-import type { Batch, DatasetInput, RunStatus, RunTag, TrackingStore } from '../store.js';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { listTree, skippedLinksMessage } from '@ranklog/core/sink';
+import type { ArtifactTreeOptions, Batch, DatasetInput, RunStatus, RunTag, TrackingStore } from '../store.js';
 import { MlflowApiError, TransientError } from './errors.js';
 import { HttpClient } from './http-client.js';
 import { splitBatch } from './limits.js';
@@ -26,6 +27,7 @@ export class RestStore implements TrackingStore {
   constructor(
     readonly client: HttpClient,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly artifacts: ArtifactTreeOptions = {},
   ) {}
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -127,12 +129,19 @@ export class RestStore implements TrackingStore {
       throw new MlflowApiError(0, 'ARTIFACTS_NOT_PROXIED', `the run's artifact_uri is ${root ?? 'unknown'}; only a server started with --serve-artifacts (artifact_uri mlflow-artifacts:/…) accepts uploads from ranklog`, 'artifact upload');
     }
     const base = root.replace(/^mlflow-artifacts:\/*/, '').replace(/\/$/, '');
-    const files = statSync(localPath).isDirectory() ? walk(localPath) : [localPath];
-    const isDir = files.length !== 1 || files[0] !== localPath;
+    // A directory's files, its links followed as core's listTree decides; a single file under its own name.
+    let files: { source: string; relative: string }[];
+    if (statSync(localPath).isDirectory()) {
+      const listing = listTree(localPath, { followExternalSymlinks: this.artifacts.followExternalSymlinks === true });
+      const why = skippedLinksMessage(localPath, listing.skipped);
+      if (why !== undefined) this.artifacts.warn?.(why);
+      files = listing.entries.filter((e) => !e.isDirectory);
+    } else {
+      files = [{ source: localPath, relative: basename(localPath) }];
+    }
     for (const file of files) {
-      const rel = isDir ? relative(localPath, file).split(sep).join(posix.sep) : posix.basename(file.split(sep).join(posix.sep));
-      const dest = [base, artifactPath, rel].filter((s) => s !== '').map((s) => s.split('/').map(encodeURIComponent).join('/')).join('/');
-      const bytes = readFileSync(file);
+      const dest = [base, artifactPath, file.relative].filter((s) => s !== '').map((s) => s.split('/').map(encodeURIComponent).join('/')).join('/');
+      const bytes = readFileSync(file.source);
       await withRetry(() => this.client.request('PUT', `${ARTIFACTS}/${dest}`, bytes, 'application/octet-stream'), this.retry, () => this.retries++);
     }
   }
@@ -144,10 +153,6 @@ export class RestStore implements TrackingStore {
   async close(): Promise<void> {
     this.client.close();
   }
-}
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 export { TransientError, MlflowApiError };

@@ -7,9 +7,9 @@
  * with the server's message and skipped — a bad batch is bisected first, so
  * only the offending items are lost, never the stream behind them.
  */
-import { cpSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { isDiskError, WriteFailure, type WriteFailures } from '@ranklog/core/sink';
+import { copyTree, isDiskError, skippedLinksMessage, WriteFailure, type TreeOptions, type WriteFailures } from '@ranklog/core/sink';
 import { FileStoreWriteError } from '../filestore/validation.js';
 import { MlflowApiError, TransientError } from '../rest/errors.js';
 import { splitBatch } from '../rest/limits.js';
@@ -84,6 +84,8 @@ export class Delivery {
     private readonly warn: (message: string) => void,
     /** A full disk under the file store or the spool: records dropped and counted, said once, retried with backoff. */
     readonly failures: WriteFailures,
+    /** How artifact directories are copied into the spool: the same link rule as the stores. */
+    private readonly artifactTree: TreeOptions = {},
   ) {
     // A spool left by an earlier run of this job is replayed first, before anything new.
     if ((spool.readState()?.delivered ?? 0) < spool.readOps().length) this.offline = true;
@@ -140,7 +142,13 @@ export class Delivery {
         const dir = join(this.spool.dir, 'artifacts', String(this.artifactSeq++));
         mkdirSync(dir, { recursive: true });
         const copy = join(dir, basename(op.localPath));
-        cpSync(op.localPath, copy, { recursive: true });
+        // The spool's copy holds plain files only, so a replay (even by the CLI) follows no link.
+        if (statSync(op.localPath).isDirectory()) {
+          const why = skippedLinksMessage(op.localPath, copyTree(op.localPath, copy, this.artifactTree).skipped);
+          if (why !== undefined) this.warn(why);
+        } else {
+          copyFileSync(op.localPath, copy);
+        }
         return { ...op, localPath: copy };
       });
       this.spool.append(own);

@@ -2,6 +2,7 @@
  * Images as the legacy Summary.Image (encoded PNG/JPEG + size + colorspace),
  * with plugin metadata 'images': the structure tensorboardX writes.
  */
+import { readJpegHeader, readPngHeader } from '@ranklog/core/sink';
 import { ProtoWriter } from '../proto/writer.js';
 import { IMAGE, METADATA, PLUGIN_DATA, VALUE } from '../proto/fields.js';
 
@@ -12,35 +13,16 @@ export interface ImageSize {
   colorspace: number;
 }
 
-/** Width, height and colorspace from a PNG's IHDR chunk. */
+/**
+ * Width, height and colorspace of PNG / JPEG bytes. log() accepted them only after the same
+ * structural checks (core's image-header.ts), and the pool's own PNGs are well formed.
+ */
 export function pngSize(png: Uint8Array): ImageSize {
-  const v = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  if (png.length < 26 || v.getUint32(12) !== 0x49484452) throw new Error('ranklog tensorboard: PNG without an IHDR chunk');
-  const colorType = png[25]!;
-  const colorspace = colorType === 0 ? 1 : colorType === 4 ? 2 : colorType === 6 ? 4 : 3; // 2 (RGB) and 3 (palette) show as RGB
-  return { width: v.getUint32(16), height: v.getUint32(20), colorspace };
+  return readPngHeader(png);
 }
 
-/** Width, height and colorspace from a JPEG's first start-of-frame marker. */
 export function jpegSize(jpeg: Uint8Array): ImageSize {
-  let i = 2;
-  while (i + 9 < jpeg.length) {
-    if (jpeg[i] !== 0xff) {
-      i++;
-      continue;
-    }
-    const marker = jpeg[i + 1]!;
-    const len = (jpeg[i + 2]! << 8) | jpeg[i + 3]!;
-    // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC)
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      const height = (jpeg[i + 5]! << 8) | jpeg[i + 6]!;
-      const width = (jpeg[i + 7]! << 8) | jpeg[i + 8]!;
-      const components = jpeg[i + 9]!;
-      return { width, height, colorspace: components === 1 ? 1 : 3 };
-    }
-    i += 2 + len;
-  }
-  throw new Error('ranklog tensorboard: JPEG without a start-of-frame marker');
+  return readJpegHeader(jpeg);
 }
 
 export function imageValue(tag: string, encoded: Uint8Array, size: ImageSize): Uint8Array {

@@ -1,7 +1,8 @@
 import { Logger } from '../../api/logger.js';
 import { KINDS, type Kind } from '../../api/kinds.js';
 import { argError } from '../../api/errors.js';
-import type { CommonLoggerOptions } from '../../api/options.js';
+import { COMMON_OPTION_KEYS, type CommonLoggerOptions } from '../../api/options.js';
+import { checkOptionKeys, type OptionKeys } from '../../api/option-keys.js';
 import type { ConsoleSinkOptions } from './console-sink.js';
 
 export interface ConsoleLoggerOptions extends CommonLoggerOptions {
@@ -12,6 +13,8 @@ export interface ConsoleLoggerOptions extends CommonLoggerOptions {
   fd?: number;
 }
 
+const OPTION_KEYS: OptionKeys<ConsoleLoggerOptions> = { ...COMMON_OPTION_KEYS, totalEpochs: true, batchesPerEpoch: true, fd: true };
+
 /** One readable line per item with rank and step; a progress line over epochs and batches on a TTY. */
 export class ConsoleLogger extends Logger {
   readonly supportedKinds: readonly Kind[] = KINDS;
@@ -19,6 +22,7 @@ export class ConsoleLogger extends Logger {
 
   constructor(options: ConsoleLoggerOptions = {}) {
     super(options);
+    checkOptionKeys(options, 'ConsoleLogger', OPTION_KEYS);
     for (const k of ['totalEpochs', 'batchesPerEpoch'] as const) {
       const v = options[k];
       if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw argError(`ConsoleLogger option ${k}`, v, 'pass a positive integer or leave it out.');

@@ -2,21 +2,34 @@ import { resolve, join } from 'node:path';
 import { Logger } from '../../api/logger.js';
 import { KINDS, type Kind } from '../../api/kinds.js';
 import { argError } from '../../api/errors.js';
-import type { CommonLoggerOptions } from '../../api/options.js';
+import { COMMON_OPTION_KEYS, type CommonLoggerOptions } from '../../api/options.js';
+import { checkOptionKeys, type OptionKeys } from '../../api/option-keys.js';
 import type { LocalSinkOptions } from './local-sink.js';
 
 export interface LocalFileLoggerOptions extends CommonLoggerOptions {
   /** Directory that holds one sub-directory per run (default 'logs'). */
   savedir?: string;
+  /**
+   * Inside a logged directory (kind artifact or model), copy what symbolic links that point
+   * outside it lead to (default false: such links are skipped, with a warning naming them).
+   */
+  followExternalSymlinks?: boolean;
 }
+
+const OPTION_KEYS: OptionKeys<LocalFileLoggerOptions> = { ...COMMON_OPTION_KEYS, savedir: true, followExternalSymlinks: true };
 
 /** The embedded default: a run directory of CSV, JSONL, JSON, PNG and copied artifacts that standard tools read without ranklog. */
 export class LocalFileLogger extends Logger {
   readonly supportedKinds: readonly Kind[] = KINDS;
   readonly savedir: string;
+  readonly followExternalSymlinks: boolean;
 
   constructor(options: LocalFileLoggerOptions = {}) {
     super(options);
+    checkOptionKeys(options, 'LocalFileLogger', OPTION_KEYS);
+    const follow = options.followExternalSymlinks ?? false;
+    if (typeof follow !== 'boolean') throw argError('LocalFileLogger option followExternalSymlinks', follow, 'pass true or false (default false).');
+    this.followExternalSymlinks = follow;
     const savedir = options.savedir ?? 'logs';
     if (typeof savedir !== 'string' || savedir.length === 0) throw argError('LocalFileLogger option savedir', savedir, "pass a directory path such as 'logs'.");
     this.savedir = resolve(savedir);
@@ -28,7 +41,7 @@ export class LocalFileLogger extends Logger {
   }
 
   sinkSpec() {
-    const sinkOptions: LocalSinkOptions = { savedir: this.savedir };
+    const sinkOptions: LocalSinkOptions = { savedir: this.savedir, followExternalSymlinks: this.followExternalSymlinks };
     return { sinkModule: new URL('./local-sink.js', import.meta.url).href, sinkOptions };
   }
 }

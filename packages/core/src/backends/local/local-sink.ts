@@ -39,12 +39,15 @@ import { randomBytes } from 'node:crypto';
 import type { DatasetItem, FigureItem, ImageItem, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
 import { appendWhole, undoAppend, WriteFailure } from '../../sink/whole-records.js';
 import { isDiskError, WriteFailures } from '../../sink/write-failures.js';
+import { copyTree, skippedLinksMessage } from '../../sink/copy-tree.js';
 import { IsoTime } from './iso-time.js';
 import { LineBuffer } from './line-buffer.js';
 
 export interface LocalSinkOptions {
   /** Absolute directory that holds one sub-directory per run. */
   savedir: string;
+  /** Copy what symbolic links out of a logged directory point to (default: skip them, with a warning). */
+  followExternalSymlinks?: boolean;
 }
 
 export const LAYOUT_VERSION = 1;
@@ -233,6 +236,7 @@ class LocalSink implements Sink {
   private paramsOffset = 0;
   private readonly paramValues = new Map<string, unknown>();
   private readonly paramOwner = new Map<string, number>();
+  private readonly followExternalSymlinks: boolean;
 
   constructor(
     options: LocalSinkOptions,
@@ -242,6 +246,7 @@ class LocalSink implements Sink {
       throw new TypeError(`ranklog local: options.savedir must be an absolute path, got ${JSON.stringify(options?.savedir)}`);
     }
     const savedir = path.resolve(options.savedir);
+    this.followExternalSymlinks = options.followExternalSymlinks === true;
     this.runDir = path.resolve(savedir, env.runName);
     if (env.runName === '' || !this.runDir.startsWith(savedir + path.sep)) {
       throw new Error(`ranklog local: run name ${JSON.stringify(env.runName)} must name a directory inside ${savedir}`);
@@ -719,8 +724,15 @@ class LocalSink implements Sink {
     try {
       this.ensureDir(dir);
       tmp = this.tmpPath(dir, base);
-      // dereference: a symlinked file (e.g. in a Hugging Face cache) must be copied, not left dangling.
-      fs.cpSync(item.path, tmp, { recursive: true, dereference: true, errorOnExist: true, force: false });
+      if (item.isDirectory) {
+        // Links inside the directory are followed only while they stay inside it (sink/copy-tree.ts).
+        const { skipped } = copyTree(item.path, tmp, { followExternalSymlinks: this.followExternalSymlinks });
+        const why = skippedLinksMessage(item.path, skipped);
+        if (why !== undefined) this.env.warn(`ranklog local: artifact '${identifier}': ${why}`);
+      } else {
+        // A logged file that is a link (e.g. in a Hugging Face cache) is copied as what it points to: the user named it.
+        fs.copyFileSync(item.path, tmp, fs.constants.COPYFILE_EXCL);
+      }
       const bytes = sizeOf(tmp);
       const key = path.join(dir, base);
       for (let k = this.nextSuffix.get(key) ?? 0; ; k++) {
