@@ -850,6 +850,7 @@ test('unknown option keys are errors that suggest the closest valid key: log() (
     { title: '{ batch_idx: 2 }', call: (l) => l.log(1, 'o', { batch_idx: 2 } as never), type: TypeError, arg: /log\(\) option 'batch_idx'/, value: /is 2;/, fix: /did you mean 'batchIdx'\?/ },
     { title: "{ knd: 'text' } with a string", call: (l) => l.log('hello', 'o', { knd: 'text' } as never), type: TypeError, arg: /log\(\) option 'knd'/, value: /"text"/, fix: /did you mean 'kind'\?/ },
     { title: 'text with { step, batchIdxx }', call: (l) => l.log('hello', 'o', { kind: 'text', step: 1, batchIdxx: 4 } as never), type: TypeError, arg: /log\(\) option 'batchIdxx'/, value: /is 4;/, fix: /did you mean 'batchIdx'\?/ },
+    { title: 'an epoch-level metric { step, batchIdxx }', call: (l) => l.log(0.5, 'o', { step: 1, batchIdxx: 4 } as never), type: TypeError, arg: /log\(\) option 'batchIdxx'/, value: /is 4;/, fix: /did you mean 'batchIdx'\?/ },
     { title: '{ color } (nothing close)', call: (l) => l.log(1, 'o', { color: 'red' } as never), type: TypeError, arg: /log\(\) option 'color'/, value: /"red"/, fix: /"red"; log\(\) has no such option\. Its options are 'kind', 'step', 'batchIdx'\.$/ },
   ];
   await rejectAll(t, cases, validMetric);
