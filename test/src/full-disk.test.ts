@@ -100,6 +100,17 @@ function backendStats(stats: LogStats): { written: number; failed: number } {
   return { written: b.written, failed: b.failed };
 }
 
+/** Space is back: log chunks until one is written whole (the sink tries again after its backoff). False if none ever is. */
+async function logUntilResumed(logger: Logger, logChunk: () => unknown): Promise<boolean> {
+  for (let i = 0; i < 10_000; i++) {
+    const before = backendStats(await logger.stats()).written;
+    logChunk();
+    await logger.flush();
+    if (backendStats(await logger.stats()).written - before === CHUNK) return true;
+  }
+  return false;
+}
+
 for (const backend of BACKENDS) {
   test.serial(`${backend.name} on a full tmpfs: no stall, nothing held in memory, written counts exactly what is in the files, failed the rest, told once, resumes when space returns`, async (t) => {
     t.timeout(300_000);
@@ -143,15 +154,7 @@ for (const backend of BACKENDS) {
     t.is(told.length, 1, `told once:\n${warnings.join('\n')}`);
 
     rmSync(filler);
-    // Space is back: log until a whole chunk is written (the sink retries after its backoff).
-    let resumed = false;
-    for (let i = 0; i < 10_000 && !resumed; i++) {
-      const before = backendStats(await logger.stats()).written;
-      logChunk();
-      await logger.flush();
-      resumed = backendStats(await logger.stats()).written - before === CHUNK;
-    }
-    t.true(resumed, 'writing resumed once space was back');
+    t.true(await logUntilResumed(logger, logChunk), 'writing resumed once space was back');
     t.true(warnings.some((w) => /writing resumed; \d+ records could not be written meanwhile/.test(w)), warnings.join('\n'));
 
     const stats = backendStats(await logger.destroyLoggerContext());
@@ -205,14 +208,7 @@ test.serial('MLFlowLogger with the tracking server away and its spool on a full 
   t.is(warnings.filter((w) => /cannot write .*mlflow-spool.*\(ENOSPC: no space left on device\)/.test(w)).length, 1, warnings.join('\n'));
 
   rmSync(filler);
-  let resumed = false;
-  for (let i = 0; i < 10_000 && !resumed; i++) {
-    const before = backendStats(await logger.stats()).written;
-    logChunk();
-    await logger.flush();
-    resumed = backendStats(await logger.stats()).written - before === CHUNK;
-  }
-  t.true(resumed, 'spooling resumed once space was back');
+  t.true(await logUntilResumed(logger, logChunk), 'spooling resumed once space was back');
   const stats = backendStats(await logger.destroyLoggerContext());
   t.is(stats.written + stats.failed, step);
   spool = spooledRecords(spoolOps);
