@@ -155,7 +155,7 @@ export class Delivery {
     } catch (e) {
       if (!isDiskError(e instanceof WriteFailure ? e.cause : e)) throw e;
       this.counters.failed += records;
-      return this.failures.fail(e, this.spool.dir, records);
+      return this.failures.fail(e, e instanceof WriteFailure ? e.path : this.spool.dir, records);
     }
     this.failures.succeed();
     this.saveState();
