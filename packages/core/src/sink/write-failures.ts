@@ -9,7 +9,7 @@
 import { describeErrno } from './whole-records.js';
 
 const FIRST_RETRY_MS = 100;
-const MAX_RETRY_MS = 2_000;
+const MAX_RETRY_MS = 1_000;
 
 export class WriteFailures {
   /** Records that could not be written, in all. */
