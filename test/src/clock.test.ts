@@ -6,24 +6,23 @@
  */
 import test from 'ava';
 import { NullLogger } from '@ranklog/core';
-import { RingProducer } from '../../packages/core/dist/ring/producer.js';
-import { RecordView, RingConsumer } from '../../packages/core/dist/ring/consumer.js';
+import { recordReader, recordWriter, RecordView } from './support/ring-codec.js';
 import { createRing } from '../../packages/core/dist/ring/ring.js';
-import { CLOCK_ASLEEP, CONTEXT_BYTES, X_CLOCK, XF_BASE } from '../../packages/core/dist/ring/layout.js';
+import { CLOCK_ASLEEP, SHARED, SHARED_BYTES, SHARED_F64 } from '../../packages/core/dist/ring/layout.js';
 import { uniqueRunName } from './support/recording-logger.js';
 
 const BASE = Date.now() - 10_000;
 
 function asleepContext(): Int32Array {
-  const sab = new SharedArrayBuffer(CONTEXT_BYTES);
-  new Float64Array(sab)[XF_BASE] = BASE;
+  const sab = new SharedArrayBuffer(SHARED_BYTES);
+  new Float64Array(sab)[SHARED_F64.CLOCK_BASE_MS] = BASE;
   const ctx = new Int32Array(sab);
-  Atomics.store(ctx, X_CLOCK, CLOCK_ASLEEP);
+  Atomics.store(ctx, SHARED.CLOCK_MS, CLOCK_ASLEEP);
   return ctx;
 }
 
 async function times(sab: SharedArrayBuffer): Promise<number[]> {
-  const c = new RingConsumer(sab, 0, BASE);
+  const c = recordReader(sab, 0, BASE);
   const out: number[] = [];
   await c.read(new RecordView(), 1 << 16, (r) => void out.push(r.timeMs));
   return out;
@@ -34,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('clock asleep: each record carries the system time of its call, and a slow producer leaves the clock asleep', async (t) => {
   const ctx = asleepContext();
   const sab = createRing(64 * 1024, 0, 1);
-  const p = new RingProducer(sab, ctx, 'wait');
+  const p = recordWriter(sab, ctx, 'wait');
   const id = p.define('loss');
   const bounds: [number, number][] = [];
   for (let i = 0; i < 5; i++) {
@@ -43,7 +42,7 @@ test('clock asleep: each record carries the system time of its call, and a slow 
     bounds.push([before, Date.now()]);
     await sleep(15);
   }
-  t.is(Atomics.load(ctx, X_CLOCK), CLOCK_ASLEEP, 'five records 15 ms apart must not wake the clock thread');
+  t.is(Atomics.load(ctx, SHARED.CLOCK_MS), CLOCK_ASLEEP, 'five records 15 ms apart must not wake the clock thread');
   const got = await times(sab);
   t.is(got.length, 5);
   got.forEach((ms, i) => t.true(ms >= bounds[i]![0] && ms <= bounds[i]![1], `record ${i}: ${ms} within [${bounds[i]![0]}, ${bounds[i]![1]}]`));
@@ -54,19 +53,19 @@ test('clock asleep: each record carries the system time of its call, and a slow 
 test('clock asleep: a burst of records within one ms wakes the clock thread (the word leaves CLOCK_ASLEEP)', (t) => {
   const ctx = asleepContext();
   const sab = createRing(256 * 1024, 0, 1);
-  const p = new RingProducer(sab, ctx, 'wait');
+  const p = recordWriter(sab, ctx, 'wait');
   const id = p.define('loss');
   // 5000 records take well under a few ms: some millisecond holds more than the wake-up threshold.
   for (let i = 0; i < 5000; i++) p.scalar(id, 1, i, i, -1);
-  const word = Atomics.load(ctx, X_CLOCK);
+  const word = Atomics.load(ctx, SHARED.CLOCK_MS);
   t.not(word, CLOCK_ASLEEP);
   t.true(Math.abs(BASE + word - Date.now()) < 1000, `the word holds a time since the base: ${word}`);
 });
 
 /** The context block of a live logger (private to the core: read only to observe the clock). */
-function contextOf(lg: object): Int32Array {
-  const sab = (lg as { ctx?: { contextSab?: SharedArrayBuffer } }).ctx?.contextSab;
-  if (!sab) throw new Error('no context block: the core changed; update this test');
+function sharedOf(lg: object): Int32Array {
+  const sab = (lg as { ctx?: { sharedSab?: SharedArrayBuffer } }).ctx?.sharedSab;
+  if (!sab) throw new Error('no shared block: the core changed; update this test');
   return new Int32Array(sab);
 }
 
@@ -74,8 +73,8 @@ test('a context: the clock thread ticks while records flow fast, and sleeps agai
   const lg = new NullLogger({ logFreq: 'batch' });
   await lg.createLoggerContext({ runName: uniqueRunName('clock'), handleSignals: false });
   t.teardown(() => lg.destroyLoggerContext().then(() => undefined, () => undefined));
-  const ctx = contextOf(lg);
-  t.is(Atomics.load(ctx, X_CLOCK), CLOCK_ASLEEP, 'a fresh context starts with the clock asleep');
+  const ctx = sharedOf(lg);
+  t.is(Atomics.load(ctx, SHARED.CLOCK_MS), CLOCK_ASLEEP, 'a fresh context starts with the clock asleep');
   const h = lg.handle('loss');
   // About 100 ms of fast logging: the clock thread must tick (the word changes while we log).
   const seen = new Set<number>();
@@ -83,7 +82,7 @@ test('a context: the clock thread ticks while records flow fast, and sleeps agai
   let i = 0;
   while (Date.now() < end) {
     for (let k = 0; k < 1000; k++, i++) lg.metric(h, i, i);
-    seen.add(Atomics.load(ctx, X_CLOCK));
+    seen.add(Atomics.load(ctx, SHARED.CLOCK_MS));
   }
   seen.delete(CLOCK_ASLEEP);
   t.true(seen.size >= 5, `the shared word took ${seen.size} distinct times during 100 ms of fast logging`);
@@ -91,7 +90,7 @@ test('a context: the clock thread ticks while records flow fast, and sleeps agai
   let asleep = false;
   for (let k = 0; k < 100 && !asleep; k++) {
     await sleep(10);
-    asleep = Atomics.load(ctx, X_CLOCK) === CLOCK_ASLEEP;
+    asleep = Atomics.load(ctx, SHARED.CLOCK_MS) === CLOCK_ASLEEP;
   }
   t.true(asleep, 'the clock thread went back to sleep within 1 s of the last record');
   const st = await lg.destroyLoggerContext();

@@ -153,7 +153,7 @@ test('worker ranks: logOnWorkers [0, 2] takes the coordinator and worker 2, not 
   const h1 = logger.workerHandle(1);
   const h2 = logger.workerHandle(2);
   t.is(h1.ringSab, undefined, 'rank 1 must not log: no ring');
-  t.is(h1.contextSab, undefined);
+  t.is(h1.sharedSab, undefined);
   t.truthy(h2.ringSab);
   t.is(h1.rank, 1);
   t.is(h2.rank, 2);

@@ -9,7 +9,7 @@ import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalFileLogger, LoggersCollection, type WorkerHandle } from '@ranklog/core';
-import { C_CAPACITY, C_CONSUMERS, C_HEAD, C_TAIL, C_WAITING } from '../../packages/core/dist/ring/layout.js';
+import { RING } from '../../packages/core/dist/ring/layout.js';
 import { backendStats, nextOf, SequenceLogger, type SequenceStats } from './support/sequence-logger.js';
 import { OrderLogger } from './support/order-logger.js';
 import { checkSeqCsv, countLines, CSV_HEADER, startProducer, tempDir } from './support/log-path.js';
@@ -39,11 +39,11 @@ async function runProducers(
   const sampler = setInterval(() => {
     for (const c of ctrls) {
       samples++;
-      const head = Atomics.load(c, C_HEAD);
+      const head = Atomics.load(c, RING.PUBLISHED);
       let used = 0;
-      for (const b of [0, 1, 2]) if (Atomics.load(c, C_CONSUMERS) & (1 << b)) used = Math.max(used, (head - Atomics.load(c, C_TAIL + b)) | 0);
-      if (used >= c[C_CAPACITY]! * 0.9) full++;
-      if (Atomics.load(c, C_WAITING) === 1) waiting++;
+      for (const b of [0, 1, 2]) if (Atomics.load(c, RING.READERS) & (1 << b)) used = Math.max(used, (head - Atomics.load(c, RING.RELEASED + b)) | 0);
+      if (used >= c[RING.CAPACITY]! * 0.9) full++;
+      if (Atomics.load(c, RING.PRODUCER_WAITING) === 1) waiting++;
     }
   }, 5);
   t.teardown(() => clearInterval(sampler));
@@ -52,12 +52,12 @@ async function runProducers(
   clearInterval(sampler);
   t.log(`ring samples: ${samples}; ≥ 90 % full: ${full}; producer waiting: ${waiting}`);
   for (const [i, c] of ctrls.entries()) {
-    const head = Atomics.load(c, C_HEAD) >>> 0;
-    const wraps = head / c[C_CAPACITY]!;
+    const head = Atomics.load(c, RING.PUBLISHED) >>> 0;
+    const wraps = head / c[RING.CAPACITY]!;
     t.true(wraps >= count / 2048, `the ring wrapped only ${wraps} times`);
     if (mixed) {
       // Replay the producer's slot accounting: the final head must match, and PAD records must have happened.
-      const sim = simulateMixedRing(handles[i]!, runs[i]!.worker.threadId, count, c[C_CAPACITY]!);
+      const sim = simulateMixedRing(handles[i]!, runs[i]!.worker.threadId, count, c[RING.CAPACITY]!);
       t.is(head, sim.head >>> 0, `rank ${handles[i]!.rank}: head after the run`);
       t.true(sim.pads > 0, 'the schedule never put a multi-slot record at the buffer end');
       t.log(`rank ${handles[i]!.rank}: ${wraps.toFixed(0)} wraps, ${sim.pads} PAD records, ${sim.multi} multi-slot records`);

@@ -8,16 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LocalFileLogger, LoggersCollection } from '@ranklog/core';
-import { RingProducer, type FullRingPolicy } from '../../packages/core/dist/ring/producer.js';
-import { RecordView, RingConsumer } from '../../packages/core/dist/ring/consumer.js';
+import type { FullRingPolicy } from '../../packages/core/dist/ring/producer.js';
+import { recordReader, recordWriter, RecordView } from './support/ring-codec.js';
+import type { RecordReader } from '../../packages/core/dist/codec/record-reader.js';
 import { createRing, ringViews } from '../../packages/core/dist/ring/ring.js';
 import { ringDropped, ringRecordsIn } from '../../packages/core/dist/ring/stats.js';
-import {
-  CONTEXT_BYTES, C_HEAD, C_TAIL, C_WAITING, REC_BLOB, REC_DEFINE, REC_PAD, REC_PAYLOAD, REC_SCALAR, SLOT_BYTES, X_CLOCK, XF_BASE,
-} from '../../packages/core/dist/ring/layout.js';
+import { PAD_FRAME, RING, SHARED, SHARED_BYTES, SHARED_F64, SLOT_BYTES } from '../../packages/core/dist/ring/layout.js';
+import { REC_BLOB, REC_DEFINE, REC_PAYLOAD, REC_SCALAR } from '../../packages/core/dist/codec/record-layout.js';
 import { waitReleased } from '../../packages/core/dist/ring/wait.js';
 import { encodePayload } from '../../packages/core/dist/codec/payload.js';
-import { KIND_CODE } from '../../packages/core/dist/api/kinds.js';
+import { KIND_CODE } from '../../packages/core/dist/vocab/kinds.js';
 import { Dispatcher } from '../../packages/core/dist/dispatch/dispatcher.js';
 import type { RingConsumerData, RingConsumerResult } from './fixtures/ring-consumer-worker.js';
 import { backendStats, nextOf, SequenceLogger, type SequenceStats } from './support/sequence-logger.js';
@@ -29,10 +29,10 @@ const TEXT = KIND_CODE.text;
 const CLOCK_BASE = Date.now() - 5000;
 
 function context(): Int32Array {
-  const sab = new SharedArrayBuffer(CONTEXT_BYTES);
-  new Float64Array(sab)[XF_BASE] = CLOCK_BASE;
+  const sab = new SharedArrayBuffer(SHARED_BYTES);
+  new Float64Array(sab)[SHARED_F64.CLOCK_BASE_MS] = CLOCK_BASE;
   const ctx = new Int32Array(sab);
-  Atomics.store(ctx, X_CLOCK, 1234);
+  Atomics.store(ctx, SHARED.CLOCK_MS, 1234);
   return ctx;
 }
 
@@ -41,8 +41,8 @@ function ring(consumers: number, start?: number): SharedArrayBuffer {
   const sab = createRing(RING_BYTES, 7, consumers);
   if (start !== undefined) {
     const ctrl = new Int32Array(sab, 0, 32);
-    ctrl[C_HEAD] = start | 0;
-    for (let b = 0; b < 16; b++) if (consumers & (1 << b)) ctrl[C_TAIL + b] = start | 0;
+    ctrl[RING.PUBLISHED] = start | 0;
+    for (let b = 0; b < 16; b++) if (consumers & (1 << b)) ctrl[RING.RELEASED + b] = start | 0;
   }
   return sab;
 }
@@ -58,14 +58,14 @@ interface Rec {
 }
 
 /** Read everything published (in chunks of maxSlots), release, and return plain copies. */
-async function drain(c: RingConsumer, maxSlots = 1 << 16): Promise<Rec[]> {
+async function drain(c: RecordReader, maxSlots = 1 << 16): Promise<Rec[]> {
   const out: Rec[] = [];
   const view = new RecordView();
-  while (c.pending() > 0) {
+  while (c.ring.pending() > 0) {
     await c.read(view, maxSlots, (r) => {
       out.push({ kind: r.kind, identifier: r.identifier, value: r.value, step: r.step, batchIdx: r.batchIdx, item: r.item, timeMs: r.timeMs });
     });
-    c.release();
+    c.ring.release();
   }
   return out;
 }
@@ -79,7 +79,7 @@ function walk(sab: SharedArrayBuffer, from: number, to: number): [number, number
     const type = u32[idx * 8]! & 0xff;
     out.push([type, idx]);
     if (type === REC_SCALAR) pos = (pos + 1) | 0;
-    else if (type === REC_PAD) pos = (pos + capacity - idx) | 0;
+    else if (type === PAD_FRAME) pos = (pos + capacity - idx) | 0;
     else pos = (pos + 1 + Math.ceil(u32[idx * 8 + 3]! / SLOT_BYTES)) | 0;
   }
   return out;
@@ -96,20 +96,20 @@ function textOfSlots(slots: number): string {
 
 test('createRing gives a 64 KiB ring 2048 slots (the tests below rely on it)', (t) => {
   t.is(ringViews(ring(1)).capacity, CAPACITY);
-  t.is(new RingProducer(ring(1), context(), 'wait').maxInlineBytes, (CAPACITY * SLOT_BYTES) / 8);
+  t.is(recordWriter(ring(1), context(), 'wait').maxInlineBytes, (CAPACITY * SLOT_BYTES) / 8);
 });
 
 test('a multi-slot record that does not fit at the buffer end gets a PAD and arrives intact after the wrap; an exact fit gets none', async (t) => {
   const sab = ring(0b11);
-  const p = new RingProducer(sab, context(), 'wait');
-  const c0 = new RingConsumer(sab, 0, CLOCK_BASE);
-  const c1 = new RingConsumer(sab, 1, CLOCK_BASE);
+  const p = recordWriter(sab, context(), 'wait');
+  const c0 = recordReader(sab, 0, CLOCK_BASE);
+  const c1 = recordReader(sab, 1, CLOCK_BASE);
   const id = p.define('m'); // 2 slots
   const got0: Rec[] = [];
   const got1: Rec[] = [];
   let v = 0;
   const scalarsTo = async (slot: number) => {
-    while (p.position !== slot) {
+    while (p.ring.head !== slot) {
       t.true(p.scalar(id, 0b11, v, v, -1));
       v++;
       if (v % 500 === 0) {
@@ -124,23 +124,23 @@ test('a multi-slot record that does not fit at the buffer end gets a PAD and arr
   // 1. Head at 2040: 2040 + 20 > 2048, so 8 slots of PAD, the record at slot 0.
   await scalarsTo(CAPACITY - 8);
   t.true(p.payload(id, 0b01, TEXT, bytes, 77, 3)); // backend 0 only: backend 1 must skip it (and the PAD)
-  t.is(p.position, CAPACITY + 20);
-  t.deepEqual(walk(sab, CAPACITY - 8, p.position), [
-    [REC_PAD, CAPACITY - 8],
+  t.is(p.ring.head, CAPACITY + 20);
+  t.deepEqual(walk(sab, CAPACITY - 8, p.ring.head), [
+    [PAD_FRAME, CAPACITY - 8],
     [REC_PAYLOAD, 0],
   ]);
   const after1 = v;
   // 2. An exact fit at the end: head at 2*2048 - 20, no PAD.
   await scalarsTo(2 * CAPACITY - 20);
   t.true(p.payload(id, 0b11, TEXT, bytes, 78, undefined as unknown as number));
-  t.is(p.position, 2 * CAPACITY);
-  t.deepEqual(walk(sab, 2 * CAPACITY - 20, p.position), [[REC_PAYLOAD, CAPACITY - 20]]);
+  t.is(p.ring.head, 2 * CAPACITY);
+  t.deepEqual(walk(sab, 2 * CAPACITY - 20, p.ring.head), [[REC_PAYLOAD, CAPACITY - 20]]);
   const after2 = v;
   await scalarsTo(2 * CAPACITY + 10);
   got0.push(...(await drain(c0, 7)));
   got1.push(...(await drain(c1, 7)));
-  t.is(c0.position, p.position);
-  t.is(c1.position, p.position);
+  t.is(c0.ring.position, p.ring.head);
+  t.is(c1.ring.position, p.ring.head);
 
   const expectScalars = (recs: Rec[]) => recs.filter((r) => r.kind === 'metric').map((r) => r.value);
   const all = Array.from({ length: v }, (_, i) => i);
@@ -165,23 +165,23 @@ test('the u32 head counter wraps past 2^32 (with a PAD at the same time) and not
   const sab = ring(0b101, start);
   const ctrl = new Int32Array(sab, 0, 32);
   const ctx = context();
-  const p = new RingProducer(sab, ctx, 'wait');
-  const c0 = new RingConsumer(sab, 0, CLOCK_BASE);
-  const c2 = new RingConsumer(sab, 2, CLOCK_BASE);
+  const p = recordWriter(sab, ctx, 'wait');
+  const c0 = recordReader(sab, 0, CLOCK_BASE);
+  const c2 = recordReader(sab, 2, CLOCK_BASE);
   const id = p.define('wrap'); // slots -16, -15
   const bytes = encodePayload('text', textOfSlots(19));
   let v = 0;
-  while (((p.position - (start | 0)) | 0) < 14) t.true(p.scalar(id, 0b101, v++, NaN, -1));
+  while (((p.ring.head - (start | 0)) | 0) < 14) t.true(p.scalar(id, 0b101, v++, NaN, -1));
   // 2 slots left before both the buffer end and 2^32: PAD, then the record at slot 0 = position 2^32.
   t.true(p.payload(id, 0b101, TEXT, bytes, 5, -1));
-  t.is(Atomics.load(ctrl, C_HEAD) >>> 0, 20);
+  t.is(Atomics.load(ctrl, RING.PUBLISHED) >>> 0, 20);
   t.deepEqual(walk(sab, start, 20), [
     [REC_DEFINE, CAPACITY - 16],
     ...Array.from({ length: 12 }, (_, i) => [REC_SCALAR, CAPACITY - 14 + i] as [number, number]),
-    [REC_PAD, CAPACITY - 2],
+    [PAD_FRAME, CAPACITY - 2],
     [REC_PAYLOAD, 0],
   ]);
-  t.is(c0.pending(), 36);
+  t.is(c0.ring.pending(), 36);
   const got0: Rec[] = [];
   const got2: Rec[] = [];
   // Three more laps with the consumers in step, in small reads.
@@ -196,9 +196,9 @@ test('the u32 head counter wraps past 2^32 (with a PAD at the same time) and not
   got0.push(...(await drain(c0, 100)));
   got2.push(...(await drain(c2, 333)));
   t.true(waitReleased(sab, ctx, 1000));
-  t.is(Atomics.load(ctrl, C_HEAD) >>> 0, 20 + 3 * CAPACITY);
-  t.is(c0.released >>> 0, 20 + 3 * CAPACITY);
-  t.is(c2.released >>> 0, 20 + 3 * CAPACITY);
+  t.is(Atomics.load(ctrl, RING.PUBLISHED) >>> 0, 20 + 3 * CAPACITY);
+  t.is(c0.ring.released >>> 0, 20 + 3 * CAPACITY);
+  t.is(c2.ring.released >>> 0, 20 + 3 * CAPACITY);
   for (const got of [got0, got2]) {
     t.deepEqual(
       got.filter((r) => r.kind === 'metric').map((r) => r.value),
@@ -212,9 +212,9 @@ test('the u32 head counter wraps past 2^32 (with a PAD at the same time) and not
 test('across 2^32 the producer is bounded by the slowest cursor: drop-newest accepts exactly the free space', async (t) => {
   const start = 0xffffff00;
   const sab = ring(0b11, start);
-  const p = new RingProducer(sab, context(), 'drop-newest');
-  const fast = new RingConsumer(sab, 0, CLOCK_BASE);
-  const slow = new RingConsumer(sab, 1, CLOCK_BASE);
+  const p = recordWriter(sab, context(), 'drop-newest');
+  const fast = recordReader(sab, 0, CLOCK_BASE);
+  const slow = recordReader(sab, 1, CLOCK_BASE);
   const id = p.define('x'); // 2 slots
   let accepted = 0;
   let v = 0;
@@ -223,7 +223,7 @@ test('across 2^32 the producer is bounded by the slowest cursor: drop-newest acc
     if (i % 100 === 0) await drain(fast); // the fast backend keeps up; the slow one reads nothing
   }
   t.is(accepted, CAPACITY - 2);
-  t.true(((p.position - (start | 0)) | 0) === CAPACITY && p.position >>> 0 === (start + CAPACITY) % 2 ** 32);
+  t.true(((p.ring.head - (start | 0)) | 0) === CAPACITY && p.ring.head >>> 0 === (start + CAPACITY) % 2 ** 32);
   t.is(ringDropped(sab), 3 * CAPACITY - accepted);
   t.is(ringDropped(sab, 0), 3 * CAPACITY - accepted);
   t.is(ringDropped(sab, 1), 3 * CAPACITY - accepted);
@@ -236,9 +236,9 @@ test('across 2^32 the producer is bounded by the slowest cursor: drop-newest acc
 
 test('drop-newest on a full ring drops exactly the overflow, counts it per backend, and accepts again once space is released', async (t) => {
   const sab = ring(0b11);
-  const p = new RingProducer(sab, context(), 'drop-newest');
-  const c0 = new RingConsumer(sab, 0, CLOCK_BASE);
-  const c1 = new RingConsumer(sab, 1, CLOCK_BASE);
+  const p = recordWriter(sab, context(), 'drop-newest');
+  const c0 = recordReader(sab, 0, CLOCK_BASE);
+  const c1 = recordReader(sab, 1, CLOCK_BASE);
   const id = p.define('d'); // 2 slots
   let v = 0;
   const accepted: number[] = [];
@@ -257,7 +257,7 @@ test('drop-newest on a full ring drops exactly the overflow, counts it per backe
   dropped++;
   t.is(dropped, 151);
   t.is(ringDropped(sab), 151);
-  t.is(p.droppedCount, 151);
+  t.is(p.ring.droppedCount, 151);
   t.is(ringDropped(sab, 0), 150);
   t.is(ringDropped(sab, 1), 101);
   t.is(ringRecordsIn(sab), CAPACITY - 2);
@@ -279,11 +279,11 @@ test('drop-newest on a full ring drops exactly the overflow, counts it per backe
 async function blockedProducer(t: import('ava').ExecutionContext, policy: FullRingPolicy, blockWith: 'scalar' | 'define') {
   t.timeout(60_000);
   const sab = ring(0b1);
-  const p = new RingProducer(sab, context(), policy);
+  const p = recordWriter(sab, context(), policy);
   const id = p.define('b'); // 2 slots
   let v = 0;
   const accepted: number[] = [];
-  while (p.position !== CAPACITY) {
+  while (p.ring.head !== CAPACITY) {
     t.true(p.scalar(id, 1, v, NaN, -1));
     accepted.push(v++);
   }
@@ -307,7 +307,7 @@ async function blockedProducer(t: import('ava').ExecutionContext, policy: FullRi
     if (p.scalar(late, 1, v, NaN, -1)) accepted.push(v);
     v++;
   }
-  p.detach();
+  p.ring.detach();
   const r = await result;
   t.true(r.sawWaiting);
   // The worker saw the producer waiting on a completely full ring, before anything was released.
@@ -331,8 +331,8 @@ test('definitions are never dropped: define() on a full drop-newest ring waits f
 
 test('payloads above the inline limit go to a blob file and arrive intact; at the limit they stay inline', async (t) => {
   const sab = ring(0b1);
-  const p = new RingProducer(sab, context(), 'wait');
-  const c = new RingConsumer(sab, 0, CLOCK_BASE);
+  const p = recordWriter(sab, context(), 'wait');
+  const c = recordReader(sab, 0, CLOCK_BASE);
   const blobDir = join(mkdtempSync(join(tmpdir(), 'ranklog-blobunit-')), 'blobs');
   t.teardown(() => rmSync(join(blobDir, '..'), { recursive: true, force: true }));
   const routes = [{ index: 0, name: 'Unit', kinds: ['metric', 'text', 'dict'] as ('metric' | 'text' | 'dict')[], freq: 0, logOnWorkers: -1 }];
@@ -351,12 +351,12 @@ test('payloads above the inline limit go to a blob file and arrive intact; at th
     ['big', 'text', big],
     ['big_dict', 'dict', bigDict],
   ];
-  const start = p.position;
+  const start = p.ring.head;
   for (const [i, [id, kind, item]] of items.entries()) {
     d.log(item, id, kind, i, undefined, 1);
     d.log(i, 'after', 'metric', i, undefined, 1);
   }
-  const types = walk(sab, start, p.position).map(([type]) => type).filter((x) => x !== REC_DEFINE);
+  const types = walk(sab, start, p.ring.head).map(([type]) => type).filter((x) => x !== REC_DEFINE);
   t.deepEqual(types, [REC_PAYLOAD, REC_SCALAR, REC_BLOB, REC_SCALAR, REC_BLOB, REC_SCALAR, REC_BLOB, REC_SCALAR]);
   t.is(readdirSync(blobDir).length, 3);
   const got = await drain(c);

@@ -5,15 +5,15 @@
  *   log() → dispatcher (rank, logFreq, kind) → ring (SharedArrayBuffer)
  *         → one writer worker_thread per backend → the backend's sink
  */
-export { KINDS, type Kind } from './api/kinds.js';
+export { KINDS, type Kind } from './vocab/kinds.js';
 export { LoggerBase, Logger, type LogOptions } from './api/logger.js';
 export { LoggersCollection } from './api/collection.js';
 export { EmptyLogger } from './api/empty-logger.js';
 export { startLogging } from './api/scoped.js';
 export { attachLogger, AttachedLogger } from './api/attach.js';
 export { rankFromEnv, type RankInfo } from './api/rank.js';
-export { COMMON_OPTION_KEYS, type CommonLoggerOptions, type LogFreq, type LogOnWorkers } from './api/options.js';
-export { checkOptionKeys, type OptionKeys } from './api/option-keys.js';
+export { COMMON_OPTION_KEYS, type CommonLoggerOptions, type LogFreq, type LogOnWorkers } from './vocab/options.js';
+export { checkOptionKeys, type OptionKeys } from './vocab/option-keys.js';
 export type { ContextOptions, LogStats } from './context/log-context.js';
 export type { WorkerHandle } from './context/worker-handle.js';
 export type { BackendStats } from './writer/protocol.js';

@@ -4,13 +4,14 @@
  * the coordinator's writer threads. The ring lives in shared memory, so what
  * was logged survives the worker throwing or being terminated.
  */
-import { argError } from './errors.js';
+import { argError } from '../vocab/errors.js';
 import { flattenHyperparameters } from './hyperparameters.js';
 import { badLogOptions, checkLogOptionKeys, type LogOptions } from './logger.js';
 import { isWorkerHandle, type WorkerHandle } from '../context/worker-handle.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
 import { RingProducer } from '../ring/producer.js';
+import { RecordWriter } from '../codec/record-writer.js';
 
 /** How long detach() waits for the writers to commit this worker's records by default. */
 const DETACH_WAIT_MS = 30_000;
@@ -26,8 +27,8 @@ export class AttachedLogger {
     this.rank = handle.rank;
     this.runName = handle.runName;
     this.producer =
-      handle.ringSab && handle.contextSab ? new RingProducer(handle.ringSab, new Int32Array(handle.contextSab), handle.policy) : undefined;
-    this.dispatcher = new Dispatcher(handle.routes, handle.rank, this.producer, handle.blobDir);
+      handle.ringSab && handle.sharedSab ? new RingProducer(handle.ringSab, new Int32Array(handle.sharedSab), handle.policy) : undefined;
+    this.dispatcher = new Dispatcher(handle.routes, handle.rank, this.producer && new RecordWriter(this.producer), handle.blobDir);
   }
 
   private check(method: string): void {

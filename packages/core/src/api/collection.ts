@@ -3,10 +3,10 @@
  * record is written once into the ring with a mask of the backends that take
  * it; each logger applies its own logFreq/logOnWorkers/kinds.
  */
-import { argError, describe } from './errors.js';
+import { argError, describe } from '../vocab/errors.js';
 import { Logger, LoggerBase } from './logger.js';
-import type { Kind } from './kinds.js';
-import { MAX_BACKENDS } from '../ring/layout.js';
+import type { Kind } from '../vocab/kinds.js';
+import { MAX_READERS } from '../ring/layout.js';
 import type { BackendSpec, LogContext } from '../context/log-context.js';
 
 export class LoggersCollection extends LoggerBase {
@@ -23,7 +23,7 @@ export class LoggersCollection extends LoggerBase {
       }
       classes.add(l.constructor);
     }
-    if (loggers.length > MAX_BACKENDS) throw argError('loggers', loggers, `a collection takes at most ${MAX_BACKENDS} loggers, not ${loggers.length}.`, RangeError);
+    if (loggers.length > MAX_READERS) throw argError('loggers', loggers, `a collection takes at most ${MAX_READERS} loggers, not ${loggers.length}.`, RangeError);
     this.loggers = [...loggers];
   }
 

@@ -1,5 +1,5 @@
-import { argError } from './errors.js';
-import { checkIdentifier, loneSurrogateError } from './validate.js';
+import { argError } from '../vocab/errors.js';
+import { checkIdentifier, loneSurrogateError } from '../vocab/validate.js';
 import { toJsonValue } from '../codec/json-value.js';
 
 export type ParamValue = string | number | boolean | null;

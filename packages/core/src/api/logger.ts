@@ -3,11 +3,11 @@
  * saveHyperparameters(), logFreq and logOnWorkers. LoggerBase holds what a
  * single backend and a collection share: the binding to a LogContext.
  */
-import { KINDS, type Kind } from './kinds.js';
-import { argError } from './errors.js';
+import { KINDS, type Kind } from '../vocab/kinds.js';
+import { argError } from '../vocab/errors.js';
 import { flattenHyperparameters } from './hyperparameters.js';
-import { checkOptionKeys, unknownOptionError, type OptionKeys } from './option-keys.js';
-import { normalizeLogFreq, normalizeLogOnWorkers, type CommonLoggerOptions, type LogOnWorkers } from './options.js';
+import { checkOptionKeys, unknownOptionError, type OptionKeys } from '../vocab/option-keys.js';
+import { normalizeLogFreq, normalizeLogOnWorkers, type CommonLoggerOptions, type LogOnWorkers } from '../vocab/options.js';
 import { rankFromEnv, worldSizeFromEnv } from './rank.js';
 import { CONTEXT_OPTION_KEYS, LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
 import { defaultRunName } from '../context/run-name.js';

@@ -4,8 +4,8 @@
  * drop, alter or choke on is a ranklog error naming its path, never a silent
  * loss or a bare SyntaxError/TypeError later.
  */
-import { argError, describe } from '../api/errors.js';
-import { loneSurrogateError } from '../api/validate.js';
+import { argError, describe } from '../vocab/errors.js';
+import { loneSurrogateError } from '../vocab/validate.js';
 
 const TO_JSON_FIX = 'make toJSON() return a string, a finite number, a boolean, null, a plain object or an array (or convert the value before logging it).';
 

@@ -6,9 +6,9 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Kind } from '../api/kinds.js';
-import { argError } from '../api/errors.js';
-import { loneSurrogateError } from '../api/validate.js';
+import type { Kind } from '../vocab/kinds.js';
+import { argError } from '../vocab/errors.js';
+import { loneSurrogateError } from '../vocab/validate.js';
 import type { DatasetItem, FigureItem, ImageItem, PathItem } from '../sink/index.js';
 import { isJpeg, isPng, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, readJpegHeader, readPngHeader } from './image-header.js';
 import { toJsonValue } from './json-value.js';

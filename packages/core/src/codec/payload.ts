@@ -4,7 +4,7 @@
  * Scalars never come here: they have the fixed 32-byte layout of ring/layout.ts.
  */
 import { Packr } from 'msgpackr';
-import { KIND_CODE, kindFromCode, type Kind } from '../api/kinds.js';
+import { KIND_CODE, kindFromCode, type Kind } from '../vocab/kinds.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 const HISTOGRAM = KIND_CODE.histogram;

@@ -5,13 +5,13 @@
  *
  * A tick is not free either: a timed wake-up costs tens of µs of CPU on a
  * virtual machine, 4-7 % of a core at 1 ms. So the clock sleeps
- * (X_CLOCK = CLOCK_ASLEEP, producers read Date.now() themselves) unless
+ * (CLOCK_MS = CLOCK_ASLEEP, producers read Date.now() themselves) unless
  * records flow fast: a producer wakes it after many records within one ms,
  * and it goes back to sleep when a window of ticks carried fewer than
  * SLEEP_BELOW_PER_MS records per ms.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { CLOCK_ASLEEP, X_CLOCK, X_CLOSING, XF_BASE } from '../ring/layout.js';
+import { CLOCK_ASLEEP, SHARED, SHARED_F64 } from '../ring/layout.js';
 import { ringRecordsIn } from '../ring/stats.js';
 
 /** Ticks between two looks at the record rate. */
@@ -19,9 +19,9 @@ const WINDOW_TICKS = 16;
 /** Below this many records per ms (all rings), producers read the system clock again (half the producer's wake-up threshold). */
 const SLEEP_BELOW_PER_MS = 64;
 
-const { contextSab, port, tickMs } = workerData as { contextSab: SharedArrayBuffer; port: MessagePort; tickMs: number };
-const ctx = new Int32Array(contextSab);
-const base = new Float64Array(contextSab)[XF_BASE]!;
+const { sharedSab, port, tickMs } = workerData as { sharedSab: SharedArrayBuffer; port: MessagePort; tickMs: number };
+const shared = new Int32Array(sharedSab);
+const base = new Float64Array(sharedSab)[SHARED_F64.CLOCK_BASE_MS]!;
 const rings: SharedArrayBuffer[] = [];
 
 function published(): number {
@@ -31,23 +31,23 @@ function published(): number {
   return total;
 }
 
-const closing = () => Atomics.load(ctx, X_CLOSING) !== 0;
+const closing = () => Atomics.load(shared, SHARED.CLOCK_STOP) !== 0;
 
 while (!closing()) {
   // Asleep until a fast producer (or close) changes the word.
-  Atomics.wait(ctx, X_CLOCK, CLOCK_ASLEEP);
+  Atomics.wait(shared, SHARED.CLOCK_MS, CLOCK_ASLEEP);
   let windowStart = published();
   let ticks = 0;
   while (!closing()) {
-    Atomics.store(ctx, X_CLOCK, Date.now() - base);
-    Atomics.wait(ctx, X_CLOSING, 0, tickMs);
+    Atomics.store(shared, SHARED.CLOCK_MS, Date.now() - base);
+    Atomics.wait(shared, SHARED.CLOCK_STOP, 0, tickMs);
     if (++ticks < WINDOW_TICKS) continue;
     const now = published();
     const slow = now - windowStart < WINDOW_TICKS * tickMs * SLEEP_BELOW_PER_MS;
     windowStart = now;
     ticks = 0;
     if (slow) {
-      Atomics.store(ctx, X_CLOCK, CLOCK_ASLEEP);
+      Atomics.store(shared, SHARED.CLOCK_MS, CLOCK_ASLEEP);
       break;
     }
   }

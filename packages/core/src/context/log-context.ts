@@ -3,17 +3,15 @@
  * threads (one per backend, started only when some rank logs to it), the
  * shared clock, and the shutdown hooks.
  */
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { Kind } from '../api/kinds.js';
-import { argError } from '../api/errors.js';
-import type { OptionKeys } from '../api/option-keys.js';
+import type { Kind } from '../vocab/kinds.js';
+import { argError } from '../vocab/errors.js';
+import type { OptionKeys } from '../vocab/option-keys.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { rankMask, type BackendRoute } from '../dispatch/route.js';
-import { CLOCK_ASLEEP, CONTEXT_BYTES, DEFAULT_RING_BYTES, END_CODE, X_CLOCK, X_CLOSED, X_CLOSING, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
+import { CLOCK_ASLEEP, DEFAULT_RING_BYTES, END_CODE, SHARED, SHARED_BYTES, SHARED_F64 } from '../ring/layout.js';
+import { newBlobDir, removeBlobDir } from '../codec/blob-files.js';
+import { RecordWriter } from '../codec/record-writer.js';
 import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
 import { createRing } from '../ring/ring.js';
 import { waitReleased } from '../ring/wait.js';
@@ -108,7 +106,8 @@ interface RingEntry {
 export class LogContext {
   readonly runName: string;
   readonly blobDir: string;
-  private contextSab: SharedArrayBuffer | undefined;
+  /** The block every ring, writer and the clock share (ring/layout.ts SHARED), created with the first ring. */
+  private sharedSab: SharedArrayBuffer | undefined;
   private clock: Worker | undefined;
   private clockPort: MessagePort | undefined;
   private readonly writers: (WriterHandle | undefined)[] = [];
@@ -159,10 +158,10 @@ export class LogContext {
     if (!(Number.isInteger(this.clockMs) && this.clockMs >= 1 && this.clockMs <= 1000)) {
       throw argError('clockResolutionMs', this.clockMs, 'use a whole number of milliseconds from 1 to 1000 (default 1).', RangeError);
     }
-    this.blobDir = join(tmpdir(), `ranklog-${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.blobDir = newBlobDir();
     const ringSab = this.ringFor(rank);
-    this.producer = ringSab ? new RingProducer(ringSab, this.context(), this.policy) : undefined;
-    this.dispatcher = new Dispatcher(this.routes, rank, this.producer, this.blobDir);
+    this.producer = ringSab ? new RingProducer(ringSab, this.shared(), this.policy) : undefined;
+    this.dispatcher = new Dispatcher(this.routes, rank, this.producer && new RecordWriter(this.producer), this.blobDir);
     if (options.handleSignals !== false) registerContext(this);
   }
 
@@ -171,31 +170,31 @@ export class LogContext {
   }
 
   /** The context block, created with the first ring (a rank that logs nothing starts no thread). */
-  private context(): Int32Array {
-    if (!this.contextSab) {
-      this.contextSab = new SharedArrayBuffer(CONTEXT_BYTES);
+  private shared(): Int32Array {
+    if (!this.sharedSab) {
+      this.sharedSab = new SharedArrayBuffer(SHARED_BYTES);
       const base = Date.now();
-      new Float64Array(this.contextSab)[XF_BASE] = base;
+      new Float64Array(this.sharedSab)[SHARED_F64.CLOCK_BASE_MS] = base;
       // The clock thread starts asleep: producers read the system clock until records flow fast.
-      Atomics.store(new Int32Array(this.contextSab), X_CLOCK, CLOCK_ASLEEP);
+      Atomics.store(new Int32Array(this.sharedSab), SHARED.CLOCK_MS, CLOCK_ASLEEP);
       const { port1, port2 } = new MessageChannel();
       this.clockPort = port1;
       this.clock = new Worker(new URL('./clock-thread.js', import.meta.url), {
-        workerData: { contextSab: this.contextSab, port: port2, tickMs: this.clockMs },
+        workerData: { sharedSab: this.sharedSab, port: port2, tickMs: this.clockMs },
         transferList: [port2],
         name: 'ranklog-clock',
       });
       this.clock.unref();
       port1.unref();
     }
-    return new Int32Array(this.contextSab);
+    return new Int32Array(this.sharedSab);
   }
 
   /** A ring for a producing thread of `rank`, or undefined when no backend logs on that rank. */
   private ringFor(rank: number): SharedArrayBuffer | undefined {
     const consumers = rankMask(this.routes, rank);
     if (consumers === 0) return undefined;
-    this.context();
+    this.shared();
     const sab = createRing(this.ringBytes, rank, consumers);
     this.rings.push({ sab, rank, consumers });
     this.clockPort!.postMessage(sab);
@@ -210,7 +209,7 @@ export class LogContext {
 
   private spawn(spec: BackendSpec): WriterHandle {
     const w = spawnWriter({
-      contextSab: this.contextSab!,
+      sharedSab: this.sharedSab!,
       backend: spec.route.index,
       backendName: spec.route.name,
       sinkModule: spec.sinkModule,
@@ -270,7 +269,7 @@ export class LogContext {
       rank,
       routes: this.routes,
       ringSab,
-      contextSab: ringSab ? this.contextSab : undefined,
+      sharedSab: ringSab ? this.sharedSab : undefined,
       policy: this.policy,
       blobDir: this.blobDir,
       runName: this.runName,
@@ -326,17 +325,17 @@ export class LogContext {
       }
       await w.worker.terminate();
     }
-    if (this.contextSab) {
-      const ctx = new Int32Array(this.contextSab);
-      Atomics.store(ctx, X_CLOSING, 1);
-      Atomics.notify(ctx, X_CLOSING);
-      Atomics.store(ctx, X_CLOCK, 0);
-      Atomics.notify(ctx, X_CLOCK);
-      Atomics.notify(ctx, X_WAKE);
+    if (this.sharedSab) {
+      const shared = new Int32Array(this.sharedSab);
+      Atomics.store(shared, SHARED.CLOCK_STOP, 1);
+      Atomics.notify(shared, SHARED.CLOCK_STOP);
+      Atomics.store(shared, SHARED.CLOCK_MS, 0);
+      Atomics.notify(shared, SHARED.CLOCK_MS);
+      Atomics.notify(shared, SHARED.WRITER_WAKE);
     }
     await this.clock?.terminate();
     this.clockPort?.close();
-    rmSync(this.blobDir, { recursive: true, force: true });
+    removeBlobDir(this.blobDir);
     unregisterContext(this);
     this.finalStats = this.summarise(backends);
     if (firstError !== undefined && backends.every((b) => 'error' in b)) throw firstError;
@@ -354,31 +353,31 @@ export class LogContext {
     this.ended = true;
     this.closed ??= Promise.resolve(this.summarise([]));
     unregisterContext(this);
-    if (!this.contextSab) return true;
+    if (!this.sharedSab) return true;
     this.producer?.detach();
-    const ctx = new Int32Array(this.contextSab);
+    const shared = new Int32Array(this.sharedSab);
     const deadline = Date.now() + timeoutMs;
     // Every writer snapshots the ring heads, drains to them and closes its sink with the reason
     // (an MLflow run ends KILLED or FAILED, a TensorBoard session FAILURE).
-    Atomics.store(ctx, X_END, END_CODE[reason]);
-    Atomics.add(ctx, X_WAKE, 1);
-    Atomics.notify(ctx, X_WAKE);
+    Atomics.store(shared, SHARED.END_REQUEST, END_CODE[reason]);
+    Atomics.add(shared, SHARED.WRITER_WAKE, 1);
+    Atomics.notify(shared, SHARED.WRITER_WAKE);
     let live = 0;
     for (const w of this.writers) if (w) live |= 1 << w.index;
     let ok = true;
     for (;;) {
-      const dead = Atomics.load(ctx, X_DEAD);
-      const closed = Atomics.load(ctx, X_CLOSED);
+      const dead = Atomics.load(shared, SHARED.DEAD_WRITERS);
+      const closed = Atomics.load(shared, SHARED.CLOSED_WRITERS);
       if ((live & ~dead & ~closed) === 0) break;
       const left = deadline - Date.now();
       if (left <= 0) {
         ok = false;
         break;
       }
-      Atomics.wait(ctx, X_CLOSED, closed, Math.min(left, 50));
+      Atomics.wait(shared, SHARED.CLOSED_WRITERS, closed, Math.min(left, 50));
     }
     // Every live writer has read what was spooled: the blob files can go (they would outlive the process in /tmp).
-    if (ok) rmSync(this.blobDir, { recursive: true, force: true });
+    if (ok) removeBlobDir(this.blobDir);
     return ok;
   }
 
@@ -419,11 +418,11 @@ export class LogContext {
    * handles a signal itself and owns the exit: write what was logged, close nothing). False on timeout.
    */
   flushSync(timeoutMs = EXIT_DRAIN_MS): boolean {
-    if (this.ended || !this.contextSab) return true;
-    const ctx = new Int32Array(this.contextSab);
+    if (this.ended || !this.sharedSab) return true;
+    const shared = new Int32Array(this.sharedSab);
     const deadline = Date.now() + timeoutMs;
     let ok = true;
-    for (const r of this.rings) ok = waitReleased(r.sab, ctx, Math.max(0, deadline - Date.now())) && ok;
+    for (const r of this.rings) ok = waitReleased(r.sab, shared, Math.max(0, deadline - Date.now())) && ok;
     return ok;
   }
 

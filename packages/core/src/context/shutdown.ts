@@ -10,10 +10,21 @@
  */
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import type { LogContext } from './log-context.js';
+import type { RunEndReason } from '../sink/index.js';
 import { warn } from '../util/diag.js';
 
-const live = new Set<LogContext>();
+/** What the exit paths need of an open logging context (LogContext). */
+export interface ExitHooks {
+  /** The signal that interrupted the process, once one has. */
+  interrupted: NodeJS.Signals | undefined;
+  /** Block until the writers have written what was logged; close nothing. */
+  flushSync(): boolean;
+  /** Block until the writers have drained and closed their sinks with `reason`. */
+  endSync(reason: RunEndReason): boolean;
+  close(reason: RunEndReason): Promise<unknown>;
+}
+
+const live = new Set<ExitHooks>();
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 /** How long the main thread waits for its own signal to end the process before it exits by hand. */
 const SELF_KILL_GRACE_MS = 2_000;
@@ -67,7 +78,7 @@ function onExit(): void {
   for (const c of [...live]) c.endSync(c.interrupted ? 'killed' : 'finished');
 }
 
-export function registerContext(c: LogContext): void {
+export function registerContext(c: ExitHooks): void {
   if (live.size === 0) {
     for (const s of SIGNALS) process.on(s, onSignal);
     process.on('uncaughtExceptionMonitor', onUncaught);
@@ -77,7 +88,7 @@ export function registerContext(c: LogContext): void {
   live.add(c);
 }
 
-export function unregisterContext(c: LogContext): void {
+export function unregisterContext(c: ExitHooks): void {
   if (!live.delete(c) || live.size > 0) return;
   for (const s of SIGNALS) process.removeListener(s, onSignal);
   process.removeListener('uncaughtExceptionMonitor', onUncaught);

@@ -11,7 +11,8 @@ export interface WorkerHandle {
   readonly routes: BackendRoute[];
   /** undefined when no backend logs on this rank: the worker does no I/O at all. */
   readonly ringSab: SharedArrayBuffer | undefined;
-  readonly contextSab: SharedArrayBuffer | undefined;
+  /** The context's shared block (ring/layout.ts SHARED). */
+  readonly sharedSab: SharedArrayBuffer | undefined;
   readonly policy: FullRingPolicy;
   readonly blobDir: string;
   readonly runName: string;

@@ -3,7 +3,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { warn } from '../util/diag.js';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { X_DEAD } from '../ring/layout.js';
+import { SHARED } from '../ring/layout.js';
 import type { WriterApi, WriterInit } from '../writer/protocol.js';
 
 export interface WriterHandle {
@@ -67,8 +67,7 @@ export function spawnWriter(config: Omit<WriterInit, 'diagPort'>): WriterHandle 
     if (handle.error) return;
     handle.error = e;
     // Producers must stop waiting for this backend even if the thread could not say so itself.
-    const ctx = new Int32Array(init.contextSab);
-    Atomics.or(ctx, X_DEAD, 1 << init.backend);
+    Atomics.or(new Int32Array(init.sharedSab), SHARED.DEAD_WRITERS, 1 << init.backend);
     die(e);
   };
   worker.on('error', (e) => {

@@ -3,15 +3,13 @@
  * backends take a call (rank, logFreq, kind), interns identifiers and writes
  * the record once into the thread's ring with a mask of those backends.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
-import { assertKind, KIND_CODE, type Kind } from '../api/kinds.js';
-import { argError } from '../api/errors.js';
-import { checkBatchIdx, checkIdentifier, checkStep } from '../api/validate.js';
+import { assertKind, KIND_CODE, type Kind } from '../vocab/kinds.js';
+import { argError } from '../vocab/errors.js';
+import { checkBatchIdx, checkIdentifier, checkStep } from '../vocab/validate.js';
 import { encodePayload } from '../codec/payload.js';
 import { normalizeItem } from '../codec/normalize.js';
-import type { RingProducer } from '../ring/producer.js';
+import type { RecordWriter } from '../codec/record-writer.js';
+import { BlobWriter } from '../codec/blob-files.js';
 import { debug } from '../util/diag.js';
 import { MetricHandle } from './metric-handle.js';
 import { kindMasks, rankMask, type BackendRoute } from './route.js';
@@ -37,7 +35,7 @@ export class Dispatcher {
   /** Identifiers already validated: a call that no backend takes must still cost a few ns, not a regex. */
   private readonly checked = new Set<string>();
   private readonly skipNoticed = new Set<string>();
-  private blobCount = 0;
+  private readonly blobs: BlobWriter;
   /** Backends that take anything from this rank. */
   readonly mask: number;
   /** Key rules of the backends on this rank (e.g. MLflow's key pattern). */
@@ -48,11 +46,12 @@ export class Dispatcher {
   constructor(
     private readonly routes: readonly BackendRoute[],
     readonly rank: number,
-    private readonly producer: RingProducer | undefined,
-    private readonly blobDir: string,
+    private readonly records: RecordWriter | undefined,
+    blobDir: string,
   ) {
+    this.blobs = new BlobWriter(blobDir, rank);
     this.kindMask = kindMasks(routes, rank);
-    this.mask = producer ? rankMask(routes, rank) : 0;
+    this.mask = records ? rankMask(routes, rank) : 0;
     let batchAll = 0;
     const bits: number[] = [];
     const ns: number[] = [];
@@ -97,7 +96,7 @@ export class Dispatcher {
     let id = this.ids.get(identifier);
     if (id === undefined) {
       this.check(identifier);
-      id = this.producer!.define(identifier);
+      id = this.records!.define(identifier);
       this.ids.set(identifier, id);
     }
     return id;
@@ -123,7 +122,7 @@ export class Dispatcher {
     if (h.mask === 0) return;
     const m = batchIdx === undefined ? h.mask : this.freqMask(h.mask, batchIdx);
     if (m === 0) return;
-    this.producer!.scalar(h.id, m, value, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
+    this.records!.scalar(h.id, m, value, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
   }
 
   /** The general path: any kind. */
@@ -142,7 +141,7 @@ export class Dispatcher {
           this.check(identifier);
           return;
         }
-        this.producer!.scalar(this.intern(identifier), m, item, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
+        this.records!.scalar(this.intern(identifier), m, item, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
         return;
       }
     }
@@ -170,25 +169,13 @@ export class Dispatcher {
     const bytes = encodePayload(k, normalized);
     const s = step === undefined ? NaN : step;
     const b = batchIdx === undefined ? -1 : batchIdx;
-    if (bytes.length > this.producer!.maxInlineBytes) {
-      this.producer!.blob(id, m, KIND_CODE[k], this.spool(bytes), s, b);
-    } else {
-      this.producer!.payload(id, m, KIND_CODE[k], bytes, s, b);
-    }
-  }
-
-  /** Big payloads go to a file the writers read, not byte by byte through the ring. */
-  private spool(bytes: Uint8Array): string {
-    mkdirSync(this.blobDir, { recursive: true });
-    const path = join(this.blobDir, `blob-r${this.rank}-t${threadId}-${this.blobCount++}.bin`);
-    writeFileSync(path, bytes);
-    return path;
+    // Big payloads go to a blob file the writers read, not byte by byte through the ring.
+    if (bytes.length > this.records!.maxInlineBytes) this.records!.blob(id, m, KIND_CODE[k], this.blobs.spill(bytes, bitCount(m)), s, b);
+    else this.records!.payload(id, m, KIND_CODE[k], bytes, s, b);
   }
 
   private saveModel(model: { save(dir: string): unknown }, identifier: string): string {
-    mkdirSync(this.blobDir, { recursive: true });
-    const dir = join(mkdtempSync(join(this.blobDir, 'model-')), identifier.split('/').pop()!);
-    mkdirSync(dir);
+    const dir = this.blobs.modelDir(identifier);
     const r = model.save(dir);
     if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
       throw argError('item (model)', model, `its save(dir) returned a promise, and log() is synchronous; await model.save('<dir>') yourself, then log the directory path.`);
@@ -208,7 +195,11 @@ export class Dispatcher {
     }
   }
 
-  get producerOrUndefined(): RingProducer | undefined {
-    return this.producer;
-  }
+}
+
+/** Backends in a mask: how many writers must read a blob before it can go. */
+function bitCount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m !== 0; m &= m - 1) n++;
+  return n;
 }

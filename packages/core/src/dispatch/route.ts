@@ -3,8 +3,8 @@
  * which kinds it takes. Structured-cloneable, so a training worker_thread
  * rebuilds the same rules from its handle.
  */
-import { KIND_CODE, KINDS, type Kind } from '../api/kinds.js';
-import { normalizeLogOnWorkers, type LogOnWorkers } from '../api/options.js';
+import { KIND_CODE, KINDS, type Kind } from '../vocab/kinds.js';
+import { normalizeLogOnWorkers, type LogOnWorkers } from '../vocab/options.js';
 
 export interface BackendRoute {
   /** Bit index in record masks. */

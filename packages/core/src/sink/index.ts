@@ -5,9 +5,9 @@
  *
  * Data flow: log() → ring → writer thread (drain loop) → Sink.write(record) … Sink.commit()
  */
-import type { Kind } from '../api/kinds.js';
+import type { Kind } from '../vocab/kinds.js';
 
-export type { Kind } from '../api/kinds.js';
+export type { Kind } from '../vocab/kinds.js';
 export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
 export { isDiskError, WriteFailures } from './write-failures.js';
 /** Image sizes for backends that store them (e.g. TensorBoard): the same checks log() applied to the bytes. */

@@ -1,7 +1,8 @@
 import type { RunEndReason } from '../sink/index.js';
 /** What the coordinator and a writer thread say to each other (over comlink). */
 export interface WriterInit {
-  contextSab: SharedArrayBuffer;
+  /** The context's shared block (ring/layout.ts SHARED). */
+  sharedSab: SharedArrayBuffer;
   backend: number;
   backendName: string;
   sinkModule: string;

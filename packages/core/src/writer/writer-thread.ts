@@ -9,31 +9,32 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { RecordView, RingConsumer } from '../ring/consumer.js';
-import { END_NONE, END_REASON, X_CLOSED, X_DEAD, X_END, X_WAKE, XF_BASE } from '../ring/layout.js';
+import { RingConsumer } from '../ring/consumer.js';
+import { RecordReader, RecordView } from '../codec/record-reader.js';
+import { END_NONE, END_REASON, SHARED, SHARED_F64 } from '../ring/layout.js';
 import type { RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
 import type { PngEncoder } from '../encode/png-pool.js';
 import { ringDropped } from '../ring/stats.js';
 
 const init = workerData as WriterInit;
-const ctx = new Int32Array(init.contextSab);
-const clockBase = new Float64Array(init.contextSab)[XF_BASE]!;
+const shared = new Int32Array(init.sharedSab);
+const clockBase = new Float64Array(init.sharedSab)[SHARED_F64.CLOCK_BASE_MS]!;
 /** Slots read from one ring before the writer commits and moves on (bounds commit latency). */
 const BATCH_SLOTS = 1 << 16;
 
-const consumers: RingConsumer[] = init.rings.map((sab) => new RingConsumer(sab, init.backend, clockBase));
+const readers: RecordReader[] = init.rings.map((sab) => new RecordReader(new RingConsumer(sab, init.backend), clockBase));
 const view = new RecordView();
 let sink: Sink | undefined;
 let written = 0;
 let failed = 0;
 let warnedFailures = 0;
 /** Set by close(): where each ring's head was, so a producer that keeps logging cannot hold close() forever. */
-let closeTargets: Map<RingConsumer, number> | undefined;
+let closeTargets: Map<RecordReader, number> | undefined;
 /** Records published for this backend after close() began, not written (counted, reported in stats). */
 let afterClose = 0;
 let stopped: Promise<void> | undefined;
-const flushWaiters: { targets: Map<RingConsumer, number>; resolve: () => void }[] = [];
+const flushWaiters: { targets: Map<RecordReader, number>; resolve: () => void }[] = [];
 /** The PNG/figure pool, created on the first image or figure (png-pool.js is imported only then). */
 let pngEncoder: Promise<PngEncoder> | undefined;
 function encoder(): Promise<PngEncoder> {
@@ -42,10 +43,10 @@ function encoder(): Promise<PngEncoder> {
 
 /**
  * Warnings reach the user through the coordinator's diagnostics (stderr, onDiagnostic).
- * On an exit path (X_END) the coordinator is blocked and cannot read messages: straight to fd 2.
+ * On an exit path (END_REQUEST) the coordinator is blocked and cannot read messages: straight to fd 2.
  */
 function warn(message: string): void {
-  if (Atomics.load(ctx, X_END) === END_NONE) {
+  if (Atomics.load(shared, SHARED.END_REQUEST) === END_NONE) {
     init.diagPort.postMessage({ warn: message });
     return;
   }
@@ -127,29 +128,29 @@ function take(r: RecordView): void | Promise<void> {
 }
 
 /** Each ring's published head now: what a flush or close must reach. */
-function snapshot(): Map<RingConsumer, number> {
-  const targets = new Map<RingConsumer, number>();
-  for (const c of consumers) targets.set(c, (c.position + c.pending()) | 0);
+function snapshot(): Map<RecordReader, number> {
+  const targets = new Map<RecordReader, number>();
+  for (const r of readers) targets.set(r, r.ring.head());
   return targets;
 }
 
-function reached(targets: Map<RingConsumer, number>): boolean {
-  for (const [c, target] of targets) if (((target - c.released) | 0) > 0) return false;
+function reached(targets: Map<RecordReader, number>): boolean {
+  for (const [r, target] of targets) if (((target - r.ring.released) | 0) > 0) return false;
   return true;
 }
 
 /** One pass over all rings; returns the number of slots consumed. */
 async function drainOnce(): Promise<number> {
   let slots = 0;
-  for (const c of consumers) {
-    const before = c.position;
-    if (c.pending() === 0) continue;
-    await c.read(view, BATCH_SLOTS, take);
-    slots += (c.position - before) | 0;
+  for (const r of readers) {
+    const before = r.ring.position;
+    if (r.ring.pending() === 0) continue;
+    await r.read(view, BATCH_SLOTS, take);
+    slots += (r.ring.position - before) | 0;
   }
   if (slots > 0) {
     await commitBatch();
-    for (const c of consumers) c.release();
+    for (const r of readers) r.ring.release();
   }
   for (let i = flushWaiters.length - 1; i >= 0; i--) {
     const w = flushWaiters[i]!;
@@ -163,14 +164,14 @@ async function drainOnce(): Promise<number> {
 
 async function loop(pollMs: number): Promise<void> {
   for (;;) {
-    const seen = Atomics.load(ctx, X_WAKE);
-    const end = Atomics.load(ctx, X_END);
+    const seen = Atomics.load(shared, SHARED.WRITER_WAKE);
+    const end = Atomics.load(shared, SHARED.END_REQUEST);
     // An exit path that cannot await (uncaught exception, process.exit) asks every writer to end on its own.
     if (end !== END_NONE && !closeTargets) void closeWriter(END_REASON[end] ?? 'failed');
     const slots = await drainOnce();
     if (closeTargets && reached(closeTargets)) return;
     if (slots === 0) {
-      const w = Atomics.waitAsync(ctx, X_WAKE, seen, closeTargets ? 1 : pollMs);
+      const w = Atomics.waitAsync(shared, SHARED.WRITER_WAKE, seen, closeTargets ? 1 : pollMs);
       if (w.async) await w.value;
     } else {
       await yieldToLoop(); // let control messages through between batches
@@ -180,8 +181,8 @@ async function loop(pollMs: number): Promise<void> {
 
 /** Tell producers to stop waiting for this backend's cursors, so a dead writer never blocks training. */
 function markDead(): void {
-  Atomics.or(ctx, X_DEAD, 1 << init.backend);
-  for (const c of consumers) c.wakeProducer();
+  Atomics.or(shared, SHARED.DEAD_WRITERS, 1 << init.backend);
+  for (const r of readers) r.ring.wakeProducer();
 }
 process.on('uncaughtException', (e) => {
   warn(`writer thread failed: ${e.stack ?? e.message}`);
@@ -191,15 +192,15 @@ process.on('uncaughtException', (e) => {
 
 let closing: Promise<BackendStats> | undefined;
 
-/** Drain to the heads seen now, close the sink, and say so in X_CLOSED. Once. */
+/** Drain to the heads seen now, close the sink, and say so in CLOSED_WRITERS. Once. */
 function closeWriter(reason: RunEndReason): Promise<BackendStats> {
   closing ??= (async () => {
     closeTargets = snapshot();
-    Atomics.add(ctx, X_WAKE, 1);
-    Atomics.notify(ctx, X_WAKE);
+    Atomics.add(shared, SHARED.WRITER_WAKE, 1);
+    Atomics.notify(shared, SHARED.WRITER_WAKE);
     if (stopped) await stopped;
     // Whatever producers published after close began is not written: count it, so nothing vanishes silently.
-    for (const c of consumers) afterClose += c.countPending();
+    for (const r of readers) afterClose += r.countPending();
     try {
       settle((await sink?.close(reason)) ?? 0);
     } catch (e) {
@@ -209,9 +210,9 @@ function closeWriter(reason: RunEndReason): Promise<BackendStats> {
       (e) => e.close(),
       () => {}, // the pool never loaded: nothing to stop
     );
-    Atomics.or(ctx, X_CLOSED, 1 << init.backend);
-    Atomics.notify(ctx, X_CLOSED);
-    for (const c of consumers) c.wakeProducer(); // a producer waiting on a full ring stops waiting for us
+    Atomics.or(shared, SHARED.CLOSED_WRITERS, 1 << init.backend);
+    Atomics.notify(shared, SHARED.CLOSED_WRITERS);
+    for (const r of readers) r.ring.wakeProducer(); // a producer waiting on a full ring stops waiting for us
     if (afterClose > 0) warn(`${afterClose} records logged after the close began were not written (stats().afterClose)`);
     return stats();
   })();
@@ -220,7 +221,7 @@ function closeWriter(reason: RunEndReason): Promise<BackendStats> {
 
 function stats(): BackendStats {
   let dropped = 0;
-  for (const c of consumers) dropped += ringDropped(c.sab, init.backend);
+  for (const r of readers) dropped += ringDropped(r.ring.sab, init.backend);
   const extra = sink?.stats?.() ?? {};
   return { ...extra, name: init.backendName, written, failed, dropped, afterClose };
 }
@@ -239,17 +240,17 @@ const api: WriterApi = {
     });
   },
   addRing(sab) {
-    if (consumers.some((c) => c.sab === sab)) return;
-    consumers.push(new RingConsumer(sab, init.backend, clockBase));
-    Atomics.add(ctx, X_WAKE, 1);
-    Atomics.notify(ctx, X_WAKE);
+    if (readers.some((r) => r.ring.sab === sab)) return;
+    readers.push(new RecordReader(new RingConsumer(sab, init.backend), clockBase));
+    Atomics.add(shared, SHARED.WRITER_WAKE, 1);
+    Atomics.notify(shared, SHARED.WRITER_WAKE);
   },
   async flush() {
     const targets = snapshot();
     await new Promise<void>((resolve) => {
       flushWaiters.push({ targets, resolve });
-      Atomics.add(ctx, X_WAKE, 1);
-      Atomics.notify(ctx, X_WAKE);
+      Atomics.add(shared, SHARED.WRITER_WAKE, 1);
+      Atomics.notify(shared, SHARED.WRITER_WAKE);
     });
     // Backends that deliver asynchronously (a tracking server) finish delivering, or spool, here,
     // and then say what a disk refused meanwhile.

@@ -1,8 +1,8 @@
 import { Logger } from '../../api/logger.js';
-import { KINDS, type Kind } from '../../api/kinds.js';
-import { argError } from '../../api/errors.js';
-import { COMMON_OPTION_KEYS, type CommonLoggerOptions } from '../../api/options.js';
-import { checkOptionKeys, type OptionKeys } from '../../api/option-keys.js';
+import { KINDS, type Kind } from '../../vocab/kinds.js';
+import { argError } from '../../vocab/errors.js';
+import { COMMON_OPTION_KEYS, type CommonLoggerOptions } from '../../vocab/options.js';
+import { checkOptionKeys, type OptionKeys } from '../../vocab/option-keys.js';
 import type { ConsoleSinkOptions } from './console-sink.js';
 
 export interface ConsoleLoggerOptions extends CommonLoggerOptions {

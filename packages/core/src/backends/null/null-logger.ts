@@ -1,7 +1,7 @@
 import { Logger } from '../../api/logger.js';
-import { KINDS, type Kind } from '../../api/kinds.js';
-import { COMMON_OPTION_KEYS, type CommonLoggerOptions } from '../../api/options.js';
-import { checkOptionKeys } from '../../api/option-keys.js';
+import { KINDS, type Kind } from '../../vocab/kinds.js';
+import { COMMON_OPTION_KEYS, type CommonLoggerOptions } from '../../vocab/options.js';
+import { checkOptionKeys } from '../../vocab/option-keys.js';
 
 /** Takes every record and writes nothing: the baseline for measuring the log path itself. stats() counts records per kind. */
 export class NullLogger extends Logger {
