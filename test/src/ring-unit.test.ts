@@ -109,7 +109,7 @@ test('a multi-slot record that does not fit at the buffer end gets a PAD and arr
   const got1: Rec[] = [];
   let v = 0;
   const scalarsTo = async (slot: number) => {
-    while (p.ring.head !== slot) {
+    while (p.ring.position !== slot) {
       t.true(p.scalar(id, 0b11, v, v, -1));
       v++;
       if (v % 500 === 0) {
@@ -124,8 +124,8 @@ test('a multi-slot record that does not fit at the buffer end gets a PAD and arr
   // 1. Head at 2040: 2040 + 20 > 2048, so 8 slots of PAD, the record at slot 0.
   await scalarsTo(CAPACITY - 8);
   t.true(p.payload(id, 0b01, TEXT, bytes, 77, 3)); // backend 0 only: backend 1 must skip it (and the PAD)
-  t.is(p.ring.head, CAPACITY + 20);
-  t.deepEqual(walk(sab, CAPACITY - 8, p.ring.head), [
+  t.is(p.ring.position, CAPACITY + 20);
+  t.deepEqual(walk(sab, CAPACITY - 8, p.ring.position), [
     [PAD_FRAME, CAPACITY - 8],
     [REC_PAYLOAD, 0],
   ]);
@@ -133,14 +133,14 @@ test('a multi-slot record that does not fit at the buffer end gets a PAD and arr
   // 2. An exact fit at the end: head at 2*2048 - 20, no PAD.
   await scalarsTo(2 * CAPACITY - 20);
   t.true(p.payload(id, 0b11, TEXT, bytes, 78, undefined as unknown as number));
-  t.is(p.ring.head, 2 * CAPACITY);
-  t.deepEqual(walk(sab, 2 * CAPACITY - 20, p.ring.head), [[REC_PAYLOAD, CAPACITY - 20]]);
+  t.is(p.ring.position, 2 * CAPACITY);
+  t.deepEqual(walk(sab, 2 * CAPACITY - 20, p.ring.position), [[REC_PAYLOAD, CAPACITY - 20]]);
   const after2 = v;
   await scalarsTo(2 * CAPACITY + 10);
   got0.push(...(await drain(c0, 7)));
   got1.push(...(await drain(c1, 7)));
-  t.is(c0.ring.position, p.ring.head);
-  t.is(c1.ring.position, p.ring.head);
+  t.is(c0.ring.position, p.ring.position);
+  t.is(c1.ring.position, p.ring.position);
 
   const expectScalars = (recs: Rec[]) => recs.filter((r) => r.kind === 'metric').map((r) => r.value);
   const all = Array.from({ length: v }, (_, i) => i);
@@ -171,7 +171,7 @@ test('the u32 head counter wraps past 2^32 (with a PAD at the same time) and not
   const id = p.define('wrap'); // slots -16, -15
   const bytes = encodePayload('text', textOfSlots(19));
   let v = 0;
-  while (((p.ring.head - (start | 0)) | 0) < 14) t.true(p.scalar(id, 0b101, v++, NaN, -1));
+  while (((p.ring.position - (start | 0)) | 0) < 14) t.true(p.scalar(id, 0b101, v++, NaN, -1));
   // 2 slots left before both the buffer end and 2^32: PAD, then the record at slot 0 = position 2^32.
   t.true(p.payload(id, 0b101, TEXT, bytes, 5, -1));
   t.is(Atomics.load(ctrl, RING.PUBLISHED) >>> 0, 20);
@@ -223,7 +223,7 @@ test('across 2^32 the producer is bounded by the slowest cursor: drop-newest acc
     if (i % 100 === 0) await drain(fast); // the fast backend keeps up; the slow one reads nothing
   }
   t.is(accepted, CAPACITY - 2);
-  t.true(((p.ring.head - (start | 0)) | 0) === CAPACITY && p.ring.head >>> 0 === (start + CAPACITY) % 2 ** 32);
+  t.true(((p.ring.position - (start | 0)) | 0) === CAPACITY && p.ring.position >>> 0 === (start + CAPACITY) % 2 ** 32);
   t.is(ringDropped(sab), 3 * CAPACITY - accepted);
   t.is(ringDropped(sab, 0), 3 * CAPACITY - accepted);
   t.is(ringDropped(sab, 1), 3 * CAPACITY - accepted);
@@ -283,7 +283,7 @@ async function blockedProducer(t: import('ava').ExecutionContext, policy: FullRi
   const id = p.define('b'); // 2 slots
   let v = 0;
   const accepted: number[] = [];
-  while (p.ring.head !== CAPACITY) {
+  while (p.ring.position !== CAPACITY) {
     t.true(p.scalar(id, 1, v, NaN, -1));
     accepted.push(v++);
   }
@@ -351,12 +351,12 @@ test('payloads above the inline limit go to a blob file and arrive intact; at th
     ['big', 'text', big],
     ['big_dict', 'dict', bigDict],
   ];
-  const start = p.ring.head;
+  const start = p.ring.position;
   for (const [i, [id, kind, item]] of items.entries()) {
     d.log(item, id, kind, i, undefined, 1);
     d.log(i, 'after', 'metric', i, undefined, 1);
   }
-  const types = walk(sab, start, p.ring.head).map(([type]) => type).filter((x) => x !== REC_DEFINE);
+  const types = walk(sab, start, p.ring.position).map(([type]) => type).filter((x) => x !== REC_DEFINE);
   t.deepEqual(types, [REC_PAYLOAD, REC_SCALAR, REC_BLOB, REC_SCALAR, REC_BLOB, REC_SCALAR, REC_BLOB, REC_SCALAR]);
   t.is(readdirSync(blobDir).length, 3);
   const got = await drain(c);

@@ -13,6 +13,9 @@ export type FullRingPolicy = 'wait' | 'drop-newest';
 
 /** How long one Atomics.wait on a full ring lasts before the producer looks again (ms). */
 const FULL_WAIT_SLICE_MS = 50;
+// Plain numbers for the per-record path: a property load from the layout objects would cost a few ns there.
+const PUBLISHED = RING.PUBLISHED;
+const RECORDS_IN = RING_F64.RECORDS_IN;
 
 export class RingProducer {
   private readonly ctrl: Int32Array;
@@ -29,7 +32,7 @@ export class RingProducer {
   private readonly dropNewest: boolean;
 
   /** Where the next frame starts (a wrapping slot counter; the slot index is head & slotMask). */
-  head: number;
+  private head: number;
   /** The head may advance up to here without looking at the readers' positions. */
   private limit: number;
   private nextWake: number;
@@ -70,30 +73,43 @@ export class RingProducer {
   }
 
   /**
-   * Make room for a frame of `slots` contiguous slots at `head` (a PAD frame fills a buffer tail
-   * too short for it). False: the frame is dropped (drop-newest policy, ring full), counted for
-   * the readers in `readerMask`. `mustWait` waits whatever the policy.
+   * Make room for a one-slot frame at `head`; returns its slot index, or -1 when it is dropped
+   * (drop-newest policy, ring full), counted for the readers in `readerMask`. The fast path.
    */
-  reserve(slots: number, readerMask: number, mustWait = false): boolean {
-    const idx = this.head & this.slotMask;
-    const pad = idx + slots > this.capacity ? this.capacity - idx : 0;
-    if (((this.limit - this.head) | 0) < pad + slots && !this.waitForRoom(pad + slots, readerMask, mustWait)) return false;
-    if (pad > 0) {
-      this.u32[idx << 3] = PAD_FRAME;
-      this.head = (this.head + pad) | 0;
-    }
-    return true;
+  claimOne(readerMask: number): number {
+    if (((this.limit - this.head) | 0) < 1 && !this.waitForRoom(1, readerMask, false)) return -1;
+    return this.head & this.slotMask;
   }
 
-  /** Publish the frame of `slots` slots written at head. `isRecord`: counted in RECORDS_IN. */
-  publish(slots: number, isRecord = true): void {
+  /**
+   * Make room for a frame of `slots` contiguous slots (a PAD frame fills a buffer tail too short
+   * for it); returns its slot index, or -1 when it is dropped. `mustWait` waits whatever the policy.
+   */
+  claim(slots: number, readerMask: number, mustWait: boolean): number {
+    const idx = this.head & this.slotMask;
+    const pad = idx + slots > this.capacity ? this.capacity - idx : 0;
+    if (((this.limit - this.head) | 0) < pad + slots && !this.waitForRoom(pad + slots, readerMask, mustWait)) return -1;
+    if (pad === 0) return idx;
+    this.u32[idx << 3] = PAD_FRAME;
+    this.head = (this.head + pad) | 0;
+    return 0;
+  }
+
+  /** Publish the record of `slots` slots claimed last (counted in RECORDS_IN). */
+  publish(slots: number): void {
     const h = (this.head + slots) | 0;
     this.head = h;
     // Counted just before it is published: a thread killed between the two leaves
     // RECORDS_IN one above what the ring holds (never below).
-    if (isRecord) this.ctrlF64[RING_F64.RECORDS_IN] = ++this.count;
-    Atomics.store(this.ctrl, RING.PUBLISHED, h);
+    this.ctrlF64[RECORDS_IN] = ++this.count;
+    Atomics.store(this.ctrl, PUBLISHED, h);
     if (((h - this.nextWake) | 0) >= 0) this.wake();
+  }
+
+  /** Publish a frame that is not a record (an identifier's definition): not counted. */
+  publishUncounted(slots: number): void {
+    this.head = (this.head + slots) | 0;
+    Atomics.store(this.ctrl, PUBLISHED, this.head);
   }
 
   /** Wake the writer threads now (watermark crossed, ring full, flush). */
@@ -138,6 +154,11 @@ export class RingProducer {
       }
     }
     this.limit = (minReleased + this.capacity) | 0;
+  }
+
+  /** Where the next frame starts (a wrapping slot counter). */
+  get position(): number {
+    return this.head;
   }
 
   /** Records published so far. */
