@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import * as zlib from 'node:zlib';
-import { crc32, tableCrc32 } from '../../packages/core/dist/codec/crc32.js';
+import { crc32, tableCrc32 } from '../../packages/core/dist/sink/crc32.js';
 import { crc32 as reference } from './support/png-decode.js';
 import { mulberry32 } from './support/prng.js';
 

@@ -10,7 +10,7 @@ import type { Kind } from '../vocab/kinds.js';
 import { argError } from '../vocab/errors.js';
 import { loneSurrogateError } from '../vocab/validate.js';
 import type { DatasetItem, FigureItem, ImageItem, PathItem } from '../sink/index.js';
-import { isJpeg, isPng, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, readJpegHeader, readPngHeader } from './image-header.js';
+import { isJpeg, isPng, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, readJpegHeader, readPngHeader } from '../sink/image-header.js';
 import { toJsonValue } from './json-value.js';
 
 /** A string that survives UTF-8 (msgpack, files, HTTP) unchanged. */

@@ -11,7 +11,7 @@ export type { Kind } from '../vocab/kinds.js';
 export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
 export { isDiskError, WriteFailures } from './write-failures.js';
 /** Image sizes for backends that store them (e.g. TensorBoard): the same checks log() applied to the bytes. */
-export { readPngHeader, readJpegHeader, type ImageHeader } from '../codec/image-header.js';
+export { readPngHeader, readJpegHeader, type ImageHeader } from './image-header.js';
 /** Artifact directories: one walk decides which symbolic links are followed (see copy-tree.ts). */
 export { listTree, copyTree, skippedLinksMessage, type TreeEntry, type TreeListing, type SkippedLink, type TreeOptions } from './copy-tree.js';
 
