@@ -14,6 +14,8 @@ export { attachLogger, AttachedLogger } from './api/attach.js';
 export { rankFromEnv, type RankInfo } from './api/rank.js';
 export { COMMON_OPTION_KEYS, type CommonLoggerOptions, type LogFreq, type LogOnWorkers } from './vocab/options.js';
 export { checkOptionKeys, type OptionKeys } from './vocab/option-keys.js';
+export { argError, describe } from './vocab/errors.js';
+export { isMultiRank, pollMsFor } from './api/backend-helpers.js';
 export type { ContextOptions, LogStats } from './context/log-context.js';
 export type { WorkerHandle } from './context/worker-handle.js';
 export type { BackendStats } from './writer/protocol.js';

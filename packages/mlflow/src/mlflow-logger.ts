@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
+import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, pollMsFor, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
 import type { MlflowSinkOptions } from './mlflow-sink.js';
 import { launchIdFromEnv } from './job-key.js';
 import { MAX_PARAM_VALUE_LENGTH, NAME_RE } from './filestore/validation.js';
@@ -112,7 +112,7 @@ export class MLFlowLogger extends Logger {
       runDescription: this.opts.runDescription,
       runId: this.opts.runId ?? process.env.MLFLOW_RUN_ID,
       parentRunId: this.opts.parentRunId,
-      multiRank: w === -1 || (Array.isArray(w) && new Set(w).size > 1),
+      multiRank: this.multiRank,
       multiProcess: env.source !== 'default' && (env.worldSize ?? 1) > 1,
       logOnWorkers: w === -1 ? -1 : typeof w === 'number' ? [w] : [...w],
       launchId: launchIdFromEnv(),
@@ -123,7 +123,6 @@ export class MLFlowLogger extends Logger {
       followExternalSymlinks: this.followExternalSymlinks,
     };
     // Deliveries go out every flushSecs: the idle writer looks twice per flushSecs (at most once a second).
-    const pollMs = Math.min(1000, Math.max(1, Math.round((sinkOptions.flushSecs * 1000) / 2)));
-    return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions, pollMs, closeTimeoutMs: sinkOptions.closeTimeoutSecs * 1000 };
+    return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions, pollMs: pollMsFor(sinkOptions.flushSecs), closeTimeoutMs: sinkOptions.closeTimeoutSecs * 1000 };
   }
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
+import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, pollMsFor, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
 import type { TensorBoardSinkOptions } from './tensorboard-sink.js';
 
 export interface TensorBoardLoggerOptions extends CommonLoggerOptions {
@@ -42,14 +42,12 @@ export class TensorBoardLogger extends Logger {
   }
 
   sinkSpec() {
-    const w = this.logOnWorkers;
     const sinkOptions: TensorBoardSinkOptions = {
       savedir: this.savedir,
-      multiRank: w === -1 || (Array.isArray(w) && new Set(w).size > 1),
+      multiRank: this.multiRank,
       flushSecs: this.flushSecs,
     };
     // Events reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
-    const pollMs = Math.min(1000, Math.max(1, Math.round((this.flushSecs * 1000) / 2)));
-    return { sinkModule: new URL('./tensorboard-sink.js', import.meta.url).href, sinkOptions, pollMs };
+    return { sinkModule: new URL('./tensorboard-sink.js', import.meta.url).href, sinkOptions, pollMs: pollMsFor(this.flushSecs) };
   }
 }

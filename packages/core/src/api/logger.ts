@@ -15,6 +15,7 @@ import type { WorkerHandle } from '../context/worker-handle.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
 import type { BackendLimits } from '../dispatch/route.js';
 import { warn } from '../util/diag.js';
+import { isMultiRank } from './backend-helpers.js';
 
 export interface LogOptions {
   /** Default 'metric'. */
@@ -229,6 +230,11 @@ export abstract class Logger extends LoggerBase {
    * (a network backend delivering what is left), which exit paths wait for.
    */
   abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown; pollMs?: number; closeTimeoutMs?: number };
+
+  /** Whether several ranks may log to this backend (logOnWorkers -1, or a list of more than one rank): its sink must keep them apart. */
+  protected get multiRank(): boolean {
+    return isMultiRank(this.logOnWorkers);
+  }
 
   /** Rules of the backend's service that log() checks at the call (key pattern, param length). */
   protected limits(): BackendLimits | undefined {

@@ -426,8 +426,4 @@ export class LogContext {
     return ok;
   }
 
-  /** Kinds each backend takes, for messages. */
-  kindsOf(index: number): Kind[] {
-    return this.#backends[index]?.route.kinds ?? [];
-  }
 }
