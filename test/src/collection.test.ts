@@ -1,5 +1,5 @@
 /**
- * Collections (DESIGN.md §1, §2): fan-out with per-logger logFreq /
+ * Collections (docs/architecture.md §1, §4): fan-out with per-logger logFreq /
  * logOnWorkers / kinds, each record written once into the ring, same-class
  * rejection, unsupported kinds skipped per backend with one debug message
  * per identifier; EmptyLogger does nothing.

@@ -1,5 +1,5 @@
 /**
- * Lifecycle semantics (DESIGN.md §1): not-initialized errors, double
+ * Lifecycle semantics (docs/architecture.md §1): not-initialized errors, double
  * initialisation, the scoped helper, `await using`, destroy's stats, flush.
  */
 import test, { type ExecutionContext } from 'ava';

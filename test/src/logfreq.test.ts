@@ -1,5 +1,5 @@
 /**
- * logFreq (DESIGN.md §1): 'epoch' logs only calls without batchIdx; 'batch'
+ * logFreq (docs/architecture.md §1): 'epoch' logs only calls without batchIdx; 'batch'
  * logs every call; N logs batchIdx % N === 0 and calls without batchIdx.
  * The same rule through log(), the metric() fast path and non-metric kinds.
  */

@@ -1,5 +1,5 @@
 /**
- * The MLflow file store (`mlruns/` layout, DESIGN.md §3 MLflow), read back with a
+ * The MLflow file store (`mlruns/` layout, the README's MLflow section), read back with a
  * parser of its own: a small reader for the YAML subset of these meta.yaml files
  * and for the metric line format `<timestamp> <value> <step>`, sharing no code
  * with the store. The expected YAML lines are what PyYAML (libyaml's emitter, as

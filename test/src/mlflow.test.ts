@@ -5,7 +5,7 @@
  * log-batch limits, steady-state request rate, keep-alive, ranks (processes and worker
  * threads) racing for the experiment and the parent run, 4 × 100 000 points, outages
  * (spool, replay, the replay CLI), injected faults, slow servers, rejected data, crashes
- * and signals, auth without leaking secrets, and the file-store default (DESIGN.md §3, §4).
+ * and signals, auth without leaking secrets, and the file-store default (the README's MLflow section; docs/architecture.md §5).
  *
  * The ambient environment never reaches these tests: MLFLOW_*, launcher rank variables and
  * RANKLOG_* are removed from this process at load time, in-process loggers get trackingUri
@@ -123,7 +123,7 @@ function batchBodies(d: MlflowDouble): (BatchBody & { time: number; status?: num
   return d.requestsTo('runs/log-batch').map((r) => ({ ...(JSON.parse(r.body ?? '{}') as BatchBody), time: r.time, status: r.status }));
 }
 
-/** Every log-batch request within the server's limits (DESIGN.md §3: 1000 metrics, 100 params, 100 tags, 1000 items). */
+/** Every log-batch request within the server's limits (the README's MLflow section: 1000 metrics, 100 params, 100 tags, 1000 items). */
 function assertBatchLimits(t: ExecutionContext, d: MlflowDouble): void {
   const over: string[] = [];
   for (const [i, b] of batchBodies(d).entries()) {
@@ -698,7 +698,7 @@ test.serial('faults: 503 ×3 then 429 with Retry-After → retried (honouring Re
   t.true(after429 >= 950, `the retry after the 429 came ${after429} ms later; Retry-After said 1 s`);
   t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 500, 1, () => 'loss'), []);
   t.is(s.undelivered, 0);
-  // DESIGN.md §4: every retry is counted in stats().
+  // docs/architecture.md §5: every retry is counted in stats().
   t.true(Number(s.retries ?? 0) >= 4, `stats() must count the 4 retries: ${JSON.stringify(s)}`);
 });
 

@@ -1,5 +1,5 @@
 /**
- * Ranks (DESIGN.md §1, §2): logOnWorkers -1 / int / list (default 0) for the
+ * Ranks (docs/architecture.md §1, §4): logOnWorkers -1 / int / list (default 0) for the
  * coordinator's rank and for worker_thread ranks; a rank that must not log
  * does no I/O (no thread, no file); the rank from the launcher's environment.
  */

@@ -1,7 +1,7 @@
 /**
  * Child processes that log 100k metrics to a LocalFileLogger and never call
  * destroyLoggerContext(), then end by a signal, an uncaught exception, process.exit()
- * or by running dry: metrics.csv must hold all 100k rows (DESIGN.md §2 Shutdown, §4).
+ * or by running dry: metrics.csv must hold all 100k rows (docs/shutdown.md).
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';

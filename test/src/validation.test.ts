@@ -1,5 +1,5 @@
 /**
- * Bad input (DESIGN.md §1 kinds table): every rejected call throws an Error
+ * Bad input (docs/architecture.md §1 and the README's Kinds table): every rejected call throws an Error
  * whose message names the argument, the value and a fix; after it, a valid
  * call still works and nothing partial reached the sink. NaN and ±Infinity
  * metrics are kept.

@@ -1,7 +1,7 @@
 /**
  * Training worker_threads that die: the ring lives in shared memory, so what a worker
  * published before it threw or was terminated must reach every backend, exactly once,
- * in order (DESIGN.md §2 Shutdown, §4).
+ * in order (docs/shutdown.md).
  */
 import test from 'ava';
 import { join } from 'node:path';

@@ -117,7 +117,7 @@ class TensorBoardSink implements Sink {
       case 'figure':
         return this.figure(f, r, r.identifier, r.item as FigureItem);
       default:
-        // artifact, model, dataset: TensorBoard has no place for them (DESIGN.md: skipped by the backend).
+        // artifact, model, dataset: TensorBoard has no place for them (docs/architecture.md §1: skipped by the backend).
         this.counters.skipped++;
         return;
     }

@@ -1,5 +1,5 @@
 /**
- * Rank and world size from the launcher's environment (DESIGN.md §2):
+ * Rank and world size from the launcher's environment (docs/architecture.md §4):
  * torchrun-style RANK/WORLD_SIZE, Open MPI, MPICH/Intel MPI (PMI), PMIx, Slurm.
  */
 const RANK_VARS = ['RANK', 'OMPI_COMM_WORLD_RANK', 'PMI_RANK', 'PMIX_RANK', 'SLURM_PROCID'] as const;

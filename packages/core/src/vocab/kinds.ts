@@ -1,5 +1,5 @@
 /**
- * The kinds vocabulary (DESIGN.md §1). The numeric codes travel in ring
+ * The kinds vocabulary (docs/architecture.md §1). The numeric codes travel in ring
  * records, so they are part of the wire format: append, never renumber.
  */
 export const KINDS = [
@@ -34,7 +34,7 @@ export function isKind(value: unknown): value is Kind {
   return typeof value === 'string' && KIND_SET.has(value);
 }
 
-/** A kind outside the vocabulary is a TypeError (DESIGN.md §1). */
+/** A kind outside the vocabulary is a TypeError (docs/architecture.md §1). */
 export function assertKind(value: unknown): Kind {
   if (isKind(value)) return value;
   throw new TypeError(

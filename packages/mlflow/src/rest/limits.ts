@@ -1,4 +1,4 @@
-/** runs/log-batch limits of a real tracking server (DESIGN.md §3, MLflow 2.17). */
+/** runs/log-batch limits of a real tracking server (as observed on an MLflow 2.17 tracking server; the README's MLflow section). */
 export const MAX_METRICS_PER_BATCH = 1000;
 export const MAX_PARAMS_PER_BATCH = 100;
 export const MAX_TAGS_PER_BATCH = 100;
