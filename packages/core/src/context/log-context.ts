@@ -42,9 +42,10 @@ export interface ContextOptions {
   /** Flush and close on SIGINT/SIGTERM/uncaught exceptions (default true). */
   handleSignals?: boolean;
   /**
-   * Tick of the shared clock thread, ms (default 1). It ticks only while records flow faster than
-   * about 64 per ms; slower loggers stamp each record with Date.now() (exact to the ms). While it
-   * ticks, a timestamp lags the call by up to one tick.
+   * Tick of the shared clock thread, ms (default 1). A thread that logs 128 records within one ms
+   * starts it; it sleeps again after 16 ticks with fewer than 64 records per ms (docs/architecture.md,
+   * "Timestamps"). Meanwhile each record carries Date.now() (exact to the ms). While it ticks, a
+   * timestamp lags the call by up to one tick.
    */
   clockResolutionMs?: number;
 }
@@ -376,7 +377,7 @@ export class LogContext {
       }
       Atomics.wait(shared, SHARED.CLOSED_WRITERS, closed, Math.min(left, 50));
     }
-    // Every live writer has read what was spooled: the blob files can go (they would outlive the process in /tmp).
+    // Every live writer has read its blob files: the directory can go (it would outlive the process in /tmp).
     if (ok) removeBlobDir(this.blobDir);
     return ok;
   }
