@@ -15,6 +15,7 @@ import { baselinesTensorboard } from './baselines-tensorboard.js';
 import { endToEnd } from './end-to-end.js';
 import { memory } from './memory.js';
 import { backgroundCpu } from './background-cpu.js';
+import { cpuPerRecord } from './cpu-per-record.js';
 import { trainingOverhead } from './training-overhead.js';
 import { buildReport, writeReport } from './report.js';
 
@@ -26,6 +27,7 @@ const groups: [name: string, run: Group][] = [
   ['end-to-end', endToEnd],
   ['memory', memory],
   ['background-cpu', backgroundCpu],
+  ['cpu-per-record', cpuPerRecord],
   ['training', trainingOverhead],
 ];
 
