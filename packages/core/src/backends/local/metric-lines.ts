@@ -63,11 +63,16 @@ interface LineHeads {
   json: Uint8Array;
 }
 
+const EMPTY_HEADS: LineHeads = { csvId: NO_BYTES, jsonId: NO_BYTES, timeMs: NaN, rank: -1, csvHead: new LineBuffer(0), jsonHead: new LineBuffer(0), csv: NO_BYTES, json: NO_BYTES };
+
 /** Appends each metric record's CSV line to `csv` and its JSON line to `json`. */
 export class MetricLines {
   // Consecutive records mostly share a millisecond and a few identifiers.
   private readonly iso = new IsoTime();
   private readonly heads = new Map<string, LineHeads>();
+  /** The heads of the identifier logged last: runs of one identifier skip the map. */
+  private lastId: string | undefined;
+  private last: LineHeads = EMPTY_HEADS;
 
   constructor(
     private readonly csv: LineBuffer,
@@ -75,28 +80,34 @@ export class MetricLines {
   ) {}
 
   add(r: LogRecord): void {
+    const id = r.identifier;
+    let h = this.last;
+    if (id !== this.lastId) {
+      h = this.heads.get(id) ?? this.cacheId(id);
+      this.last = h;
+      this.lastId = id;
+    }
     const t = r.timeMs;
     const rank = r.rank;
-    const id = r.identifier;
-    let h = this.heads.get(id);
-    if (h === undefined) h = this.cacheId(id);
     if (h.timeMs !== t || h.rank !== rank) this.renewHeads(h, t, rank);
     const step = r.step;
     const b = r.batchIdx;
     const v = r.value;
 
-    // The value text is formatted once, into the CSV line, and copied into the JSON line.
+    // Each number is formatted once, into the CSV line, and its bytes copied into the JSON line.
     const c = this.csv;
     c.reserve(h.csv.length + LINE_ROOM);
     c.bytes(h.csv);
+    const s0 = c.pos;
     if (step !== undefined) c.number(step);
+    const s1 = c.pos;
     c.byte(COMMA);
     if (b !== undefined) c.number(b);
+    const b1 = c.pos;
     c.byte(COMMA);
-    const v0 = c.pos;
     const nonFinite = v - v === 0 ? undefined : v !== v ? NAN : v > 0 ? INF : NEG_INF;
-    if (nonFinite !== undefined) c.bytes(nonFinite[0]);
-    else if (v === 0 && 1 / v < 0) c.bytes(MINUS_ZERO);
+    if (nonFinite !== undefined) c.small(nonFinite[0]);
+    else if (v === 0 && 1 / v < 0) c.small(MINUS_ZERO);
     else c.number(v); // String(v): the shortest text that round-trips
     const v1 = c.pos;
     c.byte(LF);
@@ -104,19 +115,19 @@ export class MetricLines {
     const j = this.json;
     j.reserve(h.json.length + LINE_ROOM);
     j.bytes(h.json);
-    if (step === undefined) j.bytes(NULL);
-    else j.number(step);
-    j.bytes(BATCH_KEY);
-    if (b === undefined) j.bytes(NULL);
-    else j.number(b);
-    j.bytes(VALUE_KEY);
-    if (nonFinite !== undefined) j.bytes(nonFinite[1]);
-    else j.copyFrom(c, v0, v1);
-    j.bytes(OBJECT_END);
+    if (step === undefined) j.small(NULL);
+    else j.copyFrom(c, s0, s1);
+    j.small(BATCH_KEY);
+    if (b === undefined) j.small(NULL);
+    else j.copyFrom(c, s1 + 1, b1);
+    j.small(VALUE_KEY);
+    if (nonFinite !== undefined) j.small(nonFinite[1]);
+    else j.copyFrom(c, b1 + 1, v1);
+    j.small(OBJECT_END);
   }
 
   private cacheId(id: string): LineHeads {
-    if (this.heads.size >= ID_CACHE_MAX) this.heads.clear();
+    if (this.heads.size >= ID_CACHE_MAX) this.heads.clear(); // (`last` stays valid: it is never looked up again)
     // timeMs NaN: the heads are made by renewHeads before the first line.
     const csvId = Buffer.from(',' + csvField(id) + ',', 'utf8');
     const jsonId = Buffer.from(',"identifier":' + JSON.stringify(id) + ',"step":', 'utf8');
