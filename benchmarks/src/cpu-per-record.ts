@@ -21,11 +21,12 @@ import { LocalFileLogger, LoggersCollection, NullLogger, type Logger } from '@ra
 import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { childTask, runChild, summarize, type Config, type Result } from './harness.js';
 
-type Backend = 'control' | 'null' | 'local' | 'tensorboard' | 'all';
+type Backend = 'control' | 'null' | 'local' | 'local-csv' | 'tensorboard' | 'all';
 
 const LABEL: Record<Exclude<Backend, 'control'>, string> = {
   null: 'NullLogger',
   local: 'LocalFileLogger (metrics.csv + metrics.jsonl)',
+  'local-csv': 'LocalFileLogger({ jsonl: false }) (metrics.csv alone)',
   tensorboard: 'TensorBoardLogger',
   all: "LocalFile + TensorBoard + Null (the training rows' set)",
 };
@@ -36,6 +37,8 @@ function make(b: Exclude<Backend, 'control'>, dir: string): Logger | LoggersColl
       return new NullLogger({ logFreq: 'batch' });
     case 'local':
       return new LocalFileLogger({ logFreq: 'batch', savedir: join(dir, 'logs') });
+    case 'local-csv':
+      return new LocalFileLogger({ logFreq: 'batch', savedir: join(dir, 'logs'), jsonl: false });
     case 'tensorboard':
       return new TensorBoardLogger({ logFreq: 'batch', savedir: join(dir, 'tb') });
     case 'all':
@@ -110,7 +113,7 @@ async function child(a: Args): Promise<Answer> {
 
 childTask(import.meta.url, 'cpu-per-record', child);
 
-const BACKENDS: Exclude<Backend, 'control'>[] = ['null', 'local', 'tensorboard', 'all'];
+const BACKENDS: Exclude<Backend, 'control'>[] = ['null', 'local', 'local-csv', 'tensorboard', 'all'];
 
 export async function cpuPerRecord(cfg: Config): Promise<Result[]> {
   const n = cfg.quick ? 200_000 : 2_000_000;

@@ -5,7 +5,7 @@
  * <savedir>/<runName>/
  *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size}; written once
  *   metrics.csv          timestamp,rank,identifier,step,batch_idx,value  (NaN, inf, -inf for non-finite values)
- *   metrics.jsonl        {timestamp, time_ms, rank, identifier, step, batch_idx, value} ("NaN", "Infinity", "-Infinity")
+ *   metrics.jsonl        {timestamp, time_ms, rank, identifier, step, batch_idx, value} ("NaN", "Infinity", "-Infinity"); not with jsonl: false
  *   params.jsonl         {timestamp, time_ms, rank, identifier, value}, every param record in log order
  *   params.json          {identifier: value}; a different value from another rank as "<identifier>@rank<r>"
  *   histograms.jsonl     {timestamp, time_ms, rank, identifier, step, batch_idx, count, min, max, mean, values}
@@ -48,12 +48,14 @@ export interface LocalSinkOptions {
   savedir: string;
   /** Copy what symbolic links out of a logged directory point to (default: skip them, with a warning). */
   followExternalSymlinks?: boolean;
+  /** Write metrics.jsonl beside metrics.csv (default true). */
+  jsonl?: boolean;
 }
 
 export const LAYOUT_VERSION = 1;
 /**
- * Past this many bytes of pending JSONL (~6800 metric records) the metric lines are written early,
- * still as whole lines, so the line buffers stay bounded however large the batch.
+ * Past this many bytes of pending metric lines (~6800 records of JSONL, ~15000 of CSV) they are
+ * written early, still as whole lines, so the line buffers stay bounded however large the batch.
  */
 const SOFT_CAP = 1 << 20;
 
@@ -64,7 +66,10 @@ class LocalSink implements Sink {
   private readonly publisher: Publisher;
 
   private readonly csv: AppendFile;
-  private readonly jsonl: AppendFile;
+  /** metrics.jsonl, unless jsonl: false. */
+  private readonly jsonl: AppendFile | undefined;
+  /** The larger of the two metric line buffers (for the soft cap). */
+  private readonly metricPending: AppendFile;
   private readonly paramsLog: AppendFile;
   private readonly histograms: AppendFile;
   private readonly datasets: AppendFile;
@@ -91,11 +96,12 @@ class LocalSink implements Sink {
     this.publisher = new Publisher(env, this.outcomes);
     this.publisher.ensureDir(this.runDir);
     this.csv = new AppendFile(path.join(this.runDir, 'metrics.csv'), 'a');
-    this.jsonl = new AppendFile(path.join(this.runDir, 'metrics.jsonl'), 'a');
+    this.jsonl = options.jsonl === false ? undefined : new AppendFile(path.join(this.runDir, 'metrics.jsonl'), 'a');
+    this.metricPending = this.jsonl ?? this.csv;
     this.paramsLog = new AppendFile(path.join(this.runDir, 'params.jsonl'), 'a+');
     this.histograms = new AppendFile(path.join(this.runDir, 'histograms.jsonl'), 'a');
     this.datasets = new AppendFile(path.join(this.runDir, 'datasets.jsonl'), 'a');
-    this.metricLines = new MetricLines(this.csv.pending, this.jsonl.pending);
+    this.metricLines = new MetricLines(this.csv.pending, this.jsonl?.pending);
     this.items = new ItemFiles(this.runDir, env, this.outcomes, this.publisher, options.followExternalSymlinks === true);
     this.params = new ParamsFold(this.runDir, this.paramsLog, this.publisher, this.outcomes, env);
     this.writeRunJson();
@@ -117,7 +123,7 @@ class LocalSink implements Sink {
     this.metricLines.add(r);
     this.csv.records++;
     this.outcomes.counters.metrics++;
-    if (this.jsonl.pending.pos > SOFT_CAP) this.flushMetrics();
+    if (this.metricPending.pending.pos > SOFT_CAP) this.flushMetrics();
   }
 
   private writeOther(r: LogRecord): void {
@@ -169,29 +175,30 @@ class LocalSink implements Sink {
     const records = this.csv.records;
     if (records === 0) return;
     const failures = this.outcomes.failures;
+    const jsonl = this.jsonl;
     if (!failures.shouldTry()) {
       failures.drop(this.csv.discard());
-      this.jsonl.discard();
+      jsonl?.discard();
       return;
     }
-    const jsonBytes = this.jsonl.pending.pos;
-    let jsonBefore: number;
+    const jsonBytes = jsonl?.pending.pos ?? 0;
+    let jsonBefore = 0;
     try {
       if (!this.csvReady) {
         this.publisher.publishOnce(this.csv.file, CSV_HEADER);
         this.csvReady = true;
       }
-      jsonBefore = this.jsonl.write();
+      if (jsonl !== undefined) jsonBefore = jsonl.write();
     } catch (e) {
       this.csv.discard();
-      this.jsonl.discard();
+      jsonl?.discard();
       return failures.fail(e, e instanceof WriteFailure ? e.path : this.csv.file, records);
     }
     const csvBytes = this.csv.pending.pos;
     try {
       this.csv.write();
     } catch (e) {
-      undoAppend(this.jsonl.fd, jsonBefore, jsonBytes);
+      if (jsonl !== undefined) undoAppend(jsonl.fd, jsonBefore, jsonBytes);
       return failures.fail(e, this.csv.file, records);
     }
     this.outcomes.counters.bytes += jsonBytes + csvBytes;
@@ -245,7 +252,7 @@ class LocalSink implements Sink {
     if (this.closed) return 0;
     const lost = await this.commit();
     this.closed = true;
-    for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets]) f.close();
+    for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets]) f?.close();
     this.outcomes.failures.report();
     return lost;
   }

@@ -65,7 +65,7 @@ interface LineHeads {
 
 const EMPTY_HEADS: LineHeads = { csvId: NO_BYTES, jsonId: NO_BYTES, timeMs: NaN, rank: -1, csvHead: new LineBuffer(0), jsonHead: new LineBuffer(0), csv: NO_BYTES, json: NO_BYTES };
 
-/** Appends each metric record's CSV line to `csv` and its JSON line to `json`. */
+/** Appends each metric record's CSV line to `csv` and its JSON line to `json` (if there is one). */
 export class MetricLines {
   // Consecutive records mostly share a millisecond and a few identifiers.
   private readonly iso = new IsoTime();
@@ -76,7 +76,7 @@ export class MetricLines {
 
   constructor(
     private readonly csv: LineBuffer,
-    private readonly json: LineBuffer,
+    private readonly json: LineBuffer | undefined,
   ) {}
 
   add(r: LogRecord): void {
@@ -113,6 +113,7 @@ export class MetricLines {
     c.byte(LF);
 
     const j = this.json;
+    if (j === undefined) return;
     j.reserve(h.json.length + LINE_ROOM);
     j.bytes(h.json);
     if (step === undefined) j.small(NULL);
@@ -148,6 +149,7 @@ export class MetricLines {
     c.number(rank);
     c.bytes(h.csvId);
     h.csv = c.reusableView();
+    if (this.json === undefined) return;
     const j = h.jsonHead;
     j.clear();
     j.reserve(HEAD_ROOM + h.jsonId.length);
