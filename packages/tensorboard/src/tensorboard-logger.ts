@@ -46,7 +46,6 @@ export class TensorBoardLogger extends Logger {
     const sinkOptions: TensorBoardSinkOptions = {
       savedir: this.savedir,
       multiRank: w === -1 || (Array.isArray(w) && new Set(w).size > 1),
-      flushSecs: this.flushSecs,
     };
     // Events reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
     const pollMs = Math.min(1000, Math.max(1, Math.round((this.flushSecs * 1000) / 2)));

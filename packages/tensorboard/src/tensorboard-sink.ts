@@ -5,7 +5,7 @@
  *   <savedir>/<runName>/rank_<r>/events.out.tfevents.*   several: one TensorBoard run per rank, so curves overlay
  *
  * Each commit appends whole records to each file with one write(2), so events
- * reach the file within one writer poll (half of flushSecs, at most 1 s).
+ * reach the file within one writer poll (the logger sets it from flushSecs).
  */
 import { join, resolve, sep } from 'node:path';
 import { WriteFailures, type FigureItem, type ImageItem, type LogRecord, type RawImage, type RunEndReason, type Sink, type SinkEnv, type SinkFactory } from '@ranklog/core/sink';
@@ -21,8 +21,6 @@ export interface TensorBoardSinkOptions {
   savedir: string;
   /** Whether more than one rank may log to this backend: each rank then gets rank_<r>/. */
   multiRank: boolean;
-  /** Upper bound, seconds, for how long an event may stay in memory before it is written. */
-  flushSecs: number;
 }
 
 class RankFiles {
