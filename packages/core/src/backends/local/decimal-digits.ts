@@ -18,9 +18,8 @@ export function putDigits(buf: Uint8Array, x: number, count: number, end: number
   if (count === 1) buf[--j] = 48 + (x % 10);
 }
 
-/** How many decimal digits int32 x ≥ 0 has (1 for 0). */
+/** How many decimal digits int32 x ≥ 0 has (1 for 0): comparisons, no divisions. */
 export function digitCount(x: number): number {
-  let n = 1;
-  while (x >= 10) (x = (x / 10) | 0), n++;
-  return n;
+  if (x < 100000) return x < 100 ? (x < 10 ? 1 : 2) : x < 1000 ? 3 : x < 10000 ? 4 : 5;
+  return x < 10000000 ? (x < 1000000 ? 6 : 7) : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
 }

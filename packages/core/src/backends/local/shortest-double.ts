@@ -42,6 +42,7 @@ const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000];
 const E8 = 1e8;
 /** 10^8 · 2^18 = 390625 · 2^26: H·10^8 is formed exactly as Hh·E8_2_18 + Hl·10^8. */
 const E8_2_18 = E8 * 262144;
+const TWO_M18 = 1 / 262144;
 
 /** floor(x + y) exactly, for a sum below 2^52 (TwoSum: the rounding error decides at integers). */
 function floorSum(x: number, y: number): number {
@@ -85,7 +86,7 @@ export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   const unit = f * s; // one unit of mv (= 4·m2) in these units
   // big = H·10^8 + L exactly (H's estimate corrected by L's range).
   let H = Math.floor(big / E8);
-  const Hh = Math.floor(H / 262144);
+  const Hh = Math.floor(H * TWO_M18);
   let L = big - Hh * E8_2_18 - (H - Hh * 262144) * E8;
   if (L < 0) (H--, (L += E8));
   else if (L >= E8) (H++, (L -= E8));
