@@ -4,13 +4,17 @@
  * Number::toString). String() costs ~200 ns per value here, most of a metric line's cost.
  *
  * Ryū (Adams, PLDI 2018), its e2 < 0 branch, with Ryū's 128-bit integer products replaced by
- * exact double arithmetic: m2·5^i (53 × ≤ 52 bits) is exact as the sum of two doubles (Dekker's
- * two-product); the decimal candidates vr, vp, vm then share their digits above the last 8
- * (H·10^8 + a low part below 10^8, an int32), and Ryū's digit removal runs on the low parts.
- * That covers |v| in [2^-15, 2^50) (3.05e-5 up to 1.1e15), where 5^i is an exact double: losses,
- * accuracies, most learning rates. Elsewhere — and in the one case in ~10^7 where the three do
- * not share H — writeShortest declines (-1) and the caller uses String(v).
- * No npm package does this and is kept up; test/src/shortest-double.test.ts checks it against String().
+ * double arithmetic: 5^i (i ≤ 30) is an exact sum of two doubles, and m2·5^i an exact sum of
+ * four (Dekker's two-product). Above 2^-15 every step is exact; below, the smallest parts are
+ * summed with an error under 2^-90, while the quantities floored are multiples of 2^-64, so no
+ * floor can come out wrong. The decimal candidates vr, vp, vm then share their digits above the
+ * last 8 (H·10^8 + a low part below 10^8, an int32), and Ryū's digit removal runs on the low parts.
+ * That covers |v| in [2^-40, 2^50) (9.1e-13 up to 1.1e15): losses, accuracies, learning rates,
+ * gradient norms. Elsewhere — and in the one case in ~10^7 where the three do not share H —
+ * writeShortest declines (-1) and the caller uses String(v).
+ * No npm package does this and is kept up; test/src/shortest-double.test.ts checks it against String()
+ * (the near-integer branches of floorOf are argued here, not hit by random inputs: they need a
+ * product within 2^-38 of an integer).
  */
 import { digitCount, putDigits } from './decimal-digits.js';
 
@@ -20,19 +24,28 @@ const words = new Uint32Array(bits.buffer);
 const HI = LITTLE_ENDIAN ? 1 : 0;
 const LO = 1 - HI;
 
-/** Largest i with 5^i an exact double. */
-const MAX_I = 22;
-/** 5^i, exact, and its Veltkamp halves (≤ 26 bits each) for the two-product. */
-const POW5 = new Float64Array(MAX_I + 1);
-const POW5_HI = new Float64Array(MAX_I + 1);
-const POW5_LO = new Float64Array(MAX_I + 1);
+/** Largest i this range needs (e2 ≥ −94, q ≤ 64). */
+const MAX_I = 30;
 const SPLITTER = 134217729; // 2^27 + 1
-for (let i = 0; i <= MAX_I; i++) {
-  const f = i === 0 ? 1 : POW5[i - 1]! * 5;
-  const c = SPLITTER * f;
-  POW5[i] = f;
-  POW5_HI[i] = c - (c - f);
-  POW5_LO[i] = f - POW5_HI[i]!;
+/** Veltkamp halves (≤ 26 bits each) of x, for Dekker's two-product. */
+function split(x: number): [number, number] {
+  const c = SPLITTER * x;
+  const h = c - (c - x);
+  return [h, x - h];
+}
+/** 5^i = POW5_H[i] + POW5_L[i] exactly (POW5_L is 0 up to 5^22), and the Veltkamp halves of each. */
+const POW5_H = new Float64Array(MAX_I + 1);
+const POW5_L = new Float64Array(MAX_I + 1);
+const POW5_HH = new Float64Array(MAX_I + 1);
+const POW5_HL = new Float64Array(MAX_I + 1);
+const POW5_LH = new Float64Array(MAX_I + 1);
+const POW5_LL = new Float64Array(MAX_I + 1);
+for (let i = 0, f = 1n; i <= MAX_I; i++, f *= 5n) {
+  const h = Number(f);
+  POW5_H[i] = h;
+  POW5_L[i] = Number(f - BigInt(h));
+  [POW5_HH[i], POW5_HL[i]] = split(POW5_H[i]!);
+  [POW5_LH[i], POW5_LL[i]] = split(POW5_L[i]!);
 }
 /** 2^(2 − q), exact, for every q this range uses. */
 const SCALE = new Float64Array(65);
@@ -44,13 +57,20 @@ const E8 = 1e8;
 const E8_2_18 = E8 * 262144;
 const TWO_M18 = 1 / 262144;
 
-/** floor(x + y) exactly, for a sum below 2^52 (TwoSum: the rounding error decides at integers). */
-function floorSum(x: number, y: number): number {
-  const s = x + y;
-  const z = s - x;
-  const err = x - (s - z) + (y - z);
-  const f = Math.floor(s);
-  return f === s && err < 0 ? f - 1 : f;
+/**
+ * floor(x + tiny + oh + ol), for |x + oh| < 2^52 and |tiny|, |ol| < 2^-40, where the exact sum is
+ * a multiple of 2^-64 (an integer when it is exact): x + oh by TwoSum, whose error joins the tiny
+ * parts in r; r decides only within |r| < 2^-38 of an integer, and its own error is under 2^-90.
+ */
+function floorOf(x: number, tiny: number, oh: number, ol: number): number {
+  const y = x + oh;
+  const z = y - x;
+  const r = x - (y - z) + (oh - z) + tiny + ol;
+  const f = Math.floor(y);
+  const w = y - f; // exact
+  if (w === 0) return r < 0 ? f - 1 : f;
+  if (w < 0.5) return r < -w ? f - 1 : f;
+  return r >= 1 - w ? f + 1 : f; // 1 − w exact for w ≥ 0.5
 }
 
 /**
@@ -61,9 +81,9 @@ function floorSum(x: number, y: number): number {
 export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   bits[0] = v;
   const hi = words[HI]!;
-  // Ryū's e2 (two extra bits for the bounds); q ≥ 2 needs e2 ≤ −5, i ≤ 22 needs e2 ≥ −69.
+  // Ryū's e2 (two extra bits for the bounds); q ≥ 2 needs e2 ≤ −5, q ≤ 64 needs e2 ≥ −94.
   const e2 = ((hi >>> 20) & 0x7ff) - 1077;
-  if (e2 > -5 || e2 < -69) return -1;
+  if (e2 > -5 || e2 < -94) return -1;
   const mantissaHi = hi & 0xfffff;
   const mantissaLo = words[LO]!;
   const m2 = 4503599627370496 + mantissaHi * 4294967296 + mantissaLo; // 2^52 | mantissa
@@ -72,18 +92,27 @@ export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   const i = -e2 - q;
   const s = SCALE[q]!;
 
-  // vr = floor(4·m2·5^i / 2^q) = floor(big + small): p = fl(m2·5^i) and its error e, scaled.
-  const f = POW5[i]!;
+  // 4·m2·5^i / 2^q = big + x + tiny: m2·5^i = p + e + p2 + e2p (two two-products), scaled.
   const c = SPLITTER * m2;
   const mh = c - (c - m2);
   const ml = m2 - mh;
-  const fh = POW5_HI[i]!;
-  const fl = POW5_LO[i]!;
-  const p = m2 * f;
-  const e = mh * fh - p + mh * fl + ml * fh + ml * fl;
+  const fh = POW5_H[i]!;
+  const fl = POW5_L[i]!;
+  const p = m2 * fh;
+  const e = mh * POW5_HH[i]! - p + mh * POW5_HL[i]! + ml * POW5_HH[i]! + ml * POW5_HL[i]!;
+  const p2 = m2 * fl;
+  const e2p = mh * POW5_LH[i]! - p2 + mh * POW5_LL[i]! + ml * POW5_LH[i]! + ml * POW5_LL[i]!;
   const big = p * s; // ≥ 2^56: an integer
-  const small = e * s;
-  const unit = f * s; // one unit of mv (= 4·m2) in these units
+  const a1 = e * s;
+  const a2 = p2 * s;
+  const x = a1 + a2;
+  const z = x - a1;
+  const tiny = a1 - (x - z) + (a2 - z) + e2p * s;
+  // One unit of mv (= 4·m2) in these units is (fh + fl)·s.
+  const uh = fh * s;
+  const ul = fl * s;
+  // vr is exact when mv has q trailing zero bits: then ties round to even (Ryū's general case).
+  let vrIsTrailingZeros = Number.isInteger(m2 * s);
   // big = H·10^8 + L exactly (H's estimate corrected by L's range).
   let H = Math.floor(big / E8);
   const Hh = Math.floor(H * TWO_M18);
@@ -91,9 +120,9 @@ export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   if (L < 0) (H--, (L += E8));
   else if (L >= E8) (H++, (L -= E8));
   // The low parts of vr, vp (mv + 2) and vm (mv − 1 − mmShift); they must share H.
-  const r0 = L + Math.floor(small);
-  const p0 = L + floorSum(small, unit / 2);
-  const m0 = L + floorSum(small, -(1 + mmShift) * (unit / 4));
+  const r0 = L + (vrIsTrailingZeros ? Math.round(x + tiny) : floorOf(x, tiny, 0, 0));
+  const p0 = L + floorOf(x, tiny, uh / 2, ul / 2);
+  const m0 = L + floorOf(x, tiny, -(1 + mmShift) * (uh / 4), -(1 + mmShift) * (ul / 4));
   if (!(m0 >= 0 && p0 < E8 && r0 >= 0 && r0 < E8)) return -1;
   // int32 from here: divisions by 10 and 100 compile to multiplications.
   let rl = r0 | 0;
@@ -101,8 +130,6 @@ export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   let ml2 = m0 | 0;
 
   let removed = 0;
-  // vr is exact when mv has q trailing zero bits: then ties round to even (Ryū's general case).
-  let vrIsTrailingZeros = Number.isInteger(m2 * s);
   if (!vrIsTrailingZeros) {
     // Ryū's common case: remove digits while the interval still holds a shorter number.
     let roundUp = false;
@@ -157,11 +184,14 @@ export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   const topDigits = top > 0 ? digitCount(top) : 0;
   const k = topDigits + restDigits + low;
   const n = q + e2 + removed + k; // value = 0.d1d2…dk · 10^n
-  if (n > 21 || n <= -6) return -1; // exponential notation: never in this range
+  if (n > 21) return -1; // a positive exponent: never in this range
 
   let out = pos;
   if (v < 0) buf[out++] = 45; // '-'
-  if (n <= 0) {
+  const exponential = n <= -6; // d[.ddd]e-N
+  if (exponential) {
+    if (k > 1) out++; // room for the point after the first digit
+  } else if (n <= 0) {
     buf[out++] = 48; // 0.000ddd
     buf[out++] = 46;
     for (let z = 0; z < -n; z++) buf[out++] = 48;
@@ -169,6 +199,19 @@ export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   if (top > 0) putDigits(buf, top, topDigits, out + topDigits);
   putDigits(buf, rest, restDigits, out + topDigits + restDigits);
   putDigits(buf, rl, low, out + k);
+  if (exponential) {
+    let end = out + k;
+    if (k > 1) {
+      buf[out - 1] = buf[out]!;
+      buf[out] = 46;
+    }
+    buf[end++] = 101; // 'e'
+    buf[end++] = 45; // '-'
+    const exp = 1 - n;
+    const expDigits = digitCount(exp);
+    putDigits(buf, exp, expDigits, end + expDigits);
+    return end + expDigits;
+  }
   if (n <= 0) return out + k;
   if (n >= k) {
     out += k;
