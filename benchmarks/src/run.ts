@@ -1,6 +1,7 @@
 /**
- * npm run bench [-- --quick] [-- --only=hot-path,baselines]
- * Runs every scenario group, then writes results/latest.{json,md} (quick.* with --quick) and
+ * npm run bench [-- --quick] [-- --only=hot-path,baselines] [-- --out=name]
+ * Runs every scenario group, then writes results/latest.{json,md} (quick.* with --quick,
+ * <name>.* with --out=name: figures kept beside the last full run's) and
  * prints the table. To add scenarios: a new file exporting a Group, and
  * one line in `groups` below.
  */
@@ -15,6 +16,7 @@ import { baselinesTensorboard } from './baselines-tensorboard.js';
 import { endToEnd } from './end-to-end.js';
 import { memory } from './memory.js';
 import { backgroundCpu } from './background-cpu.js';
+import { cpuPerRecord } from './cpu-per-record.js';
 import { trainingOverhead } from './training-overhead.js';
 import { buildReport, writeReport } from './report.js';
 
@@ -26,12 +28,16 @@ const groups: [name: string, run: Group][] = [
   ['end-to-end', endToEnd],
   ['memory', memory],
   ['background-cpu', backgroundCpu],
+  ['cpu-per-record', cpuPerRecord],
   ['training', trainingOverhead],
 ];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+// Quick (smoke) runs must not overwrite the figures of the last full run.
+const outName = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) || (quick ? 'quick' : 'latest');
+if (!/^[\w.-]+$/.test(outName)) throw new Error(`--out=${outName}: a file name without a directory, please`);
 const cfg: Config = { quick, tmp: mkdtempSync(join(tmpdir(), 'ranklog-bench-')) };
 const load = loadavg()[0]!;
 const started = Date.now();
@@ -48,8 +54,6 @@ try {
   rmSync(cfg.tmp, { recursive: true, force: true });
 }
 const rep = buildReport(results, quick, load);
-// Quick (smoke) runs must not overwrite the figures of the last full run.
-const name = quick ? 'quick' : 'latest';
-console.log(writeReport(rep, new URL('../results/', import.meta.url), name));
-console.error(`[bench] done in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote benchmarks/results/${name}.{json,md}`);
+console.log(writeReport(rep, new URL('../results/', import.meta.url), outName));
+console.error(`[bench] done in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote benchmarks/results/${outName}.{json,md}`);
 if (rep.problems.length) process.exitCode = 1;

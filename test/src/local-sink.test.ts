@@ -17,6 +17,7 @@ import { parseCsv, parseCsvDetailed } from './support/csv-parse.js';
 import { crc32, decodePng } from './support/png-decode.js';
 import { listFiles } from './support/list-files.js';
 import { enospc, injectWriteFaults } from './support/write-faults.js';
+import { LocalFileLogger } from '@ranklog/core';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 const HEADER = ['timestamp', 'rank', 'identifier', 'step', 'batch_idx', 'value'];
@@ -54,11 +55,11 @@ async function feed(sink: Sink, recs: Rec[]): Promise<void> {
   for (const k of Object.keys(shared)) shared[k] = 'garbage';
 }
 
-async function openRun(t: { teardown(fn: () => void): void }, env?: Partial<SinkEnv>) {
+async function openRun(t: { teardown(fn: () => void): void }, env?: Partial<SinkEnv>, options?: { jsonl?: boolean }) {
   const savedir = tmpSavedir();
   t.teardown(() => fs.rmSync(savedir, { recursive: true, force: true }));
   const e = makeEnv('run-1', env);
-  const sink = await createLocalSink({ savedir }, e);
+  const sink = await createLocalSink({ savedir, ...options }, e);
   const dir = path.join(savedir, 'run-1');
   return { savedir, dir, env: e, sink, read: (p: string) => fs.readFileSync(path.join(dir, p), 'utf8') };
 }
@@ -199,6 +200,47 @@ function checkMetricRows(t: ExecutionContext, csvText: string, jsonlText: string
   }
   t.is(bad, 0, 'every record exact in both files');
 }
+
+test('jsonl: false writes metrics.csv alone, byte for byte the CSV written beside metrics.jsonl', async (t) => {
+  const records: Rec[] = [
+    ...METRICS.map((m) => ({ kind: 'metric' as const, ...m })),
+    // past the soft cap (CSV alone reaches it later than JSONL), several identifiers, times and ranks
+    ...Array.from({ length: 30_000 }, (_, i) => ({ kind: 'metric' as const, identifier: ['loss', 'a,b', 'ünï'][i % 3]!, rank: i % 4, step: i, batchIdx: i % 7, timeMs: T0 + (i >> 4), value: Math.sin(i) })),
+  ];
+  const both = await openRun(t);
+  const csvOnly = await openRun(t, {}, { jsonl: false });
+  for (const run of [both, csvOnly]) {
+    await feed(run.sink, records.slice(0, 20_000));
+    await run.sink.commit();
+    await feed(run.sink, records.slice(20_000));
+    await run.sink.close('finished');
+  }
+  t.deepEqual(listFiles(csvOnly.dir), ['metrics.csv', 'run.json']);
+  t.deepEqual(listFiles(both.dir), ['metrics.csv', 'metrics.jsonl', 'run.json']);
+  const csv = csvOnly.read('metrics.csv');
+  t.is(csv, both.read('metrics.csv'));
+  t.is(parseCsv(csv).length, records.length + 1);
+  const st = csvOnly.sink.stats!();
+  t.is(st.metrics, records.length);
+  t.is(st.bytes, fs.statSync(path.join(csvOnly.dir, 'metrics.csv')).size + fs.statSync(path.join(csvOnly.dir, 'run.json')).size);
+});
+
+test('LocalFileLogger({ jsonl: false }) through the ring: metrics.csv, no metrics.jsonl; a non-boolean jsonl is an error', async (t) => {
+  t.throws(() => new LocalFileLogger({ jsonl: 'no' as unknown as boolean }), { message: /jsonl/ });
+  const savedir = tmpSavedir();
+  t.teardown(() => fs.rmSync(savedir, { recursive: true, force: true }));
+  const logger = new LocalFileLogger({ savedir, logFreq: 'batch', jsonl: false });
+  await logger.createLoggerContext({ rank: 0, runName: 'csv-only', handleSignals: false });
+  const h = logger.handle('loss');
+  for (let i = 0; i < 1000; i++) logger.metric(h, 1 / (i + 1), i, i % 10);
+  const st = await logger.destroyLoggerContext();
+  t.is(st.backends[0]!.written, 1000);
+  const dir = path.join(savedir, 'csv-only');
+  t.deepEqual(listFiles(dir), ['metrics.csv', 'run.json']);
+  const rows = parseCsv(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8'));
+  t.is(rows.length, 1001);
+  t.deepEqual(rows[1000]!.slice(2), ['loss', '999', '9', String(1 / 1000)]);
+});
 
 test('lines of one identifier follow its changes of time and rank, in any order (records of several rings)', async (t) => {
   const { sink, read } = await openRun(t);

@@ -49,7 +49,7 @@ test('TensorBoard keeps the sink contract (read back from the event files of eac
   const dir = tempDirs(t);
   const problems = await checkSinkContract({
     createSink: createTensorBoardSink,
-    options: () => ({ savedir: dir(), multiRank: true, flushSecs: 2 }),
+    options: () => ({ savedir: dir(), multiRank: true }),
     durableAfter: 'commit',
     float32Values: true,
     readBack: (o) => {

@@ -29,7 +29,7 @@ test.serial('a short write then ENOSPC: the event file is cut back to its last w
   t.teardown(() => rmSync(savedir, { recursive: true, force: true }));
   const warnings: string[] = [];
   const env: SinkEnv = { runName: 'run', coordinatorRank: 0, worldSize: 1, encodePng: () => Promise.reject(new Error('no images')), warn: (m) => warnings.push(m), debug: () => {} };
-  const sink = await createTensorBoardSink({ savedir, multiRank: false, flushSecs: 2 }, env);
+  const sink = await createTensorBoardSink({ savedir, multiRank: false }, env);
   const runDir = join(savedir, 'run');
 
   t.is(await commitBatch(sink, 0, 1000), 0);

@@ -856,7 +856,7 @@ test('unknown option keys are errors that suggest the closest valid key: log() (
   await rejectAll(t, cases, validMetric);
 
   const bad: [string, () => unknown, RegExp][] = [
-    ['LocalFileLogger savdir', () => new LocalFileLogger({ savdir: 'x' } as never), /^ranklog: LocalFileLogger option 'savdir' is "x"; LocalFileLogger has no such option; did you mean 'savedir'\? Its options are 'logFreq', 'logOnWorkers', 'savedir', 'followExternalSymlinks'\.$/],
+    ['LocalFileLogger savdir', () => new LocalFileLogger({ savdir: 'x' } as never), /^ranklog: LocalFileLogger option 'savdir' is "x"; LocalFileLogger has no such option; did you mean 'savedir'\? Its options are 'logFreq', 'logOnWorkers', 'savedir', 'followExternalSymlinks', 'jsonl'\.$/],
     ['TensorBoardLogger flushSec', () => new TensorBoardLogger({ flushSec: 1 } as never), /^ranklog: TensorBoardLogger option 'flushSec' is 1; .*did you mean 'flushSecs'\?/],
     ['MLFlowLogger trackingURI', () => new MLFlowLogger({ trackingURI: 'http://127.0.0.1:5000' } as never), /^ranklog: MLFlowLogger option 'trackingURI' is "http:\/\/127\.0\.0\.1:5000"; .*did you mean 'trackingUri'\?/],
     ['MLFlowLogger experiment_name', () => new MLFlowLogger({ experiment_name: 'e' } as never), /MLFlowLogger option 'experiment_name' .*did you mean 'experimentName'\?/],

@@ -45,7 +45,6 @@ export class TensorBoardLogger extends Logger {
     const sinkOptions: TensorBoardSinkOptions = {
       savedir: this.savedir,
       multiRank: this.multiRank,
-      flushSecs: this.flushSecs,
     };
     // Events reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
     return { sinkModule: new URL('./tensorboard-sink.js', import.meta.url).href, sinkOptions, pollMs: pollMsFor(this.flushSecs) };

@@ -5,7 +5,7 @@
  *   <savedir>/<runName>/rank_<r>/events.out.tfevents.*   several: one TensorBoard run per rank, so curves overlay
  *
  * Each commit appends whole records to each file with one write(2), so events
- * reach the file within one writer poll (half of flushSecs, at most 1 s).
+ * reach the file within one writer poll (the logger sets it from flushSecs).
  */
 import { join, resolve, sep } from 'node:path';
 import { WriteFailures, type FigureItem, type ImageItem, type LogRecord, type RawImage, type RunEndReason, type Sink, type SinkEnv, type SinkFactory } from '@ranklog/core/sink';
@@ -21,17 +21,30 @@ export interface TensorBoardSinkOptions {
   savedir: string;
   /** Whether more than one rank may log to this backend: each rank then gets rank_<r>/. */
   multiRank: boolean;
-  /** Upper bound, seconds, for how long an event may stay in memory before it is written. */
-  flushSecs: number;
 }
 
 class RankFiles {
   readonly file: EventFile;
-  readonly scalars = new Map<string, ScalarTemplate>();
+  private readonly scalars = new Map<string, ScalarTemplate>();
+  /** The tag logged last, and its template: a run of one tag skips the map. */
+  private lastTag: string | undefined;
+  private lastTemplate: ScalarTemplate | undefined;
   /** Next step for each tag logged without one. */
   readonly autoStep = new Map<string, number>();
   constructor(readonly dir: string) {
     this.file = new EventFile(dir);
+  }
+
+  scalar(tag: string): ScalarTemplate {
+    if (tag === this.lastTag) return this.lastTemplate!;
+    let t = this.scalars.get(tag);
+    if (t === undefined) {
+      t = new ScalarTemplate(tag);
+      this.scalars.set(tag, t);
+    }
+    this.lastTag = tag;
+    this.lastTemplate = t;
+    return t;
   }
 }
 
@@ -58,13 +71,20 @@ class TensorBoardSink implements Sink {
     this.failures = new WriteFailures(env.warn, 'ranklog tensorboard');
   }
 
+  /** The rank logged last: records of one rank come in runs (a ring at a time). */
+  private lastRank = -1;
+  private lastFiles: RankFiles | undefined;
+
   private rank(r: number): RankFiles {
+    if (r === this.lastRank) return this.lastFiles!;
     let f = this.ranks.get(r);
     if (f === undefined) {
       f = new RankFiles(this.multiRank ? join(this.runDir, `rank_${r}`) : this.runDir);
       this.ranks.set(r, f);
       this.hparams.addRun(f.file);
     }
+    this.lastRank = r;
+    this.lastFiles = f;
     return f;
   }
 
@@ -78,11 +98,7 @@ class TensorBoardSink implements Sink {
   write(r: LogRecord): void | Promise<void> {
     const f = this.rank(r.rank);
     if (r.kind === 'metric') {
-      let t = f.scalars.get(r.identifier);
-      if (t === undefined) {
-        t = new ScalarTemplate(r.identifier);
-        f.scalars.set(r.identifier, t);
-      }
+      const t = f.scalar(r.identifier);
       const step = this.stepOf(f, r);
       if (step >= 0) t.write(f.file.out, r.timeMs / 1000, step, r.value);
       else f.file.out.append(summaryEvent(r.timeMs / 1000, step, ScalarTemplate.value(r.identifier, r.value)));

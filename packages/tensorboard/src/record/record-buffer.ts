@@ -13,6 +13,9 @@ export const FOOTER_BYTES = 4;
 export class RecordBuffer extends Growable {
   /** Masked CRC of the 8 length bytes, by length: records of one tag repeat their length. */
   private readonly lengthCrc = new Map<number, number>();
+  /** The last length looked up, and its CRC: most records repeat the one before. */
+  private lastLength = -1;
+  private lastLengthCrc = 0;
   private readonly lenBytes = new Uint8Array(8);
   private readonly lenView = new DataView(this.lenBytes.buffer);
 
@@ -25,20 +28,31 @@ export class RecordBuffer extends Growable {
    * fills the header and footer and advances pos past the record.
    */
   seal(length: number): void {
+    const p = this.pos + HEADER_BYTES;
+    this.sealWithCrc(length, crc32c(this.buf, p, p + length));
+  }
+
+  /** seal(), for a caller that computed the payload's CRC32C as it wrote it. */
+  sealWithCrc(length: number, payloadCrc: number): void {
     const start = this.pos;
-    this.view.setUint32(start, length, true);
-    this.view.setUint32(start + 4, 0, true); // payloads stay far below 4 GiB
-    let lc = this.lengthCrc.get(length);
-    if (lc === undefined) {
-      this.lenView.setUint32(0, length, true);
-      this.lenView.setUint32(4, 0, true);
-      lc = maskCrc(crc32c(this.lenBytes));
-      this.lengthCrc.set(length, lc);
+    const view = this.view;
+    view.setUint32(start, length, true);
+    view.setUint32(start + 4, 0, true); // payloads stay far below 4 GiB
+    if (length !== this.lastLength) {
+      let lc = this.lengthCrc.get(length);
+      if (lc === undefined) {
+        this.lenView.setUint32(0, length, true);
+        this.lenView.setUint32(4, 0, true);
+        lc = maskCrc(crc32c(this.lenBytes));
+        this.lengthCrc.set(length, lc);
+      }
+      this.lastLength = length;
+      this.lastLengthCrc = lc;
     }
-    this.view.setUint32(start + 8, lc, true);
-    const p = start + HEADER_BYTES;
-    this.view.setUint32(p + length, maskCrc(crc32c(this.buf, p, p + length)), true);
-    this.pos = p + length + FOOTER_BYTES;
+    view.setUint32(start + 8, this.lastLengthCrc, true);
+    const end = start + HEADER_BYTES + length;
+    view.setUint32(end, maskCrc(payloadCrc), true);
+    this.pos = end + FOOTER_BYTES;
   }
 
   /** Frame a finished payload. */

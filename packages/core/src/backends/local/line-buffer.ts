@@ -4,6 +4,9 @@
  * (flattening that rope was about half of the local sink's time per metric record).
  */
 
+import { digitCount, putDigits } from './decimal-digits.js';
+import { writeShortest } from './shortest-double.js';
+
 /** Sized for a few hundred metric lines; a buffer that grew past RETAIN_MAX is dropped at clear(). */
 const INITIAL = 1 << 14;
 const RETAIN_MAX = 4 << 20;
@@ -41,6 +44,14 @@ export class LineBuffer {
     this.pos += b.length;
   }
 
+  /** bytes() for a few bytes (keys, null, '}\n'): a loop beats set()'s call overhead below ~16. */
+  small(b: Uint8Array): void {
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < b.length; i++) buf[p++] = b[i]!;
+    this.pos = p;
+  }
+
   /** s must be ASCII (every number's String() is). */
   ascii(s: string): void {
     const buf = this.buf;
@@ -50,11 +61,24 @@ export class LineBuffer {
   }
 
   /**
-   * String(n), at most 25 bytes. Integers in [0, 2^53) — steps, ranks, ms timestamps — without
-   * making a string: below 2^53, x / 10 rounded down and x − 10q are exact in doubles.
+   * String(n), at most 25 bytes, without making a string for integers in [0, 2^53) — steps,
+   * ranks, ms timestamps: below 2^53, x / 10 rounded down and x − 10q are exact in doubles — and
+   * for the doubles writeShortest takes; String(n) for the rest.
    */
   number(n: number): void {
-    if (!(n >= 0 && n <= MAX_SAFE && Math.floor(n) === n)) return this.ascii('' + n); // -0 is written as 0, like String(-0)
+    if (n >= 0 && n <= 0x7fffffff && (n | 0) === n) {
+      // int32 (batch indices, most steps, ranks); -0 is written as 0, like String(-0)
+      const count = digitCount(n);
+      putDigits(this.buf, n, count, this.pos + count);
+      this.pos += count;
+      return;
+    }
+    if (!(n >= 0 && n <= MAX_SAFE && Math.floor(n) === n)) {
+      const end = writeShortest(this.buf, this.pos, n);
+      if (end < 0) return this.ascii('' + n);
+      this.pos = end;
+      return;
+    }
     let digits = 1;
     for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
     const buf = this.buf;
