@@ -8,7 +8,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkSeqCsv, csvRecords, tempDir } from './support/log-path.js';
@@ -70,7 +70,8 @@ function interrupt(t: ExecutionContext, savedir: string, mode: string, signal: N
     stdout += d;
     if (before !== undefined) return;
     const p = progressOf(stdout);
-    if (p.main >= MAIN_BEFORE && p.w1 >= WORKER_BEFORE && p.w2 >= WORKER_BEFORE) {
+    // Also wait until the writers have written something, so the files a second signal cuts short exist.
+    if (p.main >= MAIN_BEFORE && p.w1 >= WORKER_BEFORE && p.w2 >= WORKER_BEFORE && hasRows(join(savedir, 'run', 'metrics.csv'))) {
       before = p;
       child.kill(signal);
       armGuard();
@@ -94,6 +95,15 @@ function interrupt(t: ExecutionContext, savedir: string, mode: string, signal: N
   });
 }
 
+/** metrics.csv exists and holds more than its header. */
+function hasRows(file: string): boolean {
+  try {
+    return statSync(file).size > 100;
+  } catch {
+    return false;
+  }
+}
+
 interface TbSeq {
   /** 'seq' scalars in the rank's event files. */
   count: number;
@@ -105,7 +115,9 @@ interface TbSeq {
 /** The 'seq' scalars of one rank's TensorBoard run, read with the test's own decoder. */
 function tbSeq(dir: string): TbSeq {
   const r: TbSeq = { count: 0, inOrder: true, problems: [] };
-  for (const name of readdirSync(dir).filter((n) => EVENT_FILE_PATTERN.test(n)).sort()) {
+  // A process a second signal ended at once may not have made a rank's directory yet: nothing to read, nothing torn.
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  for (const name of names.filter((n) => EVENT_FILE_PATTERN.test(n)).sort()) {
     const framing = forEachEvent(new Uint8Array(readFileSync(join(dir, name))), name, (e) => {
       for (const v of e.summary?.values ?? []) {
         if (v.tag !== 'seq') continue;
