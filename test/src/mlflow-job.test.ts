@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { launchIdFromEnv, jobKey } from '../../packages/mlflow/dist/job-key.js';
-import { startMlflowDouble, type MlflowDouble } from './support/mlflow-server.js';
+import { startMlflowDouble, type MlflowDouble } from '@ranklog/mlflow-double';
 import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
 import { tempDir } from './support/log-path.js';
 import { dropAmbientEnv, runChild, type ChildEnd } from './support/child-process.js';

@@ -1,11 +1,11 @@
 /**
- * Tests of the MLflow tracking-server double itself (test/src/support/mlflow-server.ts), with plain
- * fetch / node:http: every rule it enforces, at the boundary, and every fault it can inject.
+ * Tests of the MLflow tracking-server double itself (@ranklog/mlflow-double in tools/mlflow-double),
+ * with plain fetch / node:http: every rule it enforces, at the boundary, and every fault it can inject.
  * These keep the double honest; the @ranklog/mlflow tests rely on it.
  */
 import test, { type ExecutionContext } from 'ava';
 import * as http from 'node:http';
-import { startMlflowDouble, type MlflowDouble, type MlflowDoubleOptions } from './support/mlflow-server.js';
+import { startMlflowDouble, type MlflowDouble, type MlflowDoubleOptions } from '@ranklog/mlflow-double';
 
 interface Answer {
   status: number;

@@ -1,6 +1,6 @@
 /**
  * The MLflow backend end to end, through the public API (MLFlowLogger, LoggersCollection,
- * attachLogger), against the tracking-server double (support/mlflow-server.ts) on 127.0.0.1:
+ * attachLogger), against the tracking-server double (@ranklog/mlflow-double) on 127.0.0.1:
  * runs and their system tags, metric timestamps = log time, NaN/±Infinity, params, the
  * log-batch limits, steady-state request rate, keep-alive, ranks (processes and worker
  * threads) racing for the experiment and the parent run, 4 × 100 000 points, outages
@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggersCollection, type BackendStats, type LogStats } from '@ranklog/core';
 import { MLFlowLogger, type MLFlowLoggerOptions } from '@ranklog/mlflow';
-import { startMlflowDouble, type DoubleRun, type MlflowDouble, type MlflowDoubleOptions } from './support/mlflow-server.js';
+import { startMlflowDouble, type DoubleRun, type MlflowDouble, type MlflowDoubleOptions } from '@ranklog/mlflow-double';
 import { tempDir } from './support/log-path.js';
 import { childEnv, dropAmbientEnv, runChild, runNode, type ChildEnd } from './support/child-process.js';
 import type { RankWorkerData } from './fixtures/mlflow-rank-worker.js';

@@ -13,7 +13,7 @@ import { listTree } from '@ranklog/core/sink';
 import { MLFlowLogger } from '@ranklog/mlflow';
 import { listFiles } from './support/list-files.js';
 import { tempDir } from './support/log-path.js';
-import { startMlflowDouble } from './support/mlflow-server.js';
+import { startMlflowDouble } from '@ranklog/mlflow-double';
 import { uniqueRunName } from './support/recording-logger.js';
 
 const SECRET = 'top secret, outside the logged directory';

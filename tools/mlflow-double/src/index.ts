@@ -1,5 +1,6 @@
 /**
- * An in-process double of an MLflow 2.17 tracking server (REST API + artifact proxy), for tests.
+ * An in-process double of an MLflow 2.17 tracking server (REST API + artifact proxy), for the
+ * tests and the benchmarks (@ranklog/mlflow-double, a private workspace package).
  *
  * It answers on 127.0.0.1 only, keeps everything in memory, and follows what the real server
  * does rather than what would be convenient: request bodies are read the way Flask + MLflow read
