@@ -14,6 +14,7 @@ import {
   experimentValue, sessionEndValue, sessionStartValue,
 } from '../../packages/tensorboard/dist/summary/hparams.js';
 import { mulberry32 } from './support/prng.js';
+import { referenceData } from './support/reference-data.js';
 
 // ---------------------------------------------------------------- wire-format decoder
 
@@ -182,14 +183,14 @@ function checkLayout(t: import('ava').ExecutionContext, h: Histo, values: ArrayL
 
 // ---------------------------------------------------------------- reference facts
 
-const REF_DIR = join(process.env.RANKLOG_REFERENCE_DIR ?? '/work/shared/reference', 'tensorboard', 'tensorboardx-2.6.5');
-function refFile(dir: string): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const f = readdirSync(dir).find((n) => n.startsWith('events.out.tfevents.'));
-  return f === undefined ? undefined : join(dir, f);
+/** tensorboardX's files (<repo>/../shared/reference/…, or RANKLOG_REFERENCE_DIR): missing fails in CI, skips elsewhere. */
+const REFERENCE = referenceData('tb-summary-encoding', 'tensorboard/tensorboardx-2.6.5');
+/** The event file in `dir` (a reference folder without one is broken: an error, not a skip). */
+function refFile(dir: string): string {
+  const f = existsSync(dir) ? readdirSync(dir).find((n) => n.startsWith('events.out.tfevents.')) : undefined;
+  if (f === undefined) throw new Error(`no events.out.tfevents.* file in ${dir}`);
+  return join(dir, f);
 }
-const REF_MAIN = refFile(REF_DIR);
-const REF_HPARAMS = refFile(join(REF_DIR, 'hparams'));
 
 /** tensorboardX 2.6.5 `weights` (1000 standard-normal samples), decoded from the reference file. */
 const REF_WEIGHTS = {
@@ -339,8 +340,8 @@ test('histogram: same layout as tensorboardX for the reference `weights` (1000 s
   t.true(Math.abs(g.limits.length - REF_WEIGHTS.buckets) < 20, `${g.limits.length} buckets`);
 });
 
-(REF_MAIN ? test : test.skip)('histogram: reference file `weights` decodes to the embedded facts', (t) => {
-  const ref = decodeHistoValue(summaryValues(REF_MAIN!).get('weights')!, 'weights');
+REFERENCE.test('histogram: reference file `weights` decodes to the embedded facts', (t) => {
+  const ref = decodeHistoValue(summaryValues(refFile(REFERENCE.dir)).get('weights')!, 'weights');
   t.like(ref, { min: REF_WEIGHTS.min, max: REF_WEIGHTS.max, num: REF_WEIGHTS.num });
   const start = TABLE.indexOf(REF_WEIGHTS.firstLimit);
   t.deepEqual(ref.limits, TABLE.slice(start, start + REF_WEIGHTS.buckets));
@@ -362,8 +363,8 @@ test('hparams: byte-identical to tensorboardX 2.6.5 for the reference run', (t) 
   t.is(hex(sessionEndValue({ status: 'success', endTimeSecs: 0 })), REF_HPARAMS_HEX.end);
 });
 
-(REF_HPARAMS ? test : test.skip)('hparams: embedded reference bytes match the reference file', (t) => {
-  const vals = summaryValues(REF_HPARAMS!);
+REFERENCE.test('hparams: embedded reference bytes match the reference file', (t) => {
+  const vals = summaryValues(refFile(join(REFERENCE.dir, 'hparams')));
   t.is(hex(vals.get('_hparams_/experiment')!), REF_HPARAMS_HEX.experiment);
   t.is(hex(vals.get('_hparams_/session_start_info')!), REF_HPARAMS_HEX.start);
   t.is(hex(vals.get('_hparams_/session_end_info')!), REF_HPARAMS_HEX.end);

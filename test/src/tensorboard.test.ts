@@ -12,12 +12,12 @@ import test, { type ExecutionContext } from 'ava';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LoggersCollection, type ContextOptions, type WorkerHandle } from '@ranklog/core';
 import { TensorBoardLogger, type TensorBoardLoggerOptions } from '@ranklog/tensorboard';
 import { crc32c } from './support/crc32c-ref.js';
 import { decodePng } from './support/png-decode.js';
+import { referenceData } from './support/reference-data.js';
 import { handMadePng, jpegWith, sof0 } from './support/image-bytes.js';
 import { uniqueRunName } from './support/recording-logger.js';
 import {
@@ -42,10 +42,10 @@ import {
 } from './support/tb-decode.js';
 import { mulberry32 } from './support/prng.js';
 
-const REF_DIR = fileURLToPath(new URL('../../../shared/reference/tensorboard/tensorboardx-2.6.5/', import.meta.url));
-const HAVE_REF = existsSync(REF_DIR);
-if (!HAVE_REF) console.warn(`tensorboard: skipping the comparisons with tensorboardX: ${REF_DIR} does not exist (shared/ must be checked out beside the repository).`);
-const refTest = HAVE_REF ? test : test.skip;
+/** tensorboardX's files for the comparisons (<repo>/../shared/reference/…): missing fails in CI, skips elsewhere. */
+const REFERENCE = referenceData('tensorboard', 'tensorboard/tensorboardx-2.6.5');
+const REF_DIR = REFERENCE.dir;
+const refTest = REFERENCE.test;
 
 const SCALAR_WORKER = new URL('./fixtures/tb-scalar-worker.js', import.meta.url);
 /** events.out.tfevents.<seconds>.<hostname>.<pid>.<n> */
