@@ -1117,6 +1117,8 @@ export class MlflowDouble {
   private nextSqlExperimentId = 1;
   private faults: Fault[] = [];
   private delays: { ms: number; opts: FaultOptions }[] = [];
+  /** Requests waiting out a delay right now: delay(0), clearFaults() and close() end their wait. */
+  private readonly delayed = new Set<() => void>();
   private holds: { gate: Promise<void>; open: () => void; opts: FaultOptions; held: number }[] = [];
   private _port = 0;
   private readonly routes: Record<string, Partial<Record<string, Handler>>>;
@@ -1224,10 +1226,38 @@ export class MlflowDouble {
     this.faults.push({ kind: 'reset', status: 0, remaining: count, opts });
   }
 
-  /** Answer every matching request `ms` later (0 removes all delays). Applied before the handler unless `afterApply`. */
+  /**
+   * Answer every matching request `ms` later. Applied before the handler unless `afterApply`.
+   * `delay(0)` removes every delay, and the requests waiting out one go on at once: a test can
+   * hold an answer back with a long delay and let it go when it has seen what it waited for.
+   */
   delay(ms: number, opts: FaultOptions = {}): void {
-    if (ms <= 0) this.delays = [];
-    else this.delays.push({ ms, opts });
+    if (ms <= 0) {
+      this.delays = [];
+      this.endDelays();
+    } else this.delays.push({ ms, opts });
+  }
+
+  /** Requests waiting out a delay (see `delay`). */
+  get delayedRequests(): number {
+    return this.delayed.size;
+  }
+
+  private endDelays(): void {
+    for (const go of [...this.delayed]) go();
+  }
+
+  /** Wait `ms`, or less if the delays are removed meanwhile. */
+  private waitOut(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const go = () => {
+        clearTimeout(timer);
+        this.delayed.delete(go);
+        resolve();
+      };
+      const timer = setTimeout(go, ms);
+      this.delayed.add(go);
+    });
   }
 
   /**
@@ -1253,6 +1283,7 @@ export class MlflowDouble {
   clearFaults(): void {
     this.faults = [];
     this.delays = [];
+    this.endDelays();
     for (const h of this.holds) h.open();
     this.holds = [];
   }
@@ -1464,7 +1495,7 @@ export class MlflowDouble {
     const info = { method, path: url.pathname, endpoint: route.endpoint };
     const fault = this.takeFault(info);
     const before = this.delayFor(info, false);
-    if (before > 0) await sleep(before);
+    if (before > 0) await this.waitOut(before);
     for (const h of this.holds) {
       if (h.opts.match && !h.opts.match(info)) continue;
       h.held++;
@@ -1492,7 +1523,7 @@ export class MlflowDouble {
       return;
     }
     const after = this.delayFor(info, true);
-    if (after > 0) await sleep(after);
+    if (after > 0) await this.waitOut(after);
     if (gen !== this.generation) {
       rec.outcome = 'lost';
       return;
