@@ -20,7 +20,7 @@ import { launchIdFromEnv, jobKey } from '../../packages/mlflow/dist/job-key.js';
 import { startMlflowDouble, type MlflowDouble } from '@ranklog/mlflow-double';
 import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
 import { tempDir } from './support/log-path.js';
-import { dropAmbientEnv, runChild, type ChildEnd } from './support/child-process.js';
+import { dropAmbientEnv, runChild, startGate, type ChildEnd } from './support/child-process.js';
 import type { ChildConfig } from './fixtures/mlflow-child.js';
 
 dropAmbientEnv();
@@ -127,7 +127,8 @@ interface Launch {
 
 /**
  * Start one process per rank of `ranks` as a launcher would (RANK, WORLD_SIZE, one run name), all
- * creating their context at one shared instant. `each(rank)` adds to that rank's config.
+ * creating their context at one instant: each waits at the start barrier until all are up.
+ * `each(rank)` adds to that rank's config.
  */
 function launch(
   t: ExecutionContext,
@@ -135,7 +136,7 @@ function launch(
   o: { runName: string; experimentName: string; savedir: string; ranks: number[]; worldSize?: number; env?: Record<string, string>; n?: number; logOnWorkers?: number | number[] },
   each: (rank: number) => Partial<ChildConfig> = () => ({}),
 ): Launch {
-  const startAt = Date.now() + 1500; // every process is up and waiting by then, so they really race
+  const gate = startGate(o.ranks.length);
   const children = new Map<number, ChildProcess>();
   const waiters: { rank: number; line: string; resolve: () => void }[] = [];
   const out = new Map<number, string>();
@@ -156,7 +157,7 @@ function launch(
       experimentName: o.experimentName,
       logOnWorkers: o.logOnWorkers ?? -1,
       n: o.n ?? 300,
-      startAt,
+      startTogether: true,
       ...store.cfg,
       ...each(rank),
     };
@@ -166,6 +167,7 @@ function launch(
       runChild(t, cfg, env, (all, child) => {
         children.set(rank, child);
         out.set(rank, all);
+        gate.watch(all, child);
         check();
       }),
     );
