@@ -22,6 +22,7 @@ import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
 import { tempDir } from './support/log-path.js';
 import { dropAmbientEnv, runChild, startGate, type ChildEnd } from './support/child-process.js';
 import type { ChildConfig } from './fixtures/mlflow-child.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 dropAmbientEnv();
 
@@ -220,7 +221,7 @@ function assertJob(t: ExecutionContext, runs: RunView[], runName: string, key: s
 
 for (const kind of ['file', 'server'] as const) {
   test.serial(`${kind}: 4 processes racing (logOnWorkers -1) → one parent run, 4 nested under it with every point, the parent FINISHED after all four`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('race');
     const experimentName = uniq('exp');
@@ -240,7 +241,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: the parent stays RUNNING while one rank still runs (the others done), and ends FINISHED when it ends`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('slow');
     const experimentName = uniq('exp');
@@ -266,7 +267,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: one process throws an uncaught exception → the parent ends FAILED (the other three finished)`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('crash');
     const experimentName = uniq('exp');
@@ -281,7 +282,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: one process gets SIGTERM → the parent ends KILLED (the other three finished)`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('term');
     const experimentName = uniq('exp');
@@ -297,7 +298,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: logOnWorkers [1, 2] in a world of 4 (rank 0 does not log) → one parent, ended when ranks 1 and 2 have`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('some');
     const experimentName = uniq('exp');
@@ -312,7 +313,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: job key — a relaunch with the same run name and another SLURM_JOB_ID gets its own parent; without a launcher id it joins the earlier parent`, async (t) => {
-    t.timeout(120_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('again');
     const experimentName = uniq('exp');
@@ -337,7 +338,7 @@ for (const kind of ['file', 'server'] as const) {
 // ───────────────────────────── tracking server only ─────────────────────────────
 
 test.serial('server: ranks that do not create the parent wait for it — its creation held at the server while they search — then nest under it', async (t) => {
-  t.timeout(90_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const store = await openStore(t, 'server');
   const d = store.double!;
   const runName = uniq('wait');

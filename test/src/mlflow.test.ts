@@ -25,7 +25,7 @@ import { MLFlowLogger, type MLFlowLoggerOptions } from '@ranklog/mlflow';
 import { startMlflowDouble, type DoubleRun, type MlflowDouble, type MlflowDoubleOptions } from '@ranklog/mlflow-double';
 import { tempDir } from './support/log-path.js';
 import { childEnv, dropAmbientEnv, hasLine, runChild, runNode, startGate, type ChildEnd } from './support/child-process.js';
-import { LIVENESS_MS, waitFor } from './support/wait-for.js';
+import { LIVENESS_MS, TEST_TIMEOUT_MS, waitFor } from './support/wait-for.js';
 import type { RankWorkerData } from './fixtures/mlflow-rank-worker.js';
 
 const RANK_WORKER = new URL('./fixtures/mlflow-rank-worker.js', import.meta.url);
@@ -407,7 +407,7 @@ function runRankWorker(t: ExecutionContext, data: RankWorkerData): Promise<{ ran
 }
 
 test.serial('ranks as 4 processes sharing one savedir (a cluster file system), idle while the server is away: each rank\'s points arrive exactly once', async (t) => {
-  t.timeout(120_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const savedir = tempDir(t, 'mlflow-shared');
   const experimentName = uniq('exp-shared');
@@ -465,7 +465,7 @@ test.serial('ranks as 4 processes sharing one savedir (a cluster file system), i
 // ───────────────────────────── 3. volume ─────────────────────────────
 
 test.serial('4 worker-thread ranks × 100 000 metrics (fast path): every (rank, step) exactly once in its nested run; no drops; few connections', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const experimentName = uniq('exp-volume');
   const N = 100_000;
@@ -528,7 +528,7 @@ test.serial('order: the batches of one run reach the server in log order, also w
 });
 
 test.serial('a server away for longer than the retries in the middle of an op split into several requests: the part already delivered is not sent again', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   let n = 0;
   // The 2nd log-batch request and its 4 retries fail: the op's first request got through.
@@ -560,7 +560,7 @@ test.serial('a server away for longer than the retries in the middle of an op sp
 // ───────────────────────────── 4. outages ─────────────────────────────
 
 test.serial('outage mid-run: log() never blocks, records spool, and are replayed in order when the server is back — each exactly once', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const warnings = captureStderr(t);
   const experimentName = uniq('exp-outage');
@@ -636,7 +636,7 @@ test.serial('outage while training keeps logging through the recovery: nothing l
 });
 
 test.serial('a server away just when the run ends: destroyLoggerContext() keeps trying within its budget and delivers everything', async (t) => {
-  t.timeout(40_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const experimentName = uniq('exp-endoutage');
   const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-endoutage'), logFreq: 'batch' });
@@ -660,7 +660,7 @@ test.serial('a server away just when the run ends: destroyLoggerContext() keeps 
 });
 
 test.serial('server down for the whole run: the spool keeps everything, the warning names the count and the replay command; the CLI delivers once', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   await d.stop();
   const warnings = captureStderr(t);
@@ -758,7 +758,7 @@ test.serial('a server that does not answer: log() returns before any request com
 
 for (const backend of ['sqlalchemy', 'file'] as const) {
   test(`a param re-logged with another value (${backend} server: ${backend === 'file' ? '500' : '400'}) → a warning naming the key; the stream after it is delivered; no endless retries`, async (t) => {
-    t.timeout(40_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const d = await openDouble(t, { backend });
     const warnings = captureStderr(t);
     const experimentName = uniq(`exp-param-${backend}`);
@@ -803,7 +803,7 @@ for (const backend of ['sqlalchemy', 'file'] as const) {
 // ───────────────────────────── 7. crashes and signals ─────────────────────────────
 
 test('crash: an uncaught exception in the training process ends its run FAILED, with end_time, after delivering what was logged', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const experimentName = uniq('exp-crash');
   const from = Date.now();
@@ -817,7 +817,7 @@ test('crash: an uncaught exception in the training process ends its run FAILED, 
 });
 
 test('SIGTERM: the run ends KILLED with end_time after delivering what was logged, and the process ends by the signal', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const experimentName = uniq('exp-sigterm');
   const from = Date.now();
@@ -848,7 +848,7 @@ function assertNoSecret(t: ExecutionContext, secret: string, end: ChildEnd, save
 }
 
 test('auth: basic (MLFLOW_TRACKING_USERNAME/PASSWORD), bearer (MLFLOW_TRACKING_TOKEN) and user:password@ in MLFLOW_TRACKING_URI are accepted; no secret leaks', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   for (const kind of ['basic', 'bearer', 'uri'] as const) {
     const d = await openDouble(t, kind === 'bearer' ? { auth: { bearer: TOKEN } } : { auth: { basic: { user: USER, password: PASSWORD } } });
     const savedir = tempDir(t, `mlflow-auth-${kind}`);
@@ -869,7 +869,7 @@ test('auth: basic (MLFLOW_TRACKING_USERNAME/PASSWORD), bearer (MLFLOW_TRACKING_T
 });
 
 test('auth: a wrong password → 401 → the backend says so clearly (once, naming the fix), and never prints the password', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t, { auth: { basic: { user: USER, password: 'the-right-one' } } });
   const savedir = tempDir(t, 'mlflow-auth-wrong');
   const experimentName = uniq('exp-auth-wrong');
@@ -889,7 +889,7 @@ test('auth: a wrong password → 401 → the backend says so clearly (once, nami
 });
 
 test('auth: a wrong password loses nothing — the records wait in the spool for a replay with the right credentials', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t, { auth: { basic: { user: USER, password: 'the-right-one' } } });
   const savedir = tempDir(t, 'mlflow-auth-keep');
   const runName = uniq('auth-keep');
@@ -909,7 +909,7 @@ test('auth: a wrong password loses nothing — the records wait in the spool for
 });
 
 test('auth + outage: with basic auth and the server down for the whole run, the spool holds no secret; the CLI replays with the credentials from the environment', async (t) => {
-  t.timeout(40_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t, { auth: { basic: { user: USER, password: PASSWORD } } });
   await d.stop();
   const savedir = tempDir(t, 'mlflow-auth-spool');
@@ -971,7 +971,7 @@ function views(o: object): Record<string, string> {
 }
 
 test('credentials in the tracking URI stay out of every property and inspection of the logger, of stats, messages and files; an invalid URI is an error with the password redacted', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const password = 'pw-secret-123';
   const d = await openDouble(t, { auth: { basic: { user: USER, password } } });
   const uri = d.url.replace('http://', `http://${USER}:${password}@`);

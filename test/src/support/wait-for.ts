@@ -17,3 +17,10 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, ms = LIVEN
     await sleep(stepMs);
   }
 }
+
+/**
+ * t.timeout() for tests that spawn processes or move a lot of data: what they take on a loaded
+ * 2-core machine (tests of one file run at once) is far from what they take alone, so the limit
+ * only says "hung". A working test ends within a minute even then.
+ */
+export const TEST_TIMEOUT_MS = 180_000;
