@@ -735,7 +735,7 @@ function rawGet(agent: http.Agent, port: number, path: string): Promise<{ status
 }
 
 test('keep-alive: sequential requests on a keep-alive agent share one connection; keepAlive: false closes after each answer', async (t) => {
-  const d = await open(t);
+  const d = await open(t, { keepAliveTimeoutMs: 600_000 }); // no idle close, however long a loaded machine pauses between requests
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
   for (let i = 0; i < 5; i++) t.is((await rawGet(agent, d.port, '/api/2.0/mlflow/experiments/get?experiment_id=0')).status, 200);

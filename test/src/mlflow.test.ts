@@ -466,7 +466,9 @@ test.serial('ranks as 4 processes sharing one savedir (a cluster file system), i
 
 test.serial('4 worker-thread ranks × 100 000 metrics (fast path): every (rank, step) exactly once in its nested run; no drops; few connections', async (t) => {
   t.timeout(TEST_TIMEOUT_MS);
-  const d = await openDouble(t);
+  // Idle connections stay open 10 minutes: the count below then depends on the client's reuse of
+  // connections, not on whether a loaded machine paused a writer longer than the 5 s default.
+  const d = await openDouble(t, { keepAliveTimeoutMs: 600_000 });
   const experimentName = uniq('exp-volume');
   const N = 100_000;
   const { logger, runName } = await openLogger(

@@ -193,6 +193,13 @@ export interface MlflowDoubleOptions {
   enforceBatchBytes?: boolean;
   /** HTTP keep-alive (default true). false: every answer carries `Connection: close`, as gunicorn's sync workers do. */
   keepAlive?: boolean;
+  /**
+   * How long an idle keep-alive connection stays open, ms (default 5000, Node's default; the
+   * `Keep-Alive: timeout` hint tells Node clients to close theirs a second sooner). A test that
+   * counts connections sets it far above any pause a loaded machine can cause, so that only the
+   * client's reuse of connections decides the count.
+   */
+  keepAliveTimeoutMs?: number;
   /** Keep JSON request bodies in `requests[].body` (default true). */
   recordBodies?: boolean;
 }
@@ -1130,6 +1137,7 @@ export class MlflowDouble {
       longValues: opts.longValues ?? 'reject',
       enforceBatchBytes: opts.enforceBatchBytes ?? true,
       keepAlive: opts.keepAlive ?? true,
+      keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000,
       recordBodies: opts.recordBodies ?? true,
     };
     this.backend = this.opts.backend;
@@ -1338,7 +1346,7 @@ export class MlflowDouble {
   private async listen(port: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const server = http.createServer((req, res) => this.onRequest(req, res));
-      server.keepAliveTimeout = 5000;
+      server.keepAliveTimeout = this.opts.keepAliveTimeoutMs;
       server.on('connection', (sock: Socket) => {
         this.connections++;
         this.socketIds.set(sock, this.connections);
