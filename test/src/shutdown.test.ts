@@ -18,7 +18,7 @@ const WORKERS_CHILD = fileURLToPath(new URL('./fixtures/shutdown-workers-child.j
  * Liveness bound for a signalled child (it normally ends within a second or two, draining its rings):
  * then SIGKILL, and the signal check fails. Broken is a child that never ends on the signal.
  */
-const SIGNAL_GRACE_MS = 60_000;
+const SIGNAL_GRACE_MS = 120_000;
 const N = 100_000;
 
 interface ChildEnd {
