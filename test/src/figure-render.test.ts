@@ -13,6 +13,7 @@ import createLocalSink from '../../packages/core/dist/backends/local/local-sink.
 import { createPngEncoder, type PngEncoder } from '../../packages/core/dist/encode/png-pool.js';
 import { decodePng, type DecodedImage } from './support/png-decode.js';
 import { listFiles } from './support/list-files.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 /** 40×30, no background of its own (the white comes from the renderer), a red 20×10 rectangle at (10, 5). */
@@ -304,7 +305,7 @@ test('local sink: vega warnings for a figure logged every step are reported once
 });
 
 test('end to end: figures logged through LoggersCollection are rendered in the writer thread\'s pool', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const savedir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranklog-figure-e2e-'));
   t.teardown(() => fs.rmSync(savedir, { recursive: true, force: true }));
   const local = new LocalFileLogger({ savedir, logFreq: 'batch' });

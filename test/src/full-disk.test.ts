@@ -17,6 +17,7 @@ import { listFiles } from './support/list-files.js';
 import { checkSeqCsv, countLines } from './support/log-path.js';
 import { EVENT_FILE_PATTERN, forEachEvent, scalarOf } from './support/tb-decode.js';
 import { fillUp, mountTmpfs } from './support/tmpfs.js';
+import { waitFor } from './support/wait-for.js';
 
 const TMPFS_BYTES = 4 << 20;
 const CHUNK = 1000;
@@ -150,12 +151,14 @@ for (const backend of BACKENDS) {
     let inFiles = await backend.count(runDir, step);
     t.deepEqual(inFiles.problems, [], 'the files stay valid');
     t.is(inFiles.records, full.written, 'written counts exactly the records in the files');
-    const told = warnings.filter((w) => /cannot write .*\(ENOSPC: no space left on device\)/.test(w));
-    t.is(told.length, 1, `told once:\n${warnings.join('\n')}`);
+    // Warnings come from the writer thread over a port of their own: wait for them (no order with stats()).
+    const told = () => warnings.filter((w) => /cannot write .*\(ENOSPC: no space left on device\)/.test(w));
+    await warned(() => told().length > 0);
+    t.is(told().length, 1, `told once:\n${warnings.join('\n')}`);
 
     rmSync(filler);
     t.true(await logUntilResumed(logger, logChunk), 'writing resumed once space was back');
-    t.true(warnings.some((w) => /writing resumed; \d+ records could not be written meanwhile/.test(w)), warnings.join('\n'));
+    t.true(await warned(() => warnings.some((w) => /writing resumed; \d+ records could not be written meanwhile/.test(w))), warnings.join('\n'));
 
     const destroyFrom = performance.now();
     const stats = backendStats(await logger.destroyLoggerContext());
@@ -164,10 +167,13 @@ for (const backend of BACKENDS) {
     inFiles = await backend.count(runDir, step);
     t.deepEqual(inFiles.problems, [], 'the files stay valid');
     t.is(inFiles.records, stats.written, 'written counts exactly the records in the files');
-    t.true(warnings.some((w) => new RegExp(`${stats.failed} records could not be written \\(first: ENOSPC`).test(w)), `a report at close:\n${warnings.join('\n')}`);
+    t.true(await warned(() => warnings.some((w) => new RegExp(`${stats.failed} records could not be written \\(first: ENOSPC`).test(w))), `a report at close:\n${warnings.join('\n')}`);
     checkNoStall(t, slowest);
   });
 }
+
+/** Until a warning sent by the writer thread has reached this thread (true), or the liveness bound (false). */
+const warned = (cond: () => boolean) => waitFor(cond);
 
 /** A liveness bound only (shared machines are noisy): a writer that blocked training on the full disk takes seconds per chunk. */
 function checkNoStall(t: ExecutionContext, slowestChunkMs: number): void {
@@ -207,7 +213,9 @@ test.serial('MLFlowLogger with the tracking server away and its spool on a full 
   let spool = spooledRecords(spoolOps);
   t.deepEqual(spool.problems, [], 'ops.jsonl holds whole lines');
   t.is(spool.records, full.written, 'written counts exactly the records in the spool');
-  t.is(warnings.filter((w) => /cannot write .*mlflow-spool\/rank0\/ops\.jsonl \(ENOSPC: no space left on device\)/.test(w)).length, 1, warnings.join('\n'));
+  const told = () => warnings.filter((w) => /cannot write .*mlflow-spool\/rank0\/ops\.jsonl \(ENOSPC: no space left on device\)/.test(w));
+  await warned(() => told().length > 0);
+  t.is(told().length, 1, warnings.join('\n'));
 
   rmSync(filler);
   t.true(await logUntilResumed(logger, logChunk), 'spooling resumed once space was back');
@@ -216,7 +224,7 @@ test.serial('MLFlowLogger with the tracking server away and its spool on a full 
   spool = spooledRecords(spoolOps);
   t.deepEqual(spool.problems, []);
   t.is(spool.records, stats.written, 'written counts exactly the records in the spool');
-  t.true(warnings.some((w) => /could not be delivered .* kept in .*mlflow-spool/.test(w)), warnings.join('\n'));
+  t.true(await warned(() => warnings.some((w) => /could not be delivered .* kept in .*mlflow-spool/.test(w))), warnings.join('\n'));
 });
 
 /** A port on 127.0.0.1 that nobody listens on (connections are refused: a tracking server that is down). */

@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './support/log-path.js';
 import { EVENT_FILE_PATTERN, forEachEvent } from './support/tb-decode.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/hard-kill-child.js', import.meta.url));
 const LOSS_BOUND_MS = 5_000;
 
 test('SIGKILL: every record logged more than 5 s before the kill is in metrics.csv and the event file, and every whole record reads back', async (t) => {
-  t.timeout(120_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const savedir = tempDir(t, 'hard-kill');
   const child = spawn(process.execPath, [CHILD, savedir, 'run', '8000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let killedAt = 0;

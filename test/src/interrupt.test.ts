@@ -14,10 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { checkSeqCsv, csvRecords, tempDir } from './support/log-path.js';
 import { EVENT_FILE_PATTERN, forEachEvent, scalarOf } from './support/tb-decode.js';
 import { listFiles } from './support/list-files.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/interrupt-child.js', import.meta.url));
 /** Liveness bound: a child still alive this long after its (last) signal is SIGKILLed, and the signal check fails. */
-const GRACE_MS = 60_000;
+const GRACE_MS = 120_000;
 /** Progress the child must report before the test interrupts it: the loops are well under way. */
 const MAIN_BEFORE = 20_000;
 const WORKER_BEFORE = 100_000;
@@ -194,7 +195,7 @@ async function checkEveryBackend(t: ExecutionContext, savedir: string, end: Inte
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test.serial(`${signal} while the loop and two workers keep logging: nothing logged before is lost in any backend, runs end KILLED, the process ends by ${signal}`, async (t) => {
-    t.timeout(180_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, `interrupt-${signal.toLowerCase()}`);
     const end = await interrupt(t, savedir, 'default', signal);
     t.log(`before the signal ${JSON.stringify(end.before)}; last reports ${JSON.stringify(end.last)}`);
@@ -209,7 +210,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 test.serial('a program with its own SIGINT handler keeps its exit: ranklog flushes, the program logs on, destroys, and exits 0; the run still ends KILLED', async (t) => {
-  t.timeout(180_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const savedir = tempDir(t, 'interrupt-own');
   const end = await interrupt(t, savedir, 'own-handler', 'SIGINT');
   t.is(end.code, 0, `exit code ${end.code} (signal ${end.signal}); stderr:\n${end.stderr}`);
@@ -228,7 +229,7 @@ test.serial('a program with its own SIGINT handler keeps its exit: ranklog flush
 });
 
 test.serial('a second SIGINT during a drain that cannot finish ends the process at once, by SIGINT; the files stay valid up to their last whole record', async (t) => {
-  t.timeout(180_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const savedir = tempDir(t, 'interrupt-twice');
   const end = await interrupt(t, savedir, 'hang', 'SIGINT', true);
   t.is(end.signal, 'SIGINT', `ended by ${end.signal} (code ${end.code}); SIGKILL means the second SIGINT did not end it. stderr:\n${end.stderr}`);

@@ -11,7 +11,7 @@
  * bytes must be the same.
  */
 import test, { type ExecutionContext } from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { FileStore } from '../../packages/mlflow/dist/filestore/file-store.js';
 import type { Batch } from '../../packages/mlflow/dist/store.js';
 import { tempDir } from './support/log-path.js';
+import { runNode, startGate } from './support/child-process.js';
 import { parseMeta, parseMetricFile } from './support/mlruns-reader.js';
 
 const EXPERIMENT_FIXTURE = fileURLToPath(new URL('./fixtures/mlflow-fs-experiment.js', import.meta.url));
@@ -66,30 +67,8 @@ async function newRun(t: ExecutionContext, experiment = 'exp'): Promise<{ root: 
   return { root, store, exp, run, runDir: join(root, exp, run) };
 }
 
-interface ChildOut {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runNode(t: ExecutionContext, args: string[]): Promise<ChildOut> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let done = false;
-  t.teardown(() => {
-    if (!done) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      done = true;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The last line a child printed (before it: the start barrier's line). */
+const lastLine = (stdout: string) => stdout.trim().split('\n').pop() ?? '';
 
 // ---------------------------------------------------------------------------
 // Experiments
@@ -209,10 +188,10 @@ test('an id taken by another experiment moves every racer to the same next probe
 test('4 processes racing getOrCreateExperiment on one root get one experiment', async (t) => {
   const root = join(tempDir(t, 'mlfs'), 'mlruns');
   for (const name of ['raced', 'raced again', 'third']) {
-    const startAt = String(Date.now() + 700);
-    const outs = await Promise.all(Array.from({ length: 4 }, () => runNode(t, [EXPERIMENT_FIXTURE, root, name, startAt])));
+    const gate = startGate(4); // all four up and waiting, then let go at once
+    const outs = await Promise.all(Array.from({ length: 4 }, () => runNode(t, [EXPERIMENT_FIXTURE, root, name], process.env, gate.watch)));
     for (const o of outs) t.is(o.code, 0, o.stderr);
-    const ids = outs.map((o) => (JSON.parse(o.stdout) as { id: string }).id);
+    const ids = outs.map((o) => (JSON.parse(lastLine(o.stdout)) as { id: string }).id);
     t.is(new Set(ids).size, 1, `${name}: ${ids.join(', ')}`);
     const withName = readdirSync(root)
       .filter((e) => !e.endsWith('.trash'))
@@ -537,10 +516,10 @@ test('inputs: datasets under the experiment, inputs under the run, ids as MLflow
 test('4 ranks (processes) each log 10k points to their own run at once: all present', async (t) => {
   const root = join(tempDir(t, 'mlfs'), 'mlruns');
   const N = 10_000;
-  const startAt = String(Date.now() + 800);
-  const outs = await Promise.all([0, 1, 2, 3].map((rank) => runNode(t, [RANK_FIXTURE, root, 'job', String(rank), String(N), startAt])));
+  const gate = startGate(4);
+  const outs = await Promise.all([0, 1, 2, 3].map((rank) => runNode(t, [RANK_FIXTURE, root, 'job', String(rank), String(N)], process.env, gate.watch)));
   for (const o of outs) t.is(o.code, 0, o.stderr);
-  const res = outs.map((o) => JSON.parse(o.stdout) as { experimentId: string; runId: string });
+  const res = outs.map((o) => JSON.parse(lastLine(o.stdout)) as { experimentId: string; runId: string });
   t.is(new Set(res.map((r) => r.experimentId)).size, 1, 'one experiment');
   const exp = res[0]!.experimentId;
   t.deepEqual(readdirSync(join(root, exp)).sort(), ['meta.yaml', ...res.map((r) => r.runId)].sort());

@@ -17,11 +17,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { launchIdFromEnv, jobKey } from '../../packages/mlflow/dist/job-key.js';
-import { startMlflowDouble, type MlflowDouble } from './support/mlflow-server.js';
+import { startMlflowDouble, type MlflowDouble } from '@ranklog/mlflow-double';
 import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
 import { tempDir } from './support/log-path.js';
-import { dropAmbientEnv, runChild, type ChildEnd } from './support/child-process.js';
+import { dropAmbientEnv, runChild, startGate, type ChildEnd } from './support/child-process.js';
 import type { ChildConfig } from './fixtures/mlflow-child.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 dropAmbientEnv();
 
@@ -127,7 +128,8 @@ interface Launch {
 
 /**
  * Start one process per rank of `ranks` as a launcher would (RANK, WORLD_SIZE, one run name), all
- * creating their context at one shared instant. `each(rank)` adds to that rank's config.
+ * creating their context at one instant: each waits at the start barrier until all are up.
+ * `each(rank)` adds to that rank's config.
  */
 function launch(
   t: ExecutionContext,
@@ -135,7 +137,7 @@ function launch(
   o: { runName: string; experimentName: string; savedir: string; ranks: number[]; worldSize?: number; env?: Record<string, string>; n?: number; logOnWorkers?: number | number[] },
   each: (rank: number) => Partial<ChildConfig> = () => ({}),
 ): Launch {
-  const startAt = Date.now() + 1500; // every process is up and waiting by then, so they really race
+  const gate = startGate(o.ranks.length);
   const children = new Map<number, ChildProcess>();
   const waiters: { rank: number; line: string; resolve: () => void }[] = [];
   const out = new Map<number, string>();
@@ -156,7 +158,7 @@ function launch(
       experimentName: o.experimentName,
       logOnWorkers: o.logOnWorkers ?? -1,
       n: o.n ?? 300,
-      startAt,
+      startTogether: true,
       ...store.cfg,
       ...each(rank),
     };
@@ -166,6 +168,7 @@ function launch(
       runChild(t, cfg, env, (all, child) => {
         children.set(rank, child);
         out.set(rank, all);
+        gate.watch(all, child);
         check();
       }),
     );
@@ -218,7 +221,7 @@ function assertJob(t: ExecutionContext, runs: RunView[], runName: string, key: s
 
 for (const kind of ['file', 'server'] as const) {
   test.serial(`${kind}: 4 processes racing (logOnWorkers -1) → one parent run, 4 nested under it with every point, the parent FINISHED after all four`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('race');
     const experimentName = uniq('exp');
@@ -238,7 +241,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: the parent stays RUNNING while one rank still runs (the others done), and ends FINISHED when it ends`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('slow');
     const experimentName = uniq('exp');
@@ -264,7 +267,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: one process throws an uncaught exception → the parent ends FAILED (the other three finished)`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('crash');
     const experimentName = uniq('exp');
@@ -279,7 +282,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: one process gets SIGTERM → the parent ends KILLED (the other three finished)`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('term');
     const experimentName = uniq('exp');
@@ -295,7 +298,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: logOnWorkers [1, 2] in a world of 4 (rank 0 does not log) → one parent, ended when ranks 1 and 2 have`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('some');
     const experimentName = uniq('exp');
@@ -310,7 +313,7 @@ for (const kind of ['file', 'server'] as const) {
   });
 
   test.serial(`${kind}: job key — a relaunch with the same run name and another SLURM_JOB_ID gets its own parent; without a launcher id it joins the earlier parent`, async (t) => {
-    t.timeout(120_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const store = await openStore(t, kind);
     const runName = uniq('again');
     const experimentName = uniq('exp');
@@ -335,7 +338,7 @@ for (const kind of ['file', 'server'] as const) {
 // ───────────────────────────── tracking server only ─────────────────────────────
 
 test.serial('server: ranks that do not create the parent wait for it — its creation held at the server while they search — then nest under it', async (t) => {
-  t.timeout(90_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const store = await openStore(t, 'server');
   const d = store.double!;
   const runName = uniq('wait');

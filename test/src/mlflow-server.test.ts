@@ -1,11 +1,12 @@
 /**
- * Tests of the MLflow tracking-server double itself (test/src/support/mlflow-server.ts), with plain
- * fetch / node:http: every rule it enforces, at the boundary, and every fault it can inject.
+ * Tests of the MLflow tracking-server double itself (@ranklog/mlflow-double in tools/mlflow-double),
+ * with plain fetch / node:http: every rule it enforces, at the boundary, and every fault it can inject.
  * These keep the double honest; the @ranklog/mlflow tests rely on it.
  */
 import test, { type ExecutionContext } from 'ava';
 import * as http from 'node:http';
-import { startMlflowDouble, type MlflowDouble, type MlflowDoubleOptions } from './support/mlflow-server.js';
+import { startMlflowDouble, type MlflowDouble, type MlflowDoubleOptions } from '@ranklog/mlflow-double';
+import { LIVENESS_MS, waitFor } from './support/wait-for.js';
 
 interface Answer {
   status: number;
@@ -669,18 +670,29 @@ test('faults: delay(ms) answers slowly', async (t) => {
   d.delay(800);
   const t0 = performance.now();
   t.is((await get(d, 'experiments/get?experiment_id=0')).status, 200);
+  // A lower bound (the timer cannot fire early; a loaded machine only makes it later). Broken: no delay at all.
   t.true(performance.now() - t0 >= 780);
   // delay(0) removes every delay: an answer held back 10 minutes would lose the race against the generous 30 s bound.
   d.delay(600_000);
   d.delay(0);
   const answer = get(d, 'experiments/get?experiment_id=0').then((r) => r.status);
-  t.is(await Promise.race([answer, new Promise((r) => setTimeout(r, 30_000, 'still delayed'))]), 200);
-  // only matching requests, and after the handler ran
-  d.delay(400, { match: (r) => r.endpoint === 'experiments/create', afterApply: true });
-  const pending = post(d, 'experiments/create', { name: 'slow' });
-  await new Promise((r) => setTimeout(r, 150));
-  t.truthy(d.experimentByName('slow'), 'applied before the slow answer');
-  t.is((await pending).status, 200);
+  t.is(await Promise.race([answer, new Promise((r) => setTimeout(r, LIVENESS_MS, 'still delayed'))]), 200);
+  // Only matching requests, and after the handler ran: held back 10 minutes, the experiment exists while
+  // the answer has not come; delay(0) then lets the waiting answer go.
+  d.delay(600_000, { match: (r) => r.endpoint === 'experiments/create', afterApply: true });
+  let answered = false;
+  const pending = post(d, 'experiments/create', { name: 'slow' }).then((r) => {
+    answered = true;
+    return r;
+  });
+  pending.catch(() => undefined); // a failing test closes the double under it: not an unhandled rejection then
+  t.true(await waitFor(() => d.experimentByName('slow') !== undefined), 'the request was applied');
+  t.is(d.delayedRequests, 1);
+  t.false(answered, 'answered before the delay was over');
+  t.is((await get(d, 'experiments/get?experiment_id=0')).status, 200, 'a request that does not match is not delayed');
+  d.delay(0);
+  t.is(await Promise.race([pending.then((r) => r.status), new Promise((r) => setTimeout(r, LIVENESS_MS, 'still delayed'))]), 200, 'delay(0) let the waiting answer go');
+  t.is(d.delayedRequests, 0);
 });
 
 test('faults: stop() then restart() on the same port keeps the data; requests in between fail', async (t) => {
@@ -696,20 +708,18 @@ test('faults: stop() then restart() on the same port keeps the data; requests in
   t.is(d.port, port);
   const g = await get(d, `runs/get?run_id=${runId}`);
   t.is(g.status, 200);
-  // a request in flight when the server stops is lost, not applied
-  d.delay(200);
+  // A request in flight when the server stops is lost, not applied: it waits out a 10-minute delay
+  // (so it is certainly in flight), the server stops, and delay(0) lets its handler find the server gone.
+  d.delay(600_000);
   const pending = fetchError(post(d, 'runs/log-batch', { run_id: runId, metrics: [metric('lost')] }));
-  // Stop only once the request has reached the server (a loaded machine may take a while to send it).
-  for (const deadline = Date.now() + 10_000; d.requestsTo('runs/log-batch').length === 0 && Date.now() < deadline; ) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  t.true(await waitFor(() => d.delayedRequests === 1), 'the request reached the server');
   await d.stop();
   t.not(await pending, 'no error');
   d.delay(0);
   await d.restart();
-  await new Promise((r) => setTimeout(r, 250)); // let the delayed handler wake up and find its server gone
+  t.true(await waitFor(() => d.requestsTo('runs/log-batch')[0]?.outcome !== undefined), 'the delayed handler went on');
   t.false(d.run(runId).metrics.has('lost'));
-  t.is(d.requestsTo('runs/log-batch')[0].outcome, 'lost');
+  t.is(d.requestsTo('runs/log-batch')[0]!.outcome, 'lost');
 });
 
 // ───────────────────────── connections ─────────────────────────
@@ -725,7 +735,7 @@ function rawGet(agent: http.Agent, port: number, path: string): Promise<{ status
 }
 
 test('keep-alive: sequential requests on a keep-alive agent share one connection; keepAlive: false closes after each answer', async (t) => {
-  const d = await open(t);
+  const d = await open(t, { keepAliveTimeoutMs: 600_000 }); // no idle close, however long a loaded machine pauses between requests
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
   for (let i = 0; i < 5; i++) t.is((await rawGet(agent, d.port, '/api/2.0/mlflow/experiments/get?experiment_id=0')).status, 200);

@@ -1,6 +1,6 @@
 /**
  * The MLflow backend end to end, through the public API (MLFlowLogger, LoggersCollection,
- * attachLogger), against the tracking-server double (support/mlflow-server.ts) on 127.0.0.1:
+ * attachLogger), against the tracking-server double (@ranklog/mlflow-double) on 127.0.0.1:
  * runs and their system tags, metric timestamps = log time, NaN/±Infinity, params, the
  * log-batch limits, steady-state request rate, keep-alive, ranks (processes and worker
  * threads) racing for the experiment and the parent run, 4 × 100 000 points, outages
@@ -18,12 +18,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggersCollection, type BackendStats, type LogStats } from '@ranklog/core';
 import { MLFlowLogger, type MLFlowLoggerOptions } from '@ranklog/mlflow';
-import { startMlflowDouble, type DoubleRun, type MlflowDouble, type MlflowDoubleOptions } from './support/mlflow-server.js';
+import { startMlflowDouble, type DoubleRun, type MlflowDouble, type MlflowDoubleOptions } from '@ranklog/mlflow-double';
 import { tempDir } from './support/log-path.js';
-import { childEnv, dropAmbientEnv, runChild, runNode, type ChildEnd } from './support/child-process.js';
+import { childEnv, dropAmbientEnv, hasLine, runChild, runNode, startGate, type ChildEnd } from './support/child-process.js';
+import { LIVENESS_MS, TEST_TIMEOUT_MS, waitFor } from './support/wait-for.js';
 import type { RankWorkerData } from './fixtures/mlflow-rank-worker.js';
 
 const RANK_WORKER = new URL('./fixtures/mlflow-rank-worker.js', import.meta.url);
@@ -72,11 +74,11 @@ async function openDouble(t: ExecutionContext, opts?: MlflowDoubleOptions): Prom
 async function openLogger(
   t: ExecutionContext,
   options: MLFlowLoggerOptions,
-  ctx: { rank?: number; worldSize?: number; runName?: string } = {},
+  ctx: { rank?: number; worldSize?: number; runName?: string; ringBytes?: number } = {},
 ): Promise<{ logger: MLFlowLogger; runName: string }> {
   const logger = new MLFlowLogger(options);
   const runName = ctx.runName ?? uniq('run');
-  await logger.createLoggerContext({ rank: ctx.rank ?? 0, worldSize: ctx.worldSize, runName });
+  await logger.createLoggerContext({ rank: ctx.rank ?? 0, worldSize: ctx.worldSize, runName, ...(ctx.ringBytes ? { ringBytes: ctx.ringBytes } : {}) });
   t.teardown(async () => {
     try {
       await logger.destroyLoggerContext();
@@ -243,10 +245,13 @@ test.serial('basic: experiment get-or-create, run with system tags, metrics at l
   // MLflow's source.name is the program the user ran (sys.argv[0] in Python): here, this process's entry script.
   t.is(run.tags.get('mlflow.source.name'), process.argv[1], 'mlflow.source.name must be the entry script of the logging process');
 
-  // The log-batch requests really left after the points were logged (the precondition of the timestamp check).
+  // The log-batch requests really left well after the points were logged (the precondition of the timestamp
+  // check). The run starts with its first record, and three requests answered 300 ms late each (get-by-name,
+  // experiments/create, runs/create) come before the first log-batch: it cannot leave sooner than 900 ms after
+  // the first log() began. A lower bound, which a loaded machine only makes later.
   const firstBatch = d.requestsTo('runs/log-batch')[0];
   t.truthy(firstBatch);
-  t.true((firstBatch?.time ?? 0) >= logged[0]!.to + 300, 'the first log-batch arrived at least 300 ms after the first log()');
+  t.true((firstBatch?.time ?? 0) >= logged[0]!.from + 900, 'the first log-batch arrived at least 900 ms after the first log()');
 
   const loss = points(run, 'loss');
   t.deepEqual(
@@ -328,13 +333,14 @@ test.serial('ranks as 4 processes (RANK/WORLD_SIZE) racing at the same instant: 
   const d = await openDouble(t);
   const experimentName = uniq('exp-race');
   const runName = uniq('race');
-  const startAt = Date.now() + 1500;
+  const gate = startGate(4); // all four wait until every one is up, then go at once
   const ends = await Promise.all(
     [0, 1, 2, 3].map((rank) =>
       runChild(
         t,
-        { mode: 'finish', savedir: tempDir(t, `mlflow-race${rank}`), runName, experimentName, logOnWorkers: -1, n: 200, startAt },
+        { mode: 'finish', savedir: tempDir(t, `mlflow-race${rank}`), runName, experimentName, logOnWorkers: -1, n: 200, startTogether: true },
         { RANK: String(rank), WORLD_SIZE: '4', MLFLOW_TRACKING_URI: d.url },
+        gate.watch,
       ),
     ),
   );
@@ -400,33 +406,51 @@ function runRankWorker(t: ExecutionContext, data: RankWorkerData): Promise<{ ran
   });
 }
 
-test.serial('ranks as 4 processes sharing one savedir (a cluster file system), idle while the server is away for 3 s: each rank\'s points arrive exactly once', async (t) => {
-  t.timeout(60_000);
+test.serial('ranks as 4 processes sharing one savedir (a cluster file system), idle while the server is away: each rank\'s points arrive exactly once', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const savedir = tempDir(t, 'mlflow-shared');
   const experimentName = uniq('exp-shared');
   const runName = uniq('shared');
-  const startAt = Date.now() + 1500;
-  // 1000 points (delivered); 1.5 s later 1000 more while the server is away for longer than the
-  // retries (every process spools); idle 4.5 s (the server comes back at 4 s: replayed); the end.
-  // Nothing is logged while a spool is replayed.
+  // Each step waits for an event, not for an agreed instant: 1000 points each, delivered; the
+  // server goes away; 1000 more each, flushed (so spooled: the server is away longer than the
+  // retries); the server comes back and every spool is replayed while the ranks are idle (nothing
+  // is logged during the replay); the end.
   const phases = [
-    { n: 1000, thenMs: 1500 },
-    { n: 1000, thenMs: 4500 },
+    { n: 1000, thenWait: true },
+    { n: 1000, thenFlush: true, thenWait: true },
   ];
+  const gate = startGate(4);
+  const out = new Map<number, string>();
+  const procs = new Map<number, ChildProcess>();
   const children = [0, 1, 2, 3].map((rank) =>
-    runChild(t, { mode: 'finish', savedir, runName, experimentName, logOnWorkers: -1, n: 2000, startAt, phases }, { RANK: String(rank), WORLD_SIZE: '4', MLFLOW_TRACKING_URI: d.url }),
+    runChild(t, { mode: 'finish', savedir, runName, experimentName, logOnWorkers: -1, n: 2000, startTogether: true, phases }, { RANK: String(rank), WORLD_SIZE: '4', MLFLOW_TRACKING_URI: d.url }, (all, child) => {
+      out.set(rank, all);
+      procs.set(rank, child);
+      gate.watch(all, child);
+    }),
   );
-  await sleep(startAt - Date.now() + 1200);
+  const allPrinted = (line: string) => [0, 1, 2, 3].every((r) => hasLine(out.get(r) ?? '', line));
+  const rankPoints = () => [0, 1, 2, 3].map((r) => totalPoints(runsOf(d, experimentName).find((x) => x.info.run_name === `${runName}-rank${r}`)));
+  const next = () => {
+    for (const c of procs.values()) c.stdin!.write('next\n');
+  };
+  t.true(await waitFor(() => allPrinted('phase 0') && rankPoints().every((n) => n >= 1000), LIVENESS_MS, 50), `the first 1000 points of each rank were delivered: ${rankPoints().join(', ')}`);
   await d.stop();
-  await sleep(2800);
+  next();
+  t.true(await waitFor(() => allPrinted('phase 1'), LIVENESS_MS, 50), 'every rank logged and flushed 1000 more while the server was away');
   await d.restart();
+  t.true(await waitFor(() => rankPoints().every((n) => n >= 2000), LIVENESS_MS, 50), `every spool was replayed while the ranks were idle: ${rankPoints().join(', ')}`);
+  next();
   const ends = await Promise.all(children);
   for (const [rank, e] of ends.entries()) {
     t.is(e.code, 0, `rank ${rank}: ${e.stderr}`);
     const line = e.stdout.trim().split('\n').pop() ?? '{}';
     const s = (JSON.parse(line) as { stats?: LogStats }).stats;
-    if (s) t.log(`rank ${rank}: ${JSON.stringify(mlflowStats(s))}`);
+    if (!s) continue;
+    const m = mlflowStats(s);
+    t.log(`rank ${rank}: ${JSON.stringify(m)}`);
+    t.true(Number(m.spooled) >= 1000 && Number(m.replayed) >= 1000 && m.undelivered === 0, `rank ${rank} spooled the second 1000 and replayed them: ${JSON.stringify(m)}`);
   }
   const runs = runsOf(d, experimentName);
   t.log(runs.map((r) => `${r.info.run_name}: ${totalPoints(r)} points (${r.duplicatePoints} duplicates), ${r.info.status}`).join('\n'));
@@ -441,8 +465,10 @@ test.serial('ranks as 4 processes sharing one savedir (a cluster file system), i
 // ───────────────────────────── 3. volume ─────────────────────────────
 
 test.serial('4 worker-thread ranks × 100 000 metrics (fast path): every (rank, step) exactly once in its nested run; no drops; few connections', async (t) => {
-  t.timeout(60_000);
-  const d = await openDouble(t);
+  t.timeout(TEST_TIMEOUT_MS);
+  // Idle connections stay open 10 minutes: the count below then depends on the client's reuse of
+  // connections, not on whether a loaded machine paused a writer longer than the 5 s default.
+  const d = await openDouble(t, { keepAliveTimeoutMs: 600_000 });
   const experimentName = uniq('exp-volume');
   const N = 100_000;
   const { logger, runName } = await openLogger(
@@ -504,7 +530,7 @@ test.serial('order: the batches of one run reach the server in log order, also w
 });
 
 test.serial('a server away for longer than the retries in the middle of an op split into several requests: the part already delivered is not sent again', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   let n = 0;
   // The 2nd log-batch request and its 4 retries fail: the op's first request got through.
@@ -536,14 +562,14 @@ test.serial('a server away for longer than the retries in the middle of an op sp
 // ───────────────────────────── 4. outages ─────────────────────────────
 
 test.serial('outage mid-run: log() never blocks, records spool, and are replayed in order when the server is back — each exactly once', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const warnings = captureStderr(t);
   const experimentName = uniq('exp-outage');
   const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-outage'), logFreq: 'batch' });
   const h = [0, 1, 2, 3].map((k) => logger.handle(`m${k}`));
   for (let i = 0; i < 20_000; i++) logger.metric(h[i % 4]!, i, i);
-  t.true(await until(() => d.requestsTo('runs/log-batch').length > 0, 10_000), 'some of the first 20k arrived');
+  t.true(await until(() => d.requestsTo('runs/log-batch').length > 0, LIVENESS_MS), 'some of the first 20k arrived');
   await d.refuseConnections(true);
   const t0 = performance.now();
   for (let i = 20_000; i < 40_000; i++) logger.metric(h[i % 4]!, i, i);
@@ -554,15 +580,16 @@ test.serial('outage mid-run: log() never blocks, records spool, and are replayed
     await until(async () => {
       during = mlflowStats(await logger.stats());
       return Number(during.spooled) > 0;
-    }, 10_000),
+    }, LIVENESS_MS),
     `stats() shows spooled records during the outage: ${JSON.stringify(during)}`,
   );
   t.log(`during the outage: ${JSON.stringify(during)}`);
   await d.refuseConnections(false);
   const back = Date.now();
-  const replayed = await until(() => totalPoints(runsOf(d, experimentName)[0]) >= 40_000, 20_000, 100);
-  t.log(`replayed ${replayed ? `${Date.now() - back} ms after the server came back` : 'NOT within 20 s'}`);
-  t.true(replayed, `the backend replays within 20 s of the server coming back (${totalPoints(runsOf(d, experimentName)[0])} of 40000 points)`);
+  // A liveness bound: the probe finds the server within seconds; broken is a backend that never replays on its own.
+  const replayed = await until(() => totalPoints(runsOf(d, experimentName)[0]) >= 40_000, LIVENESS_MS, 100);
+  t.log(`replayed ${replayed ? `${Date.now() - back} ms after the server came back` : `NOT within ${LIVENESS_MS} ms`}`);
+  t.true(replayed, `the backend did not replay within ${LIVENESS_MS} ms of the server coming back (${totalPoints(runsOf(d, experimentName)[0])} of 40000 points)`);
   const stats = await logger.destroyLoggerContext();
   const s = mlflowStats(stats);
   t.log(JSON.stringify(s));
@@ -576,27 +603,31 @@ test.serial('outage mid-run: log() never blocks, records spool, and are replayed
 });
 
 test.serial('outage while training keeps logging through the recovery: nothing logged during the replay is lost', async (t) => {
-  t.timeout(60_000);
   const d = await openDouble(t);
   const experimentName = uniq('exp-outage2');
   const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-outage2'), logFreq: 'batch', flushSecs: 0.2 });
   const h = [logger.handle('m0'), logger.handle('m1')];
-  // 250 points every 25 ms (10k/s) for 5 s; the server is away from 1 s to 2.5 s.
-  const start = Date.now();
+  // 250 points every 25 ms or so, all along; the phases follow what the backend says (stats()), not the
+  // clock: delivering → the server goes away → (spooling) → it comes back → (replaying) → a while more.
   let i = 0;
-  let phase = 0;
-  while (Date.now() - start < 5000) {
-    for (let k = 0; k < 250; k++, i++) logger.metric(h[i % 2]!, i, i);
-    const el = Date.now() - start;
-    if (phase === 0 && el > 1000) {
-      phase = 1;
-      await d.stop();
-    } else if (phase === 1 && el > 2500) {
-      phase = 2;
-      await d.restart();
-    }
-    await sleep(25);
-  }
+  let live: BackendStats | undefined;
+  const logUntil = async (what: string, cond: (s: BackendStats) => boolean): Promise<void> => {
+    const ok = await until(async () => {
+      for (let k = 0; k < 250; k++, i++) logger.metric(h[i % 2]!, i, i);
+      live = mlflowStats(await logger.stats());
+      return cond(live);
+    }, LIVENESS_MS, 25);
+    t.true(ok, `${what} within ${LIVENESS_MS} ms of logging: ${JSON.stringify(live)}`);
+  };
+  await logUntil('points were delivered', (s) => Number(s.delivered) > 0);
+  await d.stop();
+  await logUntil('the outage made the backend spool', (s) => Number(s.spooled) > 0);
+  // Each log-batch now answers 200 ms late, so the replay lasts a while and batches sent meanwhile join the spool behind it.
+  d.delay(200, { match: (r) => r.endpoint === 'runs/log-batch' });
+  await d.restart();
+  await logUntil('the spool was replayed while logging went on', (s) => Number(s.replayed) > 0);
+  const replayedAt = i;
+  await logUntil('logging went on after the replay began', () => i >= replayedAt + 5000);
   const stats = await logger.destroyLoggerContext();
   const s = mlflowStats(stats);
   t.log(`${i} points logged; ${JSON.stringify(s)}`);
@@ -606,8 +637,8 @@ test.serial('outage while training keeps logging through the recovery: nothing l
   t.is(s.undelivered, 0);
 });
 
-test.serial('a server away for 2 s just when the run ends: destroyLoggerContext() keeps trying within its budget and delivers everything', async (t) => {
-  t.timeout(40_000);
+test.serial('a server away just when the run ends: destroyLoggerContext() keeps trying within its budget and delivers everything', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const experimentName = uniq('exp-endoutage');
   const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-endoutage'), logFreq: 'batch' });
@@ -616,20 +647,22 @@ test.serial('a server away for 2 s just when the run ends: destroyLoggerContext(
   await logger.flush();
   await d.stop();
   for (let i = 1000; i < 2000; i++) logger.metric(h, i, i);
+  const warnings = captureStderr(t);
   const closing = logger.destroyLoggerContext();
-  await sleep(2000);
+  // The server comes back once the closing backend has found it away (it says so), not after a fixed time.
+  t.true(await until(() => /unreachable/.test(warnings.text), LIVENESS_MS), 'the closing backend found the server away');
   await d.restart();
   const stats = await closing;
   const s = mlflowStats(stats);
   t.log(JSON.stringify(s));
-  t.is(s.undelivered, 0, 'records left in the spool although the server was back 2 s into a 30 s close budget');
+  t.is(s.undelivered, 0, 'records left in the spool although the server came back early in the 30 s close budget');
   const run = runsOf(d, experimentName)[0];
   t.deepEqual(checkSequence(run, 2000, 1, () => 'loss', false), []);
   t.is(run?.info.status, 'FINISHED');
 });
 
 test.serial('server down for the whole run: the spool keeps everything, the warning names the count and the replay command; the CLI delivers once', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   await d.stop();
   const warnings = captureStderr(t);
@@ -643,7 +676,8 @@ test.serial('server down for the whole run: the spool keeps everything, the warn
   const endFrom = Date.now();
   const stats = await logger.destroyLoggerContext();
   const endTo = Date.now();
-  await sleep(100); // the writer's stderr reaches this thread asynchronously
+  // The writer's warning reaches this thread asynchronously: wait for it.
+  t.true(await until(() => warnings.text.includes('could not be delivered'), LIVENESS_MS), `no "could not be delivered" warning:\n${warnings.text}`);
   const spoolDir = join(savedir, runName, 'mlflow-spool', 'rank0');
   const s = mlflowStats(stats);
   t.log(JSON.stringify(s));
@@ -702,36 +736,31 @@ test.serial('faults: 503 ×3 then 429 with Retry-After → retried (honouring Re
   t.true(Number(s.retries ?? 0) >= 4, `stats() must count the 4 retries: ${JSON.stringify(s)}`);
 });
 
-test.serial('slow server (300 ms per answer): log() returns before any request completes; the loop is as fast as against a fast server', async (t) => {
-  t.timeout(60_000);
-  const loop = async (slow: boolean) => {
-    const d = await openDouble(t);
-    if (slow) d.delay(300);
-    const experimentName = uniq(slow ? 'exp-slow' : 'exp-fast');
-    const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-slow'), logFreq: 'batch' });
-    // warm-up (first use of identifiers, JIT) outside the measured loop
-    logger.log(0, 'warm', { step: 0 });
-    await until(() => d.requests.length > 0, 5000, 5);
-    const t0 = performance.now();
-    for (let i = 0; i < 5000; i++) logger.log(i, 'loss', { step: i });
-    const ms = performance.now() - t0;
-    const loopEnd = Date.now();
-    await logger.destroyLoggerContext();
-    t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 5000, 1, () => 'loss'), []);
-    return { ms, loopEnd, firstRequest: d.requests[0]?.time ?? 0 };
-  };
-  const fast = await loop(false);
-  const slow = await loop(true);
-  t.log(`5000 log() calls: ${fast.ms.toFixed(2)} ms against a fast server, ${slow.ms.toFixed(2)} ms against a slow one`);
-  t.true(slow.loopEnd < slow.firstRequest + 300, 'every log() returned before the first request was answered');
-  t.true(slow.ms < 10 * fast.ms + 50, 'the slow server does not slow log() down');
+test.serial('a server that does not answer: log() returns before any request completes (every request held at the server while 5000 log() calls fill a 64 KiB ring twice over)', async (t) => {
+  const d = await openDouble(t);
+  const held = d.hold(); // every request waits at the server until released: not one is answered meanwhile
+  const experimentName = uniq('exp-slow');
+  // A ring of 2048 slots: a writer that waited for the server before taking more records would fill it,
+  // and log() would wait for the writer.
+  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-slow'), logFreq: 'batch' }, { ringBytes: 64 * 1024 });
+  logger.log(0, 'warm', { step: 0 });
+  t.true(await until(() => held.held > 0, LIVENESS_MS, 5), 'the writer is talking to the server (its first request is held)');
+  // Broken: log() (or the writer under it) waits for the server; then this loop never ends and the test times out.
+  const t0 = performance.now();
+  for (let i = 0; i < 5000; i++) logger.log(i, 'loss', { step: i });
+  const ms = performance.now() - t0;
+  t.log(`5000 log() calls while the server answered nothing: ${ms.toFixed(2)} ms`);
+  t.deepEqual(d.requests.filter((r) => r.outcome !== undefined), [], 'a request was answered while it was held');
+  held.release();
+  await logger.destroyLoggerContext();
+  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 5000, 1, () => 'loss'), []);
 });
 
 // ───────────────────────────── 6. data the server rejects ─────────────────────────────
 
 for (const backend of ['sqlalchemy', 'file'] as const) {
   test(`a param re-logged with another value (${backend} server: ${backend === 'file' ? '500' : '400'}) → a warning naming the key; the stream after it is delivered; no endless retries`, async (t) => {
-    t.timeout(40_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const d = await openDouble(t, { backend });
     const warnings = captureStderr(t);
     const experimentName = uniq(`exp-param-${backend}`);
@@ -745,16 +774,18 @@ for (const backend of ['sqlalchemy', 'file'] as const) {
     logger.log('ok', 'after', { kind: 'param' });
     const t0 = Date.now();
     const closing = logger.destroyLoggerContext();
-    const closed = await Promise.race([closing.then(() => true), sleep(10_000).then(() => false)]);
-    const requestsIn10s = d.requestsTo('runs/log-batch').length;
+    // A liveness bound: the close takes about a second; an endless retry of the refused param never ends.
+    const closed = await Promise.race([closing.then(() => true), sleep(LIVENESS_MS).then(() => false)]);
+    const requestsMeanwhile = d.requestsTo('runs/log-batch').length;
     if (!closed) {
       // Break whatever loop the client is in (the server goes away: it spools and gives up), so the test ends.
-      t.fail(`destroyLoggerContext() still running after 10 s; ${requestsIn10s} log-batch requests so far (${d.requestsTo('runs/log-batch').filter((r) => r.status !== 200).length} refused)`);
+      t.fail(`destroyLoggerContext() still running after ${LIVENESS_MS} ms; ${requestsMeanwhile} log-batch requests so far (${d.requestsTo('runs/log-batch').filter((r) => r.status !== 200).length} refused)`);
       await d.stop();
     }
     const stats = await closing;
     const ms = Date.now() - t0;
-    await sleep(100);
+    // The writer's warning reaches this thread asynchronously: wait for it (the assertion below says what is missing).
+    await until(() => warnings.text.split('\n').some((l) => l.includes(key) && /reject/i.test(l)), LIVENESS_MS);
     const s = mlflowStats(stats);
     const run = runsOf(d, experimentName)[0];
     const batches = d.requestsTo('runs/log-batch');
@@ -767,14 +798,14 @@ for (const backend of ['sqlalchemy', 'file'] as const) {
     t.is(s.rejected, 1);
     t.is(s.undelivered, 0);
     t.is(s.spooled, 0, 'a refused param is not a reason to spool');
-    t.true(requestsIn10s < 40, `${requestsIn10s} log-batch requests: the client must not retry a refused param forever`);
+    t.true(requestsMeanwhile < 40, `${requestsMeanwhile} log-batch requests: the client must not retry a refused param forever`);
   });
 }
 
 // ───────────────────────────── 7. crashes and signals ─────────────────────────────
 
 test('crash: an uncaught exception in the training process ends its run FAILED, with end_time, after delivering what was logged', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const experimentName = uniq('exp-crash');
   const from = Date.now();
@@ -788,7 +819,7 @@ test('crash: an uncaught exception in the training process ends its run FAILED, 
 });
 
 test('SIGTERM: the run ends KILLED with end_time after delivering what was logged, and the process ends by the signal', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t);
   const experimentName = uniq('exp-sigterm');
   const from = Date.now();
@@ -819,7 +850,7 @@ function assertNoSecret(t: ExecutionContext, secret: string, end: ChildEnd, save
 }
 
 test('auth: basic (MLFLOW_TRACKING_USERNAME/PASSWORD), bearer (MLFLOW_TRACKING_TOKEN) and user:password@ in MLFLOW_TRACKING_URI are accepted; no secret leaks', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   for (const kind of ['basic', 'bearer', 'uri'] as const) {
     const d = await openDouble(t, kind === 'bearer' ? { auth: { bearer: TOKEN } } : { auth: { basic: { user: USER, password: PASSWORD } } });
     const savedir = tempDir(t, `mlflow-auth-${kind}`);
@@ -840,14 +871,14 @@ test('auth: basic (MLFLOW_TRACKING_USERNAME/PASSWORD), bearer (MLFLOW_TRACKING_T
 });
 
 test('auth: a wrong password → 401 → the backend says so clearly (once, naming the fix), and never prints the password', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t, { auth: { basic: { user: USER, password: 'the-right-one' } } });
   const savedir = tempDir(t, 'mlflow-auth-wrong');
   const experimentName = uniq('exp-auth-wrong');
   const end = await runChild(
     t,
-    // 5000 points (5 batches), then 1.5 s before the end: the warnings of the run reach stderr before it ends
-    { mode: 'finish', savedir, runName: uniq('auth-wrong'), experimentName, n: 5000, params: { lr: 0.1 }, phases: [{ n: 5000, thenMs: 1500 }] },
+    // 5000 points (5 batches), then flush(): every batch has been tried (and refused) before the end
+    { mode: 'finish', savedir, runName: uniq('auth-wrong'), experimentName, n: 5000, params: { lr: 0.1 }, phases: [{ n: 5000, thenFlush: true }] },
     { MLFLOW_TRACKING_URI: d.url, MLFLOW_TRACKING_USERNAME: USER, MLFLOW_TRACKING_PASSWORD: PASSWORD },
   );
   t.log(`exit ${end.code}; stderr:\n${end.stderr.split('\n').slice(0, 12).join('\n')}`);
@@ -860,7 +891,7 @@ test('auth: a wrong password → 401 → the backend says so clearly (once, nami
 });
 
 test('auth: a wrong password loses nothing — the records wait in the spool for a replay with the right credentials', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t, { auth: { basic: { user: USER, password: 'the-right-one' } } });
   const savedir = tempDir(t, 'mlflow-auth-keep');
   const runName = uniq('auth-keep');
@@ -880,7 +911,7 @@ test('auth: a wrong password loses nothing — the records wait in the spool for
 });
 
 test('auth + outage: with basic auth and the server down for the whole run, the spool holds no secret; the CLI replays with the credentials from the environment', async (t) => {
-  t.timeout(40_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const d = await openDouble(t, { auth: { basic: { user: USER, password: PASSWORD } } });
   await d.stop();
   const savedir = tempDir(t, 'mlflow-auth-spool');
@@ -942,7 +973,7 @@ function views(o: object): Record<string, string> {
 }
 
 test('credentials in the tracking URI stay out of every property and inspection of the logger, of stats, messages and files; an invalid URI is an error with the password redacted', async (t) => {
-  t.timeout(30_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const password = 'pw-secret-123';
   const d = await openDouble(t, { auth: { basic: { user: USER, password } } });
   const uri = d.url.replace('http://', `http://${USER}:${password}@`);

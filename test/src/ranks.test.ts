@@ -341,6 +341,9 @@ interface ChildReport {
   createError?: string;
 }
 
+/** A child that has not ended by then is hung (see runEnvChild). */
+const CHILD_TIMEOUT_MS = 120_000;
+
 function runEnvChild(
   t: ExecutionContext,
   env: Record<string, string>,
@@ -354,9 +357,11 @@ function runEnvChild(
     execFile(
       process.execPath,
       args,
-      { env: cleanEnv(env), timeout: 15_000 },
+      // A liveness bound (a child ends in well under a second alone; this file starts ~15 at once):
+      // only a hung child reaches it.
+      { env: cleanEnv(env), timeout: CHILD_TIMEOUT_MS },
       (error, stdout, stderr) => {
-        if (error) return reject(new Error(`child failed: ${error.message}\n${stderr}`));
+        if (error) return reject(new Error(`child failed${error.killed ? ` (killed: still running after ${CHILD_TIMEOUT_MS} ms)` : ''}: ${error.message}\n${stderr}`));
         try {
           resolve({ report: JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport, file });
         } catch (e) {

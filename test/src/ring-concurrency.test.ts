@@ -16,6 +16,7 @@ import { checkSeqCsv, countLines, CSV_HEADER, startProducer, tempDir } from './s
 import { bigTextFor, dictFor, expectedCounts, ID_BIG, ID_DICT, ID_SEQ, ID_TEXT, textFor, TEXT_EVERY, DICT_AT, BIG_EVERY, BIG_AT } from './support/payloads.js';
 
 import { encodePayload } from '../../packages/core/dist/codec/payload.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 const PRODUCERS = [1, 2, 3, 4]; // ranks; the coordinator is rank 0 and logs nothing
 const RING_BYTES = 64 * 1024;
@@ -157,7 +158,7 @@ async function checkCsv(t: import('ava').ExecutionContext, runDir: string, count
 }
 
 test.serial('4 producers × 1M fast-path metrics through a full 64 KiB ring reach two writers complete and in order', async (t) => {
-  t.timeout(120_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const COUNT = 1_000_000;
   const savedir = tempDir(t, 'ringconc');
   const { local, logger, destroy } = newCollection(t, savedir, false);
@@ -184,7 +185,7 @@ test.serial('4 producers × 1M fast-path metrics through a full 64 KiB ring reac
 });
 
 test.serial('mixed payloads (text, dict, blob) wrap with PAD records and stay in order with the scalars of their producer', async (t) => {
-  t.timeout(120_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const COUNT = 1_000_000;
   const savedir = tempDir(t, 'ringmixed');
   const { local, logger, destroy } = newCollection(t, savedir, true);

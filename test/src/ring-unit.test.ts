@@ -22,6 +22,7 @@ import { Dispatcher } from '../../packages/core/dist/dispatch/dispatcher.js';
 import type { RingConsumerData, RingConsumerResult } from './fixtures/ring-consumer-worker.js';
 import { backendStats, nextOf, SequenceLogger, type SequenceStats } from './support/sequence-logger.js';
 import { tempDir } from './support/log-path.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 const RING_BYTES = 64 * 1024;
 const CAPACITY = 2048; // slots of a 64 KiB ring
@@ -277,7 +278,7 @@ test('drop-newest on a full ring drops exactly the overflow, counts it per backe
 });
 
 async function blockedProducer(t: import('ava').ExecutionContext, policy: FullRingPolicy, blockWith: 'scalar' | 'define') {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const sab = ring(0b1);
   const p = recordWriter(sab, context(), policy);
   const id = p.define('b'); // 2 slots

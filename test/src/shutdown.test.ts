@@ -10,11 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkSeqCsv, CSV_HEADER, tempDir } from './support/log-path.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/shutdown-child.js', import.meta.url));
 const WORKERS_CHILD = fileURLToPath(new URL('./fixtures/shutdown-workers-child.js', import.meta.url));
-/** Liveness bound for a signalled child (it normally ends within a second): then SIGKILL, and the signal check fails. */
-const SIGNAL_GRACE_MS = 10_000;
+/**
+ * Liveness bound for a signalled child (it normally ends within a second or two, draining its rings):
+ * then SIGKILL, and the signal check fails. Broken is a child that never ends on the signal.
+ */
+const SIGNAL_GRACE_MS = 120_000;
 const N = 100_000;
 
 interface ChildEnd {
@@ -73,7 +77,7 @@ async function checkRun(t: import('ava').ExecutionContext, savedir: string, end:
 for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${cfg}: ${signal} while idle: all rows are written and the process ends by the signal`, async (t) => {
-      t.timeout(60_000);
+      t.timeout(TEST_TIMEOUT_MS);
       const savedir = tempDir(t, `shutdown-${signal.toLowerCase()}`);
       const end = await runChild(t, savedir, signal.toLowerCase(), lazy, signal);
       t.is(end.stdout, 'ready\n');
@@ -84,7 +88,7 @@ for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) 
   }
 
   test(`${cfg}: an uncaught exception: all rows are written, the process exits non-zero and prints the error`, async (t) => {
-    t.timeout(60_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, 'shutdown-throw');
     const end = await runChild(t, savedir, 'throw', lazy);
     t.is(end.signal, null);
@@ -94,7 +98,7 @@ for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) 
   });
 
   test(`${cfg}: an exception thrown from the module body (after top-level await): all rows are written, non-zero exit, error printed`, async (t) => {
-    t.timeout(60_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, 'shutdown-throwmain');
     const end = await runChild(t, savedir, 'throw-main', lazy);
     t.is(end.signal, null);
@@ -104,7 +108,7 @@ for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) 
   });
 
   test(`${cfg}: an unhandled promise rejection: all rows are written, non-zero exit, error printed`, async (t) => {
-    t.timeout(60_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, 'shutdown-reject');
     const end = await runChild(t, savedir, 'reject', lazy);
     t.is(end.signal, null);
@@ -114,7 +118,7 @@ for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) 
   });
 
   test(`${cfg}: process.exit(0) without destroy: all rows are written, exit code 0`, async (t) => {
-    t.timeout(60_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, 'shutdown-exit');
     const end = await runChild(t, savedir, 'exit', lazy);
     t.is(end.signal, null);
@@ -123,7 +127,7 @@ for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) 
   });
 
   test(`${cfg}: returning from main without destroy: all rows are written, exit code 0, with a warning`, async (t) => {
-    t.timeout(60_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, 'shutdown-return');
     const end = await runChild(t, savedir, 'return', lazy);
     t.is(end.signal, null);
@@ -135,7 +139,7 @@ for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) 
 
 for (const [ringName, ring] of [['default ring', 'default'], ['64 KiB ring', String(64 * 1024)]] as const) {
   test(`${ringName}: SIGTERM while training worker_threads are still logging: the process ends by the signal, each rank holds a gap-free prefix`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, 'shutdown-workers');
     const from = Date.now();
     const child = spawn(process.execPath, [WORKERS_CHILD, savedir, 'run', ring], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -185,7 +189,7 @@ function spoolDirsOf(pid: number): string[] {
 
 for (const [mode, signal] of [['sigterm', 'SIGTERM'], ['throw', undefined], ['exit', undefined]] as const) {
   test(`a payload spooled to a blob file arrives, and the spool directory does not outlive the process (${mode})`, async (t) => {
-    t.timeout(60_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, `shutdown-spool-${mode}`);
     const end = await runChild(t, savedir, mode, false, signal, true);
     const left = spoolDirsOf(end.pid);

@@ -13,8 +13,9 @@ import { listTree } from '@ranklog/core/sink';
 import { MLFlowLogger } from '@ranklog/mlflow';
 import { listFiles } from './support/list-files.js';
 import { tempDir } from './support/log-path.js';
-import { startMlflowDouble } from './support/mlflow-server.js';
+import { startMlflowDouble } from '@ranklog/mlflow-double';
 import { uniqueRunName } from './support/recording-logger.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 const SECRET = 'top secret, outside the logged directory';
 
@@ -148,7 +149,7 @@ test('LocalFileLogger: a logged directory keeps its inside links as content, ski
 });
 
 test('MLFlowLogger (file store and REST upload): the same rule for links in a logged directory; followExternalSymlinks uploads them', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const tree = makeTree(t);
   const warnings = captureWarnings(t);
   // The file store.

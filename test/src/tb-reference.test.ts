@@ -59,13 +59,13 @@
  * not 0 (red = 32·x and green = 32·y as documented). The test asserts the data.
  */
 import test from 'ava';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { crc32c, maskCrc, maskedCrc32c, unmaskCrc } from './support/crc32c-ref.js';
 import { decodeMessage, readVarint, varintToInt64, varintToUint64 } from './support/proto-decode.js';
 import { decodePng } from './support/png-decode.js';
+import { referenceData } from './support/reference-data.js';
 import {
   DATA_CLASS,
   decodeEventBytes,
@@ -83,11 +83,10 @@ import {
   type DecodedEvent,
 } from './support/tb-decode.js';
 
-/** test/dist/tb-reference.test.js → <repo>/../shared/reference/… (CI puts a copy of shared/ beside the clone). */
-const REF_DIR = fileURLToPath(new URL('../../../shared/reference/tensorboard/tensorboardx-2.6.5/', import.meta.url));
-const HAVE_REF = existsSync(REF_DIR);
-if (!HAVE_REF) console.warn(`tb-reference: skipping the reference tests: ${REF_DIR} does not exist (shared/ must be checked out beside the repository).`);
-const refTest = HAVE_REF ? test : test.skip;
+/** <repo>/../shared/reference/… (CI puts a copy of shared/ beside the clone): missing fails in CI, skips elsewhere. */
+const REFERENCE = referenceData('tb-reference', 'tensorboard/tensorboardx-2.6.5');
+const REF_DIR = REFERENCE.dir;
+const refTest = REFERENCE.test;
 
 const TEXT = 'Hello from **tensorboardX** - unicode: é✓';
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { LocalFileLogger, LoggersCollection, type ContextOptions } from '@ranklog/core';
 import { backendStats, nextOf, SequenceLogger, type SequenceStats } from './support/sequence-logger.js';
 import { checkSeqCsv, CSV_HEADER, startProducer, tempDir } from './support/log-path.js';
+import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
 async function collection(t: import('ava').ExecutionContext, tag: string, options: ContextOptions) {
   const savedir = tempDir(t, tag);
@@ -38,7 +39,7 @@ const RINGS: [string, ContextOptions][] = [
 
 for (const [ringName, ringOptions] of RINGS) {
   test.serial(`${ringName}: a worker that throws after logging N records: all N reach every backend; a healthy worker beside it is unaffected`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const N = 200_000;
     const { from, local, logger, destroy } = await collection(t, 'crash', ringOptions);
     const crashing = startProducer(t, { handle: logger.workerHandle(1), count: N, mode: 'throw' });
@@ -68,7 +69,7 @@ for (const [ringName, ringOptions] of RINGS) {
   });
 
   test.serial(`${ringName}: a worker terminated mid-stream leaves a gap-free prefix 0..k-1 (k ≥ what it reported) in every backend, no duplicates`, async (t) => {
-    t.timeout(90_000);
+    t.timeout(TEST_TIMEOUT_MS);
     const { from, local, logger, destroy } = await collection(t, 'terminate', ringOptions);
     const run = startProducer(t, { handle: logger.workerHandle(3), mode: 'forever', reportEvery: 100_000 });
     let reported = 0;
@@ -108,7 +109,7 @@ for (const [ringName, ringOptions] of RINGS) {
 }
 
 test.serial('a worker that awaits detach() with nothing else pending exits normally after detach() resolved true', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_TIMEOUT_MS);
   const N = 50_000;
   const { logger, destroy } = await collection(t, 'detach', { ringBytes: 64 * 1024, pollMs: 200 });
   const run = startProducer(t, { handle: logger.workerHandle(1), count: N, mode: 'count' });

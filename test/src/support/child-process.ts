@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import type { ChildConfig } from '../fixtures/mlflow-child.js';
+import { GO_LINE, WAITING_LINE } from './stdin-lines.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/mlflow-child.js', import.meta.url));
 
@@ -62,4 +63,34 @@ export function runNode(t: ExecutionContext, args: string[], env: NodeJS.Process
 /** fixtures/mlflow-child.js with `cfg`, in childEnv(env). */
 export function runChild(t: ExecutionContext, cfg: ChildConfig, env: Record<string, string>, onStdout?: (all: string, child: ChildProcess) => void): Promise<ChildEnd> {
   return runNode(t, [CHILD, JSON.stringify(cfg)], childEnv(env), onStdout);
+}
+
+/** Has `all` (a child's stdout so far) a line equal to `line`? */
+export function hasLine(all: string, line: string): boolean {
+  return all.split('\n').includes(line);
+}
+
+/**
+ * The parent side of the start barrier (support/stdin-lines.ts startBarrier): `count` children
+ * each print WAITING_LINE and wait; once all have, each gets GO_LINE, one right after the other,
+ * so they race for real (instead of all sleeping until an agreed instant, which a loaded machine
+ * may have passed before a child is even up). Pass `watch` as runNode's onStdout (or call it from
+ * yours); `released` resolves when the children were let go.
+ */
+export function startGate(count: number): { watch: (all: string, child: ChildProcess) => void; released: Promise<void> } {
+  const ready = new Set<ChildProcess>();
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let done = false;
+  return {
+    watch(all, child) {
+      if (done || ready.has(child) || !hasLine(all, WAITING_LINE)) return;
+      ready.add(child);
+      if (ready.size < count) return;
+      done = true;
+      for (const c of ready) c.stdin!.write(`${GO_LINE}\n`);
+      release();
+    },
+    released,
+  };
 }

@@ -15,20 +15,28 @@ export interface RecordingLoggerOptions {
   logOnWorkers?: LogOnWorkers;
   /** Kinds this backend declares (default: all KINDS). */
   kinds?: readonly Kind[];
+  /** The writer's idle poll interval this backend asks for in sinkSpec() (default: none, the context's default). */
+  pollMs?: number;
 }
 
 export class RecordingLogger extends Logger {
   readonly supportedKinds: readonly Kind[];
   readonly file: string;
+  private readonly pollMs: number | undefined;
 
   constructor(options: RecordingLoggerOptions) {
     super({ logFreq: options.logFreq, logOnWorkers: options.logOnWorkers });
     this.file = options.file;
     this.supportedKinds = options.kinds ?? KINDS;
+    this.pollMs = options.pollMs;
   }
 
   sinkSpec() {
-    return { sinkModule: new URL('./recording-sink.js', import.meta.url).href, sinkOptions: { file: this.file } };
+    return {
+      sinkModule: new URL('./recording-sink.js', import.meta.url).href,
+      sinkOptions: { file: this.file },
+      ...(this.pollMs !== undefined ? { pollMs: this.pollMs } : {}),
+    };
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * An in-process double of an MLflow 2.17 tracking server (REST API + artifact proxy), for tests.
+ * An in-process double of an MLflow 2.17 tracking server (REST API + artifact proxy), for the
+ * tests and the benchmarks (@ranklog/mlflow-double, a private workspace package).
  *
  * It answers on 127.0.0.1 only, keeps everything in memory, and follows what the real server
  * does rather than what would be convenient: request bodies are read the way Flask + MLflow read
@@ -192,6 +193,13 @@ export interface MlflowDoubleOptions {
   enforceBatchBytes?: boolean;
   /** HTTP keep-alive (default true). false: every answer carries `Connection: close`, as gunicorn's sync workers do. */
   keepAlive?: boolean;
+  /**
+   * How long an idle keep-alive connection stays open, ms (default 5000, Node's default; the
+   * `Keep-Alive: timeout` hint tells Node clients to close theirs a second sooner). A test that
+   * counts connections sets it far above any pause a loaded machine can cause, so that only the
+   * client's reuse of connections decides the count.
+   */
+  keepAliveTimeoutMs?: number;
   /** Keep JSON request bodies in `requests[].body` (default true). */
   recordBodies?: boolean;
 }
@@ -1116,6 +1124,8 @@ export class MlflowDouble {
   private nextSqlExperimentId = 1;
   private faults: Fault[] = [];
   private delays: { ms: number; opts: FaultOptions }[] = [];
+  /** Requests waiting out a delay right now: delay(0), clearFaults() and close() end their wait. */
+  private readonly delayed = new Set<() => void>();
   private holds: { gate: Promise<void>; open: () => void; opts: FaultOptions; held: number }[] = [];
   private _port = 0;
   private readonly routes: Record<string, Partial<Record<string, Handler>>>;
@@ -1127,6 +1137,7 @@ export class MlflowDouble {
       longValues: opts.longValues ?? 'reject',
       enforceBatchBytes: opts.enforceBatchBytes ?? true,
       keepAlive: opts.keepAlive ?? true,
+      keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000,
       recordBodies: opts.recordBodies ?? true,
     };
     this.backend = this.opts.backend;
@@ -1223,10 +1234,38 @@ export class MlflowDouble {
     this.faults.push({ kind: 'reset', status: 0, remaining: count, opts });
   }
 
-  /** Answer every matching request `ms` later (0 removes all delays). Applied before the handler unless `afterApply`. */
+  /**
+   * Answer every matching request `ms` later. Applied before the handler unless `afterApply`.
+   * `delay(0)` removes every delay, and the requests waiting out one go on at once: a test can
+   * hold an answer back with a long delay and let it go when it has seen what it waited for.
+   */
   delay(ms: number, opts: FaultOptions = {}): void {
-    if (ms <= 0) this.delays = [];
-    else this.delays.push({ ms, opts });
+    if (ms <= 0) {
+      this.delays = [];
+      this.endDelays();
+    } else this.delays.push({ ms, opts });
+  }
+
+  /** Requests waiting out a delay (see `delay`). */
+  get delayedRequests(): number {
+    return this.delayed.size;
+  }
+
+  private endDelays(): void {
+    for (const go of [...this.delayed]) go();
+  }
+
+  /** Wait `ms`, or less if the delays are removed meanwhile. */
+  private waitOut(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const go = () => {
+        clearTimeout(timer);
+        this.delayed.delete(go);
+        resolve();
+      };
+      const timer = setTimeout(go, ms);
+      this.delayed.add(go);
+    });
   }
 
   /**
@@ -1252,6 +1291,7 @@ export class MlflowDouble {
   clearFaults(): void {
     this.faults = [];
     this.delays = [];
+    this.endDelays();
     for (const h of this.holds) h.open();
     this.holds = [];
   }
@@ -1306,7 +1346,7 @@ export class MlflowDouble {
   private async listen(port: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const server = http.createServer((req, res) => this.onRequest(req, res));
-      server.keepAliveTimeout = 5000;
+      server.keepAliveTimeout = this.opts.keepAliveTimeoutMs;
       server.on('connection', (sock: Socket) => {
         this.connections++;
         this.socketIds.set(sock, this.connections);
@@ -1463,7 +1503,7 @@ export class MlflowDouble {
     const info = { method, path: url.pathname, endpoint: route.endpoint };
     const fault = this.takeFault(info);
     const before = this.delayFor(info, false);
-    if (before > 0) await sleep(before);
+    if (before > 0) await this.waitOut(before);
     for (const h of this.holds) {
       if (h.opts.match && !h.opts.match(info)) continue;
       h.held++;
@@ -1491,7 +1531,7 @@ export class MlflowDouble {
       return;
     }
     const after = this.delayFor(info, true);
-    if (after > 0) await sleep(after);
+    if (after > 0) await this.waitOut(after);
     if (gen !== this.generation) {
       rec.outcome = 'lost';
       return;
