@@ -1,0 +1,185 @@
+/**
+ * The record-type messages of a W&B transaction log (HistoryRecord, SummaryRecord, RunRecord, …),
+ * each encoded into a reused ProtoWriter. The Record around them — `num` and the oneof field —
+ * is added by the transaction log when it writes, so that `num` counts stored records only.
+ */
+import { ProtoWriter } from '@ranklog/core/sink';
+import { ENVIRONMENT, EXIT, FILES, FILES_ITEM, HEADER, HISTORY, HISTORY_STEP, ITEM, METRIC, METRIC_OPTIONS, RUN, STATS, TIMESTAMP, UPDATE, VERSION_INFO } from './fields.js';
+
+const utf8 = new TextEncoder();
+
+/** A key of a history, summary, config or stats item: one name, or a path into nested objects. */
+export type ItemKey = string | readonly string[];
+
+export interface Item {
+  key: ItemKey;
+  /** JSON as wandb writes it (NaN, Infinity and -Infinity allowed as numbers). */
+  json: string;
+}
+
+function varintLength(v: number): number {
+  let n = 1;
+  while (v > 0x7f) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/** UTF-8 of item keys: a run uses few keys, millions of times. */
+const keyCache = new Map<string, Uint8Array>();
+function keyBytes(key: string): Uint8Array {
+  let b = keyCache.get(key);
+  if (b === undefined) {
+    b = utf8.encode(key);
+    if (keyCache.size < 100_000) keyCache.set(key, b);
+  }
+  return b;
+}
+
+/** One item message as field `field` of w, written in place (no child writer: this is the per-row path). */
+export function writeItem(w: ProtoWriter, field: number, key: ItemKey, json: string): void {
+  const value = Buffer.byteLength(json);
+  let keysLength = 0;
+  if (typeof key === 'string') {
+    const k = keyBytes(key);
+    keysLength = 1 + varintLength(k.length) + k.length;
+  } else {
+    for (const part of key) {
+      const k = keyBytes(part);
+      keysLength += 1 + varintLength(k.length) + k.length;
+    }
+  }
+  w.varint(field * 8 + 2).varint(keysLength + 2 + varintLength(value) + value);
+  if (typeof key === 'string') w.bytes(ITEM.key, keyBytes(key));
+  else for (const part of key) w.bytes(ITEM.nestedKey, keyBytes(part));
+  w.varint(ITEM.valueJson * 8 + 2).varint(value);
+  w.reserve(value);
+  utf8.encodeInto(json, w.buf.subarray(w.pos, w.pos + value));
+  w.pos += value;
+}
+
+function timestamp(w: ProtoWriter, field: number, timeMs: number): void {
+  const seconds = Math.floor(timeMs / 1000);
+  const nanos = Math.round((timeMs - seconds * 1000) * 1e6);
+  w.message(field, (t) => {
+    if (seconds !== 0) t.int64(TIMESTAMP.seconds, seconds);
+    if (nanos !== 0) t.int64(TIMESTAMP.nanos, nanos);
+  });
+}
+
+/** Start a message in a reused writer. */
+function begin(w: ProtoWriter): ProtoWriter {
+  w.pos = 0;
+  return w;
+}
+
+export function headerMessage(w: ProtoWriter, producer: string): Uint8Array {
+  return begin(w).message(HEADER.versionInfo, (v) => v.string(VERSION_INFO.producer, producer)).finish();
+}
+
+export interface RunFields {
+  runId: string;
+  entity: string;
+  project: string;
+  group: string;
+  jobType: string;
+  displayName: string;
+  notes: string;
+  tags: readonly string[];
+  host: string;
+  startTimeMs: number;
+}
+
+/** The RunRecord: who the run is. Its config holds `_wandb` only, as wandb.init leaves it; params follow as ConfigRecords. */
+export function runMessage(w: ProtoWriter, run: RunFields): Uint8Array {
+  begin(w).string(RUN.runId, run.runId);
+  if (run.entity) w.string(RUN.entity, run.entity);
+  if (run.project) w.string(RUN.project, run.project);
+  w.message(RUN.config, (c) => writeItem(c, UPDATE.update, '_wandb', '{}'));
+  if (run.group) w.string(RUN.runGroup, run.group);
+  if (run.jobType) w.string(RUN.jobType, run.jobType);
+  if (run.displayName) w.string(RUN.displayName, run.displayName);
+  if (run.notes) w.string(RUN.notes, run.notes);
+  for (const tag of run.tags) w.string(RUN.tags, tag);
+  if (run.host) w.string(RUN.host, run.host);
+  timestamp(w, RUN.startTime, run.startTimeMs);
+  return w.finish();
+}
+
+export interface EnvironmentFields {
+  os: string;
+  program: string;
+  executable: string;
+  host: string;
+  cpuCountLogical: number;
+  startedAtMs: number;
+}
+
+export function environmentMessage(w: ProtoWriter, env: EnvironmentFields): Uint8Array {
+  begin(w).string(ENVIRONMENT.os, env.os);
+  timestamp(w, ENVIRONMENT.startedAt, env.startedAtMs);
+  if (env.program) w.string(ENVIRONMENT.program, env.program);
+  if (env.host) w.string(ENVIRONMENT.host, env.host);
+  if (env.executable) w.string(ENVIRONMENT.executable, env.executable);
+  if (env.cpuCountLogical > 0) w.varint(ENVIRONMENT.cpuCountLogical * 8).varint(env.cpuCountLogical);
+  return w.finish();
+}
+
+/** A SummaryRecord or ConfigRecord holding updates. */
+export function updateMessage(w: ProtoWriter, items: readonly Item[]): Uint8Array {
+  begin(w);
+  for (const it of items) writeItem(w, UPDATE.update, it.key, it.json);
+  return w.finish();
+}
+
+/** A SummaryRecord of a history row's keys and values (the per-row path: no item objects). */
+export function rowUpdateMessage(w: ProtoWriter, keys: readonly string[], values: readonly string[]): Uint8Array {
+  begin(w);
+  for (let i = 0; i < keys.length; i++) writeItem(w, UPDATE.update, keys[i]!, values[i]!);
+  return w.finish();
+}
+
+/** A HistoryRecord: its items and `step { num }` (written even for step 0, as wandb does). */
+export function historyMessage(w: ProtoWriter, keys: readonly string[], values: readonly string[], step: number): Uint8Array {
+  begin(w);
+  for (let i = 0; i < keys.length; i++) writeItem(w, HISTORY.item, keys[i]!, values[i]!);
+  w.varint(HISTORY.step * 8 + 2);
+  if (step === 0) return w.varint(0).finish();
+  return w.varint(1 + varintLength(step)).varint(HISTORY_STEP.num * 8).varint(step).finish();
+}
+
+/** A FilesRecord: paths relative to the run's files/ directory, policy NOW (the default, so not written). */
+export function filesMessage(w: ProtoWriter, paths: readonly string[]): Uint8Array {
+  begin(w);
+  for (const p of paths) w.message(FILES.files, (f) => f.string(FILES_ITEM.path, p));
+  return w.finish();
+}
+
+/** A StatsRecord of system metrics (stats_type SYSTEM is 0, the default). */
+export function statsMessage(w: ProtoWriter, timeMs: number, items: readonly Item[]): Uint8Array {
+  begin(w);
+  timestamp(w, STATS.timestamp, timeMs);
+  for (const it of items) writeItem(w, STATS.item, it.key, it.json);
+  return w.finish();
+}
+
+/** A MetricRecord as define_metric(name, step_metric=…) writes it: defined, and step_sync when it has a step metric. */
+export function metricMessage(w: ProtoWriter, name: string, stepMetric: string | undefined): Uint8Array {
+  begin(w).string(METRIC.name, name);
+  if (stepMetric !== undefined) w.string(METRIC.stepMetric, stepMetric);
+  w.message(METRIC.options, (o) => {
+    if (stepMetric !== undefined) o.bool(METRIC_OPTIONS.stepSync, true);
+    o.bool(METRIC_OPTIONS.defined, true);
+  });
+  return w.finish();
+}
+
+export function exitMessage(w: ProtoWriter, exitCode: number, runtimeSecs: number): Uint8Array {
+  begin(w);
+  if (exitCode !== 0) w.int64(EXIT.exitCode, exitCode);
+  if (runtimeSecs !== 0) w.int64(EXIT.runtime, runtimeSecs);
+  return w.finish();
+}
+
+export const EMPTY_MESSAGE = new Uint8Array(0);
