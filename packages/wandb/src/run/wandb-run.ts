@@ -6,7 +6,7 @@
  *   Metric (define_metric)                            before the first row of a key: its x-axis
  *   per history row: Files (its media, policy NOW), Summary {_wandb.runtime, _runtime},
  *                    Summary {the row's keys, _step, _timestamp}, History {keys, _timestamp, _runtime, _step}
- *   Config                                            params and datasets, at each commit
+ *   Config                                            params and datasets: consecutive ones in one record
  *   Files (+ Summary)                                 artifacts, models, dicts
  *   Stats                                             system metrics, every 15 s while records flow
  *   Summary {runtime}, Exit, Final                    at close
@@ -98,16 +98,17 @@ export class WandbRun {
 
   /** Take one record; a file the disk refuses costs that record only (counted by WriteFailures). */
   write(r: LogRecord): void | Promise<void> {
+    if (r.kind === 'param') return this.config(this.configKeys.paramKey(r.identifier), valueJson(r.item));
+    if (r.kind === 'dataset') {
+      const d = r.item as DatasetItem;
+      const json = JSON.stringify(d.schema === undefined ? { name: d.name, digest: d.digest, source: d.source } : d);
+      return this.config(this.configKeys.pathKey(['datasets', r.identifier]), json);
+    }
+    // Consecutive params make one ConfigRecord, stored where they were logged (before what follows them).
+    this.flushConfig();
     switch (r.kind) {
       case 'metric':
         return this.history(r, numberJson(r.value));
-      case 'param':
-        return this.config(this.configKeys.paramKey(r.identifier), valueJson(r.item));
-      case 'dataset': {
-        const d = r.item as DatasetItem;
-        const json = JSON.stringify(d.schema === undefined ? { name: d.name, digest: d.digest, source: d.source } : d);
-        return this.config(this.configKeys.pathKey(['datasets', r.identifier]), json);
-      }
       case 'histogram':
         return this.histogram(r);
       case 'text':
