@@ -9,9 +9,9 @@
  * commit are dropped and counted by the WriteFailures the sink shares between its runs.
  */
 import { closeSync, openSync } from 'node:fs';
-import { Growable, ProtoWriter, writeWholeAt, type WriteFailures } from '@ranklog/core/sink';
+import { crc32, Growable, ProtoWriter, writeWholeAt, type WriteFailures } from '@ranklog/core/sink';
 import { RECORD, type RecordType } from '../records/fields.js';
-import { appendRecord, FILE_HEADER } from '../records/leveldb-log.js';
+import { appendRecord, BLOCK_SIZE, CHUNK, CHUNK_HEADER, FILE_HEADER } from '../records/leveldb-log.js';
 
 /** Record messages waiting for a commit: their bytes, and per record its type field and end. */
 class Pending {
@@ -38,6 +38,15 @@ class Pending {
   }
 }
 
+function varintLength(v: number): number {
+  let n = 1;
+  while (v > 0x7f) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
 export class TransactionLog {
   private fd = -1;
   /** Bytes in the file: where the next write goes. */
@@ -48,7 +57,7 @@ export class TransactionLog {
   private readonly pending = new Pending();
   /** ranklog records carried by `pending` (what a failed commit loses). */
   private carried = 0;
-  private readonly out = new Growable(1 << 16);
+  private readonly out = new ProtoWriter(1 << 16);
   private readonly payload = new ProtoWriter(1 << 12);
 
   constructor(
@@ -114,17 +123,34 @@ export class TransactionLog {
   /** Frame the records of `list` into `out` as Record { num, <type> } from `num` on; returns the next num. */
   private frame(list: Pending, num: number): number {
     const src = list.bytes.buf;
+    const out = this.out;
     let start = 0;
     for (let i = 0; i < list.count; i++) {
       const end = list.ends[i]!;
-      const p = this.payload;
-      p.pos = 0;
-      p.varint(RECORD.num * 8).varint(num++);
-      p.varint(list.fields[i]! * 8 + 2).varint(end - start);
-      p.reserve(end - start);
-      p.buf.set(src.subarray(start, end), p.pos);
-      p.pos += end - start;
-      appendRecord(this.out, this.written, p.finish());
+      const length = end - start;
+      const tag = list.fields[i]! * 8 + 2;
+      const payload = 1 + varintLength(num) + varintLength(tag) + varintLength(length) + length;
+      const left = BLOCK_SIZE - ((this.written + out.pos) % BLOCK_SIZE);
+      if (left >= CHUNK_HEADER && CHUNK_HEADER + payload <= left) {
+        // The common case, one FULL chunk: the Record is built right in place, after its chunk header.
+        out.reserve(CHUNK_HEADER + payload);
+        const at = out.pos;
+        out.view.setUint16(at + 4, payload, true);
+        out.buf[at + 6] = CHUNK.FULL;
+        out.pos = at + CHUNK_HEADER;
+        out.varint(RECORD.num * 8).varint(num++).varint(tag).varint(length);
+        out.buf.set(src.subarray(start, end), out.pos);
+        out.pos += length;
+        out.view.setUint32(at, crc32(out.buf.subarray(at + 6, out.pos)), true);
+      } else {
+        const p = this.payload;
+        p.pos = 0;
+        p.varint(RECORD.num * 8).varint(num++).varint(tag).varint(length);
+        p.reserve(length);
+        p.buf.set(src.subarray(start, end), p.pos);
+        p.pos += length;
+        appendRecord(out, this.written, p.finish());
+      }
       start = end;
     }
     return num;

@@ -26,36 +26,47 @@ function varintLength(v: number): number {
   return n;
 }
 
-/** UTF-8 of item keys: a run uses few keys, millions of times. */
-const keyCache = new Map<string, Uint8Array>();
-function keyBytes(key: string): Uint8Array {
-  let b = keyCache.get(key);
+/**
+ * The key field(s) of an item, encoded once per key: a run uses few keys, millions of times.
+ * `key` (1) for a name, one `nested_key` (2) per part for a path.
+ */
+const keyFields = new Map<string, Uint8Array>();
+function keyField(key: ItemKey): Uint8Array {
+  const id = typeof key === 'string' ? key : '\0' + key.join('\0');
+  let b = keyFields.get(id);
   if (b === undefined) {
-    b = utf8.encode(key);
-    if (keyCache.size < 100_000) keyCache.set(key, b);
+    const w = new ProtoWriter(32);
+    if (typeof key === 'string') w.string(ITEM.key, key);
+    else for (const part of key) w.string(ITEM.nestedKey, part);
+    b = w.buf.slice(0, w.pos);
+    if (keyFields.size < 100_000) keyFields.set(id, b);
   }
   return b;
 }
 
-/** One item message as field `field` of w, written in place (no child writer: this is the per-row path). */
+/** One item message as field `field` of w, written in place (no child writer, no allocation: this is the per-row path). */
 export function writeItem(w: ProtoWriter, field: number, key: ItemKey, json: string): void {
-  const value = Buffer.byteLength(json);
-  let keysLength = 0;
-  if (typeof key === 'string') {
-    const k = keyBytes(key);
-    keysLength = 1 + varintLength(k.length) + k.length;
-  } else {
-    for (const part of key) {
-      const k = keyBytes(part);
-      keysLength += 1 + varintLength(k.length) + k.length;
+  const k = keyField(key);
+  const n = json.length;
+  let ascii = true;
+  for (let i = 0; i < n; i++) {
+    if (json.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
     }
   }
-  w.varint(field * 8 + 2).varint(keysLength + 2 + varintLength(value) + value);
-  if (typeof key === 'string') w.bytes(ITEM.key, keyBytes(key));
-  else for (const part of key) w.bytes(ITEM.nestedKey, keyBytes(part));
+  const value = ascii ? n : Buffer.byteLength(json);
+  w.varint(field * 8 + 2).varint(k.length + 2 + varintLength(value) + value);
+  w.reserve(k.length);
+  w.buf.set(k, w.pos);
+  w.pos += k.length;
   w.varint(ITEM.valueJson * 8 + 2).varint(value);
   w.reserve(value);
-  utf8.encodeInto(json, w.buf.subarray(w.pos, w.pos + value));
+  if (ascii) {
+    const buf = w.buf;
+    let p = w.pos;
+    for (let i = 0; i < n; i++) buf[p++] = json.charCodeAt(i);
+  } else utf8.encodeInto(json, w.buf.subarray(w.pos, w.pos + value));
   w.pos += value;
 }
 

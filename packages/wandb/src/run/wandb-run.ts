@@ -22,7 +22,7 @@ import { ConfigKeys } from './config-keys.js';
 import type { RunDelivery } from './delivery.js';
 import { histogram } from './histogram.js';
 import { axisOf, HistoryRow } from './history-row.js';
-import { floatJson, numberJson, valueJson } from './json-value.js';
+import { numberJson, secondsJson, valueJson } from './json-value.js';
 import { publishMedia, type PublishedFile } from './media-files.js';
 import { publishPath } from './publish-path.js';
 import { STATS_INTERVAL_MS, type SystemStats } from './system-stats.js';
@@ -68,6 +68,12 @@ export class WandbRun {
   private readonly configItems: Item[] = [];
   private readonly configKeys: ConfigKeys;
   private nextStatsMs: number;
+  /** Rows logged in the same millisecond share these strings (number formatting is a large part of a row's cost). */
+  private lastRowMs = NaN;
+  private lastTimestampJson = '';
+  private lastRuntimeJson = '';
+  private lastTimingSecs = -1;
+  private lastTiming = new Uint8Array(0);
 
   constructor(
     private readonly delivery: RunDelivery,
@@ -268,17 +274,22 @@ export class WandbRun {
       const w = this.w;
       const d = this.delivery;
       const runtime = Math.max(0, (row.timeMs - this.fields.startTimeMs) / 1000);
+      if (row.timeMs !== this.lastRowMs) {
+        this.lastRowMs = row.timeMs;
+        this.lastTimestampJson = secondsJson(row.timeMs);
+        this.lastRuntimeJson = secondsJson(Math.max(0, row.timeMs - this.fields.startTimeMs));
+      }
       if (row.files.length > 0) d.add('files', filesMessage(w, row.files));
       d.add('summary', this.timing(runtime));
       const step = numberJson(row.wandbStep);
-      const timestamp = floatJson(row.timeMs / 1000);
+      const timestamp = this.lastTimestampJson;
       row.keys.push('_step', '_timestamp');
       row.values.push(step, timestamp);
       d.add('summary', rowUpdateMessage(w, row.keys, row.values));
       row.keys.length -= 2;
       row.values.length -= 2;
       row.keys.push('_timestamp', '_runtime', '_step');
-      row.values.push(timestamp, floatJson(runtime), step);
+      row.values.push(timestamp, this.lastRuntimeJson, step);
       d.add('history', historyMessage(w, row.keys, row.values, row.wandbStep), row.records);
       this.nextWandbStep++;
       this.ctx.counters.rows++;
@@ -288,11 +299,16 @@ export class WandbRun {
 
   /** Summary {_wandb.runtime, _runtime}: whole seconds since the run started, as wandb's handler writes before each row. */
   private timing(runtimeSecs: number): Uint8Array {
-    const s = String(Math.floor(runtimeSecs));
-    return updateMessage(this.w, [
-      { key: ['_wandb', 'runtime'], json: s },
-      { key: '_runtime', json: s },
-    ]);
+    const secs = Math.floor(runtimeSecs);
+    if (secs !== this.lastTimingSecs) {
+      const s = String(secs);
+      this.lastTimingSecs = secs;
+      this.lastTiming = updateMessage(this.w, [
+        { key: ['_wandb', 'runtime'], json: s },
+        { key: '_runtime', json: s },
+      ]).slice();
+    }
+    return this.lastTiming;
   }
 
   private flushConfig(): void {
