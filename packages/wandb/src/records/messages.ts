@@ -144,20 +144,31 @@ export function updateMessage(w: ProtoWriter, items: readonly Item[]): Uint8Arra
   return w.finish();
 }
 
-/** A SummaryRecord of a history row's keys and values (the per-row path: no item objects). */
-export function rowUpdateMessage(w: ProtoWriter, keys: readonly string[], values: readonly string[]): Uint8Array {
-  begin(w);
-  for (let i = 0; i < keys.length; i++) writeItem(w, UPDATE.update, keys[i]!, values[i]!);
+/** The start of a row's SummaryRecord or HistoryRecord: its items, already encoded. */
+export function beginRowMessage(w: ProtoWriter, items: ProtoWriter): ProtoWriter {
+  begin(w).reserve(items.pos);
+  w.buf.set(items.buf.subarray(0, items.pos), 0);
+  w.pos = items.pos;
+  return w;
+}
+
+/** A SummaryRecord of a history row: its items, `_step` and `_timestamp`. */
+export function rowSummaryMessage(w: ProtoWriter, items: ProtoWriter, step: string, timestamp: string): Uint8Array {
+  beginRowMessage(w, items);
+  writeItem(w, UPDATE.update, '_step', step);
+  writeItem(w, UPDATE.update, '_timestamp', timestamp);
   return w.finish();
 }
 
-/** A HistoryRecord: its items and `step { num }` (written even for step 0, as wandb does). */
-export function historyMessage(w: ProtoWriter, keys: readonly string[], values: readonly string[], step: number): Uint8Array {
-  begin(w);
-  for (let i = 0; i < keys.length; i++) writeItem(w, HISTORY.item, keys[i]!, values[i]!);
+/** A HistoryRecord: the row's items, `_timestamp`, `_runtime`, `_step`, and `step { num }` (written even for step 0, as wandb does). */
+export function rowHistoryMessage(w: ProtoWriter, items: ProtoWriter, wandbStep: number, step: string, timestamp: string, runtime: string): Uint8Array {
+  beginRowMessage(w, items);
+  writeItem(w, HISTORY.item, '_timestamp', timestamp);
+  writeItem(w, HISTORY.item, '_runtime', runtime);
+  writeItem(w, HISTORY.item, '_step', step);
   w.varint(HISTORY.step * 8 + 2);
-  if (step === 0) return w.varint(0).finish();
-  return w.varint(1 + varintLength(step)).varint(HISTORY_STEP.num * 8).varint(step).finish();
+  if (wandbStep === 0) return w.varint(0).finish();
+  return w.varint(1 + varintLength(wandbStep)).varint(HISTORY_STEP.num * 8).varint(wandbStep).finish();
 }
 
 /** A FilesRecord: paths relative to the run's files/ directory, policy NOW (the default, so not written). */

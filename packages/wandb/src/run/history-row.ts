@@ -5,8 +5,17 @@
  * under the key of their scale — `step` for batch-level records (logged with a batchIdx), `epoch`
  * for epoch-level ones — which a MetricRecord (define_metric) makes the x-axis of their charts.
  * Consecutive records of one scale and one step share a row until a key would repeat.
+ *
+ * A row's items are encoded as they arrive, once: the HistoryRecord's `item` and the
+ * SummaryRecord's `update` are both field 1 with the same item layout, so both records of a row
+ * start with these bytes.
  */
+import { ProtoWriter } from '@ranklog/core/sink';
+import { writeItem } from '../records/messages.js';
 import { numberJson } from './json-value.js';
+
+/** HistoryRecord.item and SummaryRecord.update. */
+const ITEMS_FIELD = 1;
 
 /** The history key carrying the step of a record: the x-axis of its charts. */
 export function axisOf(batchIdx: number | undefined): 'step' | 'epoch' {
@@ -23,8 +32,8 @@ export class HistoryRow {
   timeMs = 0;
   /** ranklog records in the row. */
   records = 0;
-  readonly keys: string[] = [];
-  readonly values: string[] = [];
+  /** The row's items, encoded. */
+  readonly items = new ProtoWriter(1 << 10);
   /** Media files its values point to, relative to files/: a Files record goes before the row. */
   readonly files: string[] = [];
   private readonly present = new Set<string>();
@@ -50,16 +59,14 @@ export class HistoryRow {
   }
 
   private put(key: string, json: string): void {
-    this.keys.push(key);
-    this.values.push(json);
+    writeItem(this.items, ITEMS_FIELD, key, json);
     this.present.add(key);
   }
 
   reset(): void {
     this.open = false;
     this.records = 0;
-    this.keys.length = 0;
-    this.values.length = 0;
+    this.items.pos = 0;
     this.files.length = 0;
     this.present.clear();
   }

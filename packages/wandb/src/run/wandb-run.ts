@@ -17,7 +17,7 @@
  */
 import { arch, cpus, release, type as osType } from 'node:os';
 import { readJpegHeader, readPngHeader, ProtoWriter, type DatasetItem, type FigureItem, type ImageItem, type LogRecord, type PathItem, type RawImage, type RunEndReason, type SinkEnv, type WriteFailures } from '@ranklog/core/sink';
-import { environmentMessage, exitMessage, filesMessage, headerMessage, historyMessage, metricMessage, rowUpdateMessage, runMessage, statsMessage, updateMessage, EMPTY_MESSAGE, type Item, type RunFields } from '../records/messages.js';
+import { environmentMessage, exitMessage, filesMessage, headerMessage, metricMessage, rowHistoryMessage, rowSummaryMessage, runMessage, statsMessage, updateMessage, EMPTY_MESSAGE, type Item, type RunFields } from '../records/messages.js';
 import { ConfigKeys } from './config-keys.js';
 import type { RunDelivery } from './delivery.js';
 import { histogram } from './histogram.js';
@@ -282,15 +282,8 @@ export class WandbRun {
       if (row.files.length > 0) d.add('files', filesMessage(w, row.files));
       d.add('summary', this.timing(runtime));
       const step = numberJson(row.wandbStep);
-      const timestamp = this.lastTimestampJson;
-      row.keys.push('_step', '_timestamp');
-      row.values.push(step, timestamp);
-      d.add('summary', rowUpdateMessage(w, row.keys, row.values));
-      row.keys.length -= 2;
-      row.values.length -= 2;
-      row.keys.push('_timestamp', '_runtime', '_step');
-      row.values.push(timestamp, this.lastRuntimeJson, step);
-      d.add('history', historyMessage(w, row.keys, row.values, row.wandbStep), row.records);
+      d.add('summary', rowSummaryMessage(w, row.items, step, this.lastTimestampJson));
+      d.add('history', rowHistoryMessage(w, row.items, row.wandbStep, step, this.lastTimestampJson, this.lastRuntimeJson), row.records);
       this.nextWandbStep++;
       this.ctx.counters.rows++;
     }
