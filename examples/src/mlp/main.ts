@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { ConsoleLogger, LocalFileLogger, LoggersCollection } from '@ranklog/core';
 import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { MLFlowLogger } from '@ranklog/mlflow';
+import { WandBLogger } from '@ranklog/wandb';
 import { abortAllreduce, createAllreduceBuffer } from './allreduce.js';
 import { loadIris, N_CLASSES, N_FEATURES, shard } from './dataset.js';
 import { MLP } from './mlp.js';
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     savedir: { type: 'string', default: 'logs' },
     tbdir: { type: 'string', default: 'mllogs' }, // TensorBoard's logdir
     mlflow: { type: 'boolean', default: false }, // also log to MLflow: MLFLOW_TRACKING_URI, else a file store in <tbdir>/mlflow
+    wandb: { type: 'boolean', default: false }, // also log to Weights & Biases: offline runs in <tbdir>/wandb, for `wandb sync`
   },
 });
 const epochs = Number(args.epochs);
@@ -54,6 +56,8 @@ const logger = new LoggersCollection([
   tensorboard,
   // Every rank: one parent run for the job, a nested run per rank.
   ...(args.mlflow ? [new MLFlowLogger({ experimentName: 'ranklog-mlp-iris', savedir: args.tbdir, logFreq: 'batch', logOnWorkers: -1, runDescription: 'Data-parallel MLP on Iris, 4 worker_thread ranks' })] : []),
+  // Every rank: an offline W&B run per rank, all in the group of the job.
+  ...(args.wandb ? [new WandBLogger({ offlineMode: true, projectName: 'ranklog-mlp-iris', savedir: args.tbdir, logFreq: 'batch', logOnWorkers: -1 })] : []),
 ]);
 await logger.createLoggerContext({ rank: 0, worldSize: hp.workers, runName });
 const runDir = files.runDirectory!;
@@ -144,6 +148,6 @@ look at the logs:
         ? `\n  MLflow: experiment 'ranklog-mlp-iris' at ${process.env.MLFLOW_TRACKING_URI.replace(/\/\/[^@/]*@/, '//')}`
         : `\n  mlflow server --backend-store-uri ${path.relative(process.cwd(), path.join(tbDir, 'mlflow')) || '.'}    (MLflow file store, experiment 'ranklog-mlp-iris')`
       : ''
-  }
+  }${args.wandb ? `\n  wandb sync ${path.relative(process.cwd(), path.join(tbDir, 'wandb')) || '.'}/offline-run-*    (W&B offline runs, one per rank, group ${runName})` : ''}
 wall time: ${seconds} s`);
 process.exitCode = exitCode;

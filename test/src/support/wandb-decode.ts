@@ -137,14 +137,64 @@ export function decodeRecord(payload: Uint8Array): DecodedRecord {
   return { num: Number(m.int64(1)), type: RECORD_TYPES[n] ?? `field ${n}`, body: m.message(n)!, fields: m.numbers() };
 }
 
-/** key → JSON value of items { key 1, nested_key 2, value_json 16 } (HistoryItem, SummaryItem, ConfigItem, StatsItem). */
+/**
+ * A value_json: JSON extended with the bare numbers NaN, Infinity and -Infinity, which Python's
+ * json module writes for wandb and wandb's Go side reads back (its runhistory tests).
+ */
+export function parseValueJson(text: string): unknown {
+  const mark = `\u0000nonfinite${Math.random()}:`;
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+      continue;
+    }
+    const word = ['-Infinity', 'Infinity', 'NaN'].find((w) => text.startsWith(w, i));
+    if (word !== undefined) {
+      out += JSON.stringify(mark + word);
+      i += word.length - 1;
+      continue;
+    }
+    if (c === '"') inString = true;
+    out += c;
+  }
+  return JSON.parse(out, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(mark) ? Number(v.slice(mark.length)) : v));
+}
+
+/** An item as stored: its key or nested key path, and its value_json text. */
+export interface RawItem {
+  key: string;
+  nestedKey: string[];
+  json: string;
+}
+
+export function rawItems(list: ProtoMessage[]): RawItem[] {
+  return list.map((it) => ({ key: it.string(1), nestedKey: it.stringList(2), json: it.string(16) }));
+}
+
+/** key → JSON value of items { key 1, nested_key 2, value_json 16 } (HistoryItem, SummaryItem, ConfigItem, StatsItem); a nested key joined with '.'. */
 export function items(list: ProtoMessage[]): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  for (const it of list) {
-    const key = [it.string(1), ...it.stringList(2)].filter((k) => k !== '').join('.');
-    out.set(key, JSON.parse(it.string(16)));
+  for (const it of rawItems(list)) {
+    const key = [it.key, ...it.nestedKey].filter((k) => k !== '').join('.');
+    out.set(key, parseValueJson(it.json));
   }
   return out;
+}
+
+/** MetricRecord: name 1, glob_name 2, step_metric 4, options 6 { step_sync 1, hidden 2, defined 3 }. */
+export function metric(body: ProtoMessage): { name: string; stepMetric: string; stepSync: boolean; defined: boolean } {
+  const o = body.message(6);
+  return { name: body.string(1), stepMetric: body.string(4), stepSync: o?.bool(1) ?? false, defined: o?.bool(3) ?? false };
+}
+
+/** RunExitRecord: exit_code 1, runtime 2. */
+export function exitInfo(body: ProtoMessage): { exitCode: number; runtime: number } {
+  return { exitCode: body.int32(1), runtime: body.int32(2) };
 }
 
 export interface RunInfo {

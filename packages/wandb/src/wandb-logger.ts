@@ -1,0 +1,138 @@
+import { join, resolve } from 'node:path';
+import { argError, checkOptionKeys, COMMON_OPTION_KEYS, Logger, pollMsFor, type BackendLimits, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
+import { resolveSettings, type Mode } from './settings.js';
+import type { WandbSinkOptions } from './wandb-sink.js';
+
+export interface WandBLoggerOptions extends CommonLoggerOptions {
+  /** The W&B project (default WANDB_PROJECT; empty: your default project when you sync). */
+  projectName?: string;
+  /** true: an offline run for `wandb sync` (WANDB_MODE=offline does the same); false: online. Default: WANDB_MODE, else online, as wandb. */
+  offlineMode?: boolean;
+  /** The W&B user or team (default WANDB_ENTITY; empty: your default entity). */
+  entity?: string;
+  /** The W&B run name (default WANDB_NAME, else ranklog's run name); several ranks: <name>-rank<r>. */
+  runName?: string;
+  /** The run id (default WANDB_RUN_ID, else 8 random characters); several ranks: <runId>-rank<r>. */
+  runId?: string;
+  /** The W&B group (default WANDB_RUN_GROUP; several ranks: ranklog's run name). */
+  group?: string;
+  /** Default WANDB_JOB_TYPE. */
+  jobType?: string;
+  /** Default WANDB_TAGS (comma-separated). */
+  tags?: string[];
+  /** Default WANDB_NOTES. */
+  notes?: string;
+  /** Where the wandb/ directory of runs goes (default WANDB_DIR, else 'mllogs'). */
+  savedir?: string;
+  /** Longest time, seconds, a record waits in memory before it is written (default 2). */
+  flushSecs?: number;
+  /** Inside a logged directory (kind artifact or model), copy what symbolic links out of it point to (default false: skipped, with a warning). */
+  followExternalSymlinks?: boolean;
+}
+
+const OPTION_KEYS: OptionKeys<WandBLoggerOptions> = {
+  ...COMMON_OPTION_KEYS,
+  projectName: true,
+  offlineMode: true,
+  entity: true,
+  runName: true,
+  runId: true,
+  group: true,
+  jobType: true,
+  tags: true,
+  notes: true,
+  savedir: true,
+  flushSecs: true,
+  followExternalSymlinks: true,
+};
+
+/** Keys ranklog writes into every history row or W&B keeps for itself: a record under one of them would be lost or break the run's x-axis. */
+const RESERVED_KEYS = ['step', 'epoch', '_step', '_runtime', '_timestamp', '_wandb'];
+
+/**
+ * Weights & Biases: runs written as wandb's own offline transaction log (run-<id>.wandb) with
+ * their media and files, which `wandb sync` uploads — the HPC case, where compute nodes have no
+ * network. All kinds are taken (README "Weights & Biases" says what each becomes).
+ */
+export class WandBLogger extends Logger {
+  readonly supportedKinds: readonly Kind[];
+  readonly mode: Mode;
+  /** Absolute directory holding wandb/ (where `wandb sync` finds the runs). */
+  readonly savedir: string;
+  readonly projectName: string;
+  readonly entity: string;
+  readonly flushSecs: number;
+  readonly followExternalSymlinks: boolean;
+  /** W&B's server for the online mode, without credentials. */
+  readonly baseUrl: string;
+  private readonly sinkOptions: WandbSinkOptions;
+  /** WANDB_API_KEY, for the online mode: a #private field, so util.inspect, JSON.stringify and Object.keys never see it. */
+  readonly #apiKey: string | undefined;
+
+  constructor(options: WandBLoggerOptions = {}) {
+    super(options);
+    checkOptionKeys(options, 'WandBLogger', OPTION_KEYS);
+    const { settings, apiKey } = resolveSettings(options, process.env);
+    this.#apiKey = apiKey;
+    if (settings.mode === 'online') {
+      throw argError(
+        'the W&B mode',
+        options.offlineMode === undefined ? `${process.env.WANDB_MODE || 'online'} (WANDB_MODE, or wandb's default)` : 'online (offlineMode: false)',
+        'ranklog writes offline runs only, for now: pass offlineMode: true or set WANDB_MODE=offline, then upload with `wandb sync <savedir>/wandb/offline-run-*`.',
+      );
+    }
+    const flushSecs = options.flushSecs ?? 2;
+    if (typeof flushSecs !== 'number' || !(flushSecs > 0 && flushSecs <= 3600)) {
+      throw argError('WandBLogger option flushSecs', flushSecs, 'pass a number of seconds above 0 and at most 3600 (default 2).', RangeError);
+    }
+    const follow = options.followExternalSymlinks ?? false;
+    if (typeof follow !== 'boolean') throw argError('WandBLogger option followExternalSymlinks', follow, 'pass true or false (default false).');
+    this.mode = settings.mode;
+    // WANDB_MODE=disabled: a logger that takes nothing (as wandb's disabled run), so no record reaches a writer.
+    this.supportedKinds = settings.mode === 'disabled' ? [] : ['metric', 'param', 'text', 'dict', 'image', 'figure', 'histogram', 'artifact', 'model', 'dataset'];
+    this.savedir = resolve(settings.dir);
+    this.projectName = settings.project;
+    this.entity = settings.entity;
+    this.flushSecs = flushSecs;
+    this.followExternalSymlinks = follow;
+    this.baseUrl = settings.baseUrl;
+    this.sinkOptions = {
+      mode: settings.mode === 'disabled' ? 'disabled' : 'offline',
+      dir: this.savedir,
+      project: settings.project,
+      entity: settings.entity,
+      displayName: settings.displayName,
+      group: settings.group,
+      jobType: settings.jobType,
+      notes: settings.notes,
+      tags: settings.tags,
+      runId: settings.runId,
+      multiRank: this.multiRank,
+      followExternalSymlinks: follow,
+      program: process.argv[1] ?? '',
+    };
+  }
+
+  /** Whether an API key was found (WANDB_API_KEY); the key itself is never shown. */
+  get hasApiKey(): boolean {
+    return this.#apiKey !== undefined;
+  }
+
+  /** The directory `wandb sync` reads: <savedir>/wandb, holding one offline-run-… directory per run. */
+  get syncDirectory(): string {
+    return join(this.savedir, 'wandb');
+  }
+
+  /** W&B keeps `_step`, `_runtime`, `_timestamp` and `_wandb`; ranklog writes every record's step under `step` or `epoch`. */
+  protected override limits(): BackendLimits {
+    return {
+      keyPattern: `^(?!(?:${RESERVED_KEYS.join('|')})$)`,
+      keyRule: `identifiers other than ${RESERVED_KEYS.map((k) => `'${k}'`).join(', ')} (each history row carries the record's step under 'step' for batch-level records and 'epoch' for epoch-level ones, as the x-axis; the others are W&B's own)`,
+    };
+  }
+
+  sinkSpec() {
+    // Records reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
+    return { sinkModule: new URL('./wandb-sink.js', import.meta.url).href, sinkOptions: { ...this.sinkOptions, multiRank: this.multiRank }, pollMs: pollMsFor(this.flushSecs) };
+  }
+}
