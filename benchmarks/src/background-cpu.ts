@@ -131,7 +131,8 @@ const rateLabel = (r: number) => (r >= 1000 ? `${r / 1000}k` : `${r}`);
 export async function backgroundCpu(cfg: Config): Promise<Result[]> {
   const seconds = cfg.quick ? 0.5 : 3;
   const reps = cfg.quick ? 1 : 3;
-  const run = (backends: Backends, rate: number) => runChild<PacedAnswer>(import.meta.url, 'paced', { backends, rate, seconds, tmp: cfg.tmp } satisfies PacedArgs);
+  const run = (backends: Backends, rate: number) =>
+    runChild<PacedAnswer>(import.meta.url, 'paced', { backends, rate, seconds, tmp: cfg.tmp } satisfies PacedArgs);
   const out: Result[] = [];
   // Controls before and after each scenario's runs, so drift in the machine's load shows in both.
   const controls: number[] = [];
@@ -145,11 +146,18 @@ export async function backgroundCpu(cfg: Config): Promise<Result[]> {
   }
   const control = summarize(controls);
   out.push(
-    single('cpu.bg.control', 'CPU of the paced loop itself, no logger (1 ms ticks in Atomics.wait) — the control subtracted below', '% core', control.median * 100, undefined, {
-      runs: controls.length,
-      min: Number((control.min * 100).toFixed(2)),
-      max: Number((control.max * 100).toFixed(2)),
-    }),
+    single(
+      'cpu.bg.control',
+      'CPU of the paced loop itself, no logger (1 ms ticks in Atomics.wait) — the control subtracted below',
+      '% core',
+      control.median * 100,
+      undefined,
+      {
+        runs: controls.length,
+        min: Number((control.min * 100).toFixed(2)),
+        max: Number((control.max * 100).toFixed(2)),
+      },
+    ),
   );
   for (const s of SCENARIOS) {
     const rs = perScenario.get(s)!;

@@ -79,14 +79,29 @@ export async function baselinesTensorboard(cfg: Config): Promise<Result[]> {
   const q = cfg.quick;
   const ref = 'hot.metric.tensorboard';
   return [
-    nsResult('tb.sync.encode', 'TensorBoard scalar encode + TFRecord framing into memory, no I/O (the writer thread’s work per scalar)', encodeOnly({ batch: 100_000, batches: q ? 10 : 50, warmup: 2 }), ref),
-    nsResult('tb.sync.write-each', 'sync on the training thread: encode + fs.writeSync per record (naive event writer)', writeBatched({ batch: 1_000, batches: q ? 20 : 100, warmup: 2 }, cfg.tmp, 1), ref),
+    nsResult(
+      'tb.sync.encode',
+      'TensorBoard scalar encode + TFRecord framing into memory, no I/O (the writer thread’s work per scalar)',
+      encodeOnly({ batch: 100_000, batches: q ? 10 : 50, warmup: 2 }),
+      ref,
+    ),
+    nsResult(
+      'tb.sync.write-each',
+      'sync on the training thread: encode + fs.writeSync per record (naive event writer)',
+      writeBatched({ batch: 1_000, batches: q ? 20 : 100, warmup: 2 }, cfg.tmp, 1),
+      ref,
+    ),
     nsResult(
       'tb.sync.write-each.generic',
       'sync: generic protobuf encode (ProtoWriter, allocates) + fs.writeSync per record',
       writeEachGeneric({ batch: 1_000, batches: q ? 20 : 100, warmup: 2 }, cfg.tmp),
       ref,
     ),
-    nsResult('tb.sync.batched-1000', 'sync: encode into a buffer + one fs.writeSync per 1000 records', writeBatched({ batch: 20_000, batches: q ? 10 : 50, warmup: 2 }, cfg.tmp, 1000), ref),
+    nsResult(
+      'tb.sync.batched-1000',
+      'sync: encode into a buffer + one fs.writeSync per 1000 records',
+      writeBatched({ batch: 20_000, batches: q ? 10 : 50, warmup: 2 }, cfg.tmp, 1000),
+      ref,
+    ),
   ];
 }

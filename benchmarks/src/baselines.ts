@@ -120,7 +120,9 @@ function thin(xs: number[], n: number): number[] {
 export async function baselines(cfg: Config): Promise<Result[]> {
   const q = cfg.quick;
   const out: Result[] = [];
-  out.push(nsResult('base.floor', 'floor: bare 32-byte SAB store + Atomics.store', floor({ batch: 100_000, batches: q ? 15 : 100, warmup: q ? 2 : 5 }), 'hot.metric'));
+  out.push(
+    nsResult('base.floor', 'floor: bare 32-byte SAB store + Atomics.store', floor({ batch: 100_000, batches: q ? 15 : 100, warmup: q ? 2 : 5 }), 'hot.metric'),
+  );
   out.push(
     nsResult(
       'base.appendFileSync',
@@ -157,7 +159,15 @@ export async function baselines(cfg: Config): Promise<Result[]> {
       n: 1,
       ratioTo: which === 'pino' ? undefined : 'base.pino.e2e',
     });
-    out.push(single(`${id}.peak-rss`, `${name} — peak RSS of its child process (VmHWM, Node included)`, 'MiB', peakRssMiB, which === 'pino' ? undefined : 'base.pino.peak-rss'));
+    out.push(
+      single(
+        `${id}.peak-rss`,
+        `${name} — peak RSS of its child process (VmHWM, Node included)`,
+        'MiB',
+        peakRssMiB,
+        which === 'pino' ? undefined : 'base.pino.peak-rss',
+      ),
+    );
   }
   return out;
 }

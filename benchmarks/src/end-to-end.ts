@@ -123,10 +123,22 @@ export async function endToEnd(cfg: Config): Promise<Result[]> {
       unit: 'records/s',
       ...summarize(a.rates),
       ratioTo: c.id === 'e2e.null' ? undefined : 'e2e.null',
-      extra: { records: n, runs: a.rates.length, dropped: a.dropped, writtenPerRun: a.written / a.rates.length, bytesPerRecord: Number((a.bytes / n).toFixed(2)) },
+      extra: {
+        records: n,
+        runs: a.rates.length,
+        dropped: a.dropped,
+        writtenPerRun: a.written / a.rates.length,
+        bytesPerRecord: Number((a.bytes / n).toFixed(2)),
+      },
     });
     out.push(
-      single(`${c.id}.peak-rss`, `end to end into ${c.label} — peak RSS of its child process (VmHWM, Node included)`, 'MiB', peakRssMiB, c.id === 'e2e.null' ? 'mem.peak.idle-child' : 'e2e.null.peak-rss'),
+      single(
+        `${c.id}.peak-rss`,
+        `end to end into ${c.label} — peak RSS of its child process (VmHWM, Node included)`,
+        'MiB',
+        peakRssMiB,
+        c.id === 'e2e.null' ? 'mem.peak.idle-child' : 'e2e.null.peak-rss',
+      ),
     );
   }
   return out;

@@ -220,12 +220,18 @@ async function pairedWithFloor(cfg: Config): Promise<Result[]> {
   const st = await lg.destroyLoggerContext();
   const ratio = summarize(m.map((x, i) => x / f[i]!));
   return [
-    nsResult('hot.metric.paired', 'metric() fast path, bursts of 50k, each batch followed by a floor batch (the same moment of the machine)', m, 'hot.floor.paired', {
-      ratioOfPairsMedian: Number(ratio.median.toFixed(2)),
-      ratioOfPairsMin: Number(ratio.min.toFixed(2)),
-      recordsIn: st.recordsIn,
-      dropped: st.dropped,
-    }),
+    nsResult(
+      'hot.metric.paired',
+      'metric() fast path, bursts of 50k, each batch followed by a floor batch (the same moment of the machine)',
+      m,
+      'hot.floor.paired',
+      {
+        ratioOfPairsMedian: Number(ratio.median.toFixed(2)),
+        ratioOfPairsMin: Number(ratio.min.toFixed(2)),
+        recordsIn: st.recordsIn,
+        dropped: st.dropped,
+      },
+    ),
     nsResult('hot.floor.paired', 'floor (bare 32-byte store + Atomics.store) in the batches that alternate with hot.metric.paired', f),
   ];
 }

@@ -51,7 +51,15 @@ export async function memory(cfg: Config): Promise<Result[]> {
   const steady = summarize(a.rssMiB.slice(1));
   const series = a.rssMiB.map((x) => Number(x.toFixed(1)));
   return [
-    { id: 'mem.ring-per-thread', label: `ring memory per producing thread (default; ${st.rings} rings)`, unit: 'MiB', median: perThread, min: perThread, max: perThread, n: 1 },
+    {
+      id: 'mem.ring-per-thread',
+      label: `ring memory per producing thread (default; ${st.rings} rings)`,
+      unit: 'MiB',
+      median: perThread,
+      min: perThread,
+      max: perThread,
+      n: 1,
+    },
     {
       id: 'mem.rss',
       label: `RSS of a child logging ${records / 1e6}M records into NullLogger, every ${every / 1e6}M`,
@@ -59,10 +67,19 @@ export async function memory(cfg: Config): Promise<Result[]> {
       ...s,
       series,
       // The first sample precedes any record: the ring's pages and the JIT arrive in the first interval.
-      extra: { maxMinusMin: Number((s.max - s.min).toFixed(1)), maxMinusMinAfterFirstInterval: Number((steady.max - steady.min).toFixed(1)), dropped: a.dropped },
+      extra: {
+        maxMinusMin: Number((s.max - s.min).toFixed(1)),
+        maxMinusMinAfterFirstInterval: Number((steady.max - steady.min).toFixed(1)),
+        dropped: a.dropped,
+      },
     },
     { id: 'mem.rss.spread', label: 'RSS max − min over that run', unit: 'MiB', median: s.max - s.min, min: s.max - s.min, max: s.max - s.min, n: 1 },
     single('mem.rss.peak', 'peak RSS of that child (VmHWM)', 'MiB', peakRssMiB, 'mem.peak.idle-child'),
-    single('mem.peak.idle-child', 'peak RSS of an idle child (Node + @ranklog/core loaded, no context): subtract it from the peak-RSS rows', 'MiB', idle.peakRssMiB),
+    single(
+      'mem.peak.idle-child',
+      'peak RSS of an idle child (Node + @ranklog/core loaded, no context): subtract it from the peak-RSS rows',
+      'MiB',
+      idle.peakRssMiB,
+    ),
   ];
 }

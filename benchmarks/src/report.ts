@@ -79,7 +79,16 @@ export function markdown(rep: Report): string {
   const withSeries = rep.results.filter((r) => r.series);
   if (withSeries.length) lines.push('', ...withSeries.map((r) => `- \`${r.id}\` series (${r.unit}): ${r.series!.join(', ')}`));
   const withExtra = rep.results.filter((r) => r.extra);
-  if (withExtra.length) lines.push('', ...withExtra.map((r) => `- \`${r.id}\`: ${Object.entries(r.extra!).map(([k, v]) => `${k} ${v}`).join(', ')}`));
+  if (withExtra.length)
+    lines.push(
+      '',
+      ...withExtra.map(
+        (r) =>
+          `- \`${r.id}\`: ${Object.entries(r.extra!)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+      ),
+    );
   if (rep.problems.length) lines.push('', '**Problems:**', ...rep.problems.map((p) => `- ${p}`));
   return lines.join('\n') + '\n';
 }

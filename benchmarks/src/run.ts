@@ -34,7 +34,10 @@ const groups: [name: string, run: Group][] = [
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 // Quick (smoke) runs must not overwrite the figures of the last full run.
 const outName = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) || (quick ? 'quick' : 'latest');
 if (!/^[\w.-]+$/.test(outName)) throw new Error(`--out=${outName}: a file name without a directory, please`);

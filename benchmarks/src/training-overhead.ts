@@ -312,7 +312,7 @@ const MODE_LABEL: Record<Mode, string> = {
 };
 const OVERHEAD_LABEL: Record<Mode, string> = {
   off: '',
-  aa: "a second logging-off run (A/A: what noise alone shows)",
+  aa: 'a second logging-off run (A/A: what noise alone shows)',
   batch: 'logging every batch (all backends)',
   freq10: 'logging every 10 batches (all backends)',
   null: 'logging every batch into NullLogger only',
@@ -332,7 +332,15 @@ export interface Variant {
 }
 export const VARIANTS: Variant[] = [
   { id: 'solo', world: 1, hidden: 16, batch: 8, calibrate: 20000, modes: ['off', 'batch', 'freq10', 'aa'], quickModes: ['off', 'batch'] },
-  { id: 'light', world: MAX_WORLD, hidden: 16, batch: 8, calibrate: 3000, modes: ['off', 'batch', 'freq10', 'null', 'aa'], quickModes: ['off', 'batch', 'freq10'] },
+  {
+    id: 'light',
+    world: MAX_WORLD,
+    hidden: 16,
+    batch: 8,
+    calibrate: 3000,
+    modes: ['off', 'batch', 'freq10', 'null', 'aa'],
+    quickModes: ['off', 'batch', 'freq10'],
+  },
   // hidden 256 / batch 64 makes a step cost 2–6 ms here and the 4-on-2-cores scheduling bimodal (steps/s
   // jumping ±40 % between identical runs); 64 / 32 (~0.5 ms) is compute-bound and still below a scheduler slice.
   { id: 'heavy', world: MAX_WORLD, hidden: 64, batch: 32, calibrate: 600, modes: ['off', 'batch', 'freq10', 'aa'], quickModes: ['off', 'batch'] },
@@ -352,7 +360,16 @@ export interface RunOutcome {
   loss: number;
 }
 
-export async function oneRun(ranks: Ranks, v: Variant, mode: Mode, steps: number, warmup: number, tmp: string, tag: string, clockResolutionMs?: number): Promise<RunOutcome> {
+export async function oneRun(
+  ranks: Ranks,
+  v: Variant,
+  mode: Mode,
+  steps: number,
+  warmup: number,
+  tmp: string,
+  tag: string,
+  clockResolutionMs?: number,
+): Promise<RunOutcome> {
   const dir = mkdtempSync(join(tmp, 'train-'));
   const rss0 = process.memoryUsage().rss;
   let logger: LoggersCollection | undefined;
@@ -371,7 +388,10 @@ export async function oneRun(ranks: Ranks, v: Variant, mode: Mode, steps: number
   }
   const P = new Mlp(N_IN, v.hidden, N_OUT, 42).n;
   const sab = Allreduce.buffer(v.world, P + 1);
-  const specs = Array.from({ length: v.world }, (_, r): RunSpec => ({ handle: logger?.workerHandle(r), sab, world: v.world, hidden: v.hidden, batch: v.batch, warmup, steps }));
+  const specs = Array.from(
+    { length: v.world },
+    (_, r): RunSpec => ({ handle: logger?.workerHandle(r), sab, world: v.world, hidden: v.hidden, batch: v.batch, warmup, steps }),
+  );
   const cpu0 = process.cpuUsage();
   const answers = await ranks.run(specs);
   const cpu = process.cpuUsage(cpu0);
@@ -408,7 +428,8 @@ export async function trainingOverhead(cfg: Config): Promise<Result[]> {
     for (const v of VARIANTS) {
       // Calibrate (and warm the JIT): the step count that makes an 'off' run last `seconds`; the first run is cold.
       let rate = 0;
-      for (let i = 0; i < 2; i++) rate = Math.max(rate, (await oneRun(ranks, v, 'off', v.calibrate, Math.ceil(v.calibrate / 5), cfg.tmp, `${v.id}-cal${i}`)).stepsPerSec);
+      for (let i = 0; i < 2; i++)
+        rate = Math.max(rate, (await oneRun(ranks, v, 'off', v.calibrate, Math.ceil(v.calibrate / 5), cfg.tmp, `${v.id}-cal${i}`)).stepsPerSec);
       const steps = Math.max(BATCHES_PER_EPOCH, Math.round((rate * seconds) / BATCHES_PER_EPOCH) * BATCHES_PER_EPOCH);
       const warmup = Math.min(steps, 2 * BATCHES_PER_EPOCH * Math.ceil(v.calibrate / 1000));
       const modes = cfg.quick ? v.quickModes : v.modes;

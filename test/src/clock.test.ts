@@ -86,7 +86,12 @@ function sharedOf(lg: object): Int32Array {
 test('a context: fast records wake the clock thread, it ticks (the word changes while nothing is logged), and sleeps again once records stop', async (t) => {
   const lg = new NullLogger({ logFreq: 'batch' });
   await lg.createLoggerContext({ runName: uniqueRunName('clock'), handleSignals: false });
-  t.teardown(() => lg.destroyLoggerContext().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    lg.destroyLoggerContext().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   const ctx = sharedOf(lg);
   t.is(Atomics.load(ctx, SHARED.CLOCK_MS), CLOCK_ASLEEP, 'a fresh context starts with the clock asleep');
   const h = lg.handle('loss');

@@ -59,25 +59,14 @@ test('a collection fans out; each logger applies its own logFreq and kinds', asy
   await collection.destroyLoggerContext();
   const summary = (file: string) => readRecords(file).map((r) => `${r.kind}:${r.identifier}:${r.batchIdx ?? '-'}`);
   const all = [0, 1, 2, 3, 4, 5, 6];
-  t.deepEqual(summary(fileA), [
-    ...all.flatMap((i) => [`metric:loss:${i}`, `metric:fast:${i}`, `text:notes:${i}`]),
-    'metric:epoch_loss:-',
-    'param:lr:-',
-  ]);
-  t.deepEqual(summary(fileB), [
-    ...[0, 3, 6].flatMap((i) => [`metric:loss:${i}`, `metric:fast:${i}`]),
-    'metric:epoch_loss:-',
-    'param:lr:-',
-  ]);
+  t.deepEqual(summary(fileA), [...all.flatMap((i) => [`metric:loss:${i}`, `metric:fast:${i}`, `text:notes:${i}`]), 'metric:epoch_loss:-', 'param:lr:-']);
+  t.deepEqual(summary(fileB), [...[0, 3, 6].flatMap((i) => [`metric:loss:${i}`, `metric:fast:${i}`]), 'metric:epoch_loss:-', 'param:lr:-']);
 });
 
 test('each record is written once into the ring: recordsIn counts calls that at least one backend took, not per backend', async (t) => {
   const fileA = tempFile(t, 'a.jsonl');
   const fileB = tempFile(t, 'b.jsonl');
-  const collection = new LoggersCollection([
-    new RecordingLogger({ file: fileA, logFreq: 2 }),
-    new OtherRecordingLogger({ file: fileB, logFreq: 3 }),
-  ]);
+  const collection = new LoggersCollection([new RecordingLogger({ file: fileA, logFreq: 2 }), new OtherRecordingLogger({ file: fileB, logFreq: 3 })]);
   await startRecording(t, collection);
   const h = collection.handle('fast');
   for (let b = 0; b < 12; b++) {
@@ -163,7 +152,12 @@ test('logging through one member of a collection reaches only that backend', asy
 
 test('two loggers of the same class in one collection are rejected with a clear error', (t) => {
   const error = t.throws(
-    () => new LoggersCollection([new RecordingLogger({ file: '/nonexistent/a' }), new OtherRecordingLogger({ file: '/nonexistent/b' }), new RecordingLogger({ file: '/nonexistent/c' })]),
+    () =>
+      new LoggersCollection([
+        new RecordingLogger({ file: '/nonexistent/a' }),
+        new OtherRecordingLogger({ file: '/nonexistent/b' }),
+        new RecordingLogger({ file: '/nonexistent/c' }),
+      ]),
     { instanceOf: TypeError },
   );
   t.regex(error?.message ?? '', /loggers\[2\] is a RecordingLogger;/, 'names the argument and the value');
@@ -181,7 +175,10 @@ test('a collection rejects entries that are not backend loggers', (t) => {
   t.throws(() => new LoggersCollection([{} as never]), { instanceOf: TypeError, message: /loggers\[0\] is an object; each entry must be a backend logger/ });
   const inner = new LoggersCollection([new NullLogger()]);
   t.throws(() => new LoggersCollection([inner as never]), { instanceOf: TypeError, message: /loggers\[0\] is a LoggersCollection; .*collections do not nest/ });
-  t.throws(() => new LoggersCollection([new EmptyLogger() as never]), { instanceOf: TypeError, message: /loggers\[0\] is an EmptyLogger|loggers\[0\] is a EmptyLogger/ });
+  t.throws(() => new LoggersCollection([new EmptyLogger() as never]), {
+    instanceOf: TypeError,
+    message: /loggers\[0\] is an EmptyLogger|loggers\[0\] is a EmptyLogger/,
+  });
 });
 
 test('a kind a backend does not support is skipped by that backend only, with one debug message per identifier', async (t) => {
@@ -217,7 +214,10 @@ test('a kind a backend does not support is skipped by that backend only, with on
     ['debug', "RecordingLogger does not support kind 'dict'; skipping 'coll_skip_cfg' on that backend"],
     ['debug', "RecordingLogger does not support kind 'histogram'; skipping 'coll_skip_hist' on that backend"],
   ]);
-  t.false(seen.some(([level, m]) => level === 'warn' && m.includes('coll_skip_')), 'a debug message, not a warning');
+  t.false(
+    seen.some(([level, m]) => level === 'warn' && m.includes('coll_skip_')),
+    'a debug message, not a warning',
+  );
 });
 
 test('a kind no backend supports is skipped by all, never a crash, one debug message per backend and identifier', async (t) => {
@@ -270,10 +270,7 @@ test('the metric() fast path also skips a backend without metrics, with one debu
   const seen = captureDiagnostics(t);
   const fileA = tempFile(t, 'a.jsonl');
   const fileB = tempFile(t, 'b.jsonl');
-  const collection = new LoggersCollection([
-    new RecordingLogger({ file: fileA, kinds: ['text'] }),
-    new OtherRecordingLogger({ file: fileB }),
-  ]);
+  const collection = new LoggersCollection([new RecordingLogger({ file: fileA, kinds: ['text'] }), new OtherRecordingLogger({ file: fileB })]);
   await startRecording(t, collection);
   const h = collection.handle('fast_skip_metric');
   for (let i = 0; i < 3; i++) t.notThrows(() => collection.metric(h, i, i));
@@ -286,7 +283,7 @@ test('the metric() fast path also skips a backend without metrics, with one debu
   );
 });
 
-test('collection.supportedKinds is the union of its members\' kinds', (t) => {
+test("collection.supportedKinds is the union of its members' kinds", (t) => {
   const c = new LoggersCollection([
     new RecordingLogger({ file: '/nonexistent/a', kinds: ['metric', 'text'] }),
     new OtherRecordingLogger({ file: '/nonexistent/b', kinds: ['text', 'image'] }),
@@ -302,5 +299,8 @@ test('a collection takes at most 16 loggers (RangeError with the count)', (t) =>
       return new C({ file: `/nonexistent/${i}` });
     });
   t.notThrows(() => new LoggersCollection(make(16)));
-  t.throws(() => new LoggersCollection(make(17)), { instanceOf: RangeError, message: /loggers is an array of length 17; a collection takes at most 16 loggers, not 17/ });
+  t.throws(() => new LoggersCollection(make(17)), {
+    instanceOf: RangeError,
+    message: /loggers is an array of length 17; a collection takes at most 16 loggers, not 17/,
+  });
 });

@@ -67,9 +67,21 @@ function screen(text: string): string[] {
 
 test('formatNumber: compact, 5 significant digits, NaN/inf spelled out', (t) => {
   const cases: Array<[number, string]> = [
-    [0.2345, '0.2345'], [0.1, '0.1'], [1 / 3, '0.33333'], [12345.678, '12346'], [99999.9, '1e+5'],
-    [1e-7, '1e-7'], [123456789.5, '1.235e+8'], [3, '3'], [-0.5, '-0.5'], [1e20, '1e+20'], [-42, '-42'],
-    [0.00012345678, '0.00012346'], [NaN, 'NaN'], [Infinity, 'inf'], [-Infinity, '-inf'],
+    [0.2345, '0.2345'],
+    [0.1, '0.1'],
+    [1 / 3, '0.33333'],
+    [12345.678, '12346'],
+    [99999.9, '1e+5'],
+    [1e-7, '1e-7'],
+    [123456789.5, '1.235e+8'],
+    [3, '3'],
+    [-0.5, '-0.5'],
+    [1e20, '1e+20'],
+    [-42, '-42'],
+    [0.00012345678, '0.00012346'],
+    [NaN, 'NaN'],
+    [Infinity, 'inf'],
+    [-Infinity, '-inf'],
   ];
   for (const [v, s] of cases) t.is(formatNumber(v), s, String(v));
 });
@@ -227,5 +239,7 @@ test('not a TTY: batch metrics are plain lines too, and close adds nothing', asy
   ]);
   sink.close('finished');
   t.is(output(), '[ranklog] rank 0 step 0 batch 0  loss = 1\n[ranklog] rank 0 step 1 batch 1  loss = 0.5\n');
-  t.throws(() => sink.write({ kind: 'metric', rank: 0, identifier: 'late', step: undefined, batchIdx: undefined, timeMs: 0, value: 1, item: 1 }), { message: /after close/ });
+  t.throws(() => sink.write({ kind: 'metric', rank: 0, identifier: 'late', step: undefined, batchIdx: undefined, timeMs: 0, value: 1, item: 1 }), {
+    message: /after close/,
+  });
 });

@@ -20,5 +20,9 @@ test('crc32 and the table fallback agree with an independent CRC-32 on known and
     t.is(crc32(data), reference(data), `crc32, ${n} bytes`);
     t.is(sliceBy8Crc32(data), reference(data), `slicing-by-8, ${n} bytes`);
   }
-  t.is(typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? crc32 !== sliceBy8Crc32 : crc32 === sliceBy8Crc32, true, 'zlib.crc32 is used for long inputs when it exists');
+  t.is(
+    typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? crc32 !== sliceBy8Crc32 : crc32 === sliceBy8Crc32,
+    true,
+    'zlib.crc32 is used for long inputs when it exists',
+  );
 });

@@ -25,7 +25,10 @@ function lines(file: string): { rank: number; id: string; step: number | null; v
   } catch {
     return [];
   }
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
 }
 
 test("the guide's sink keeps the sink contract", async (t) => {
@@ -54,5 +57,8 @@ test("the guide's logger: options checked by name, records of every rank written
   t.like(stats.backends[0], { written: 1001, failed: 0, failedOnDisk: 0 });
   const got = lines(file);
   t.deepEqual(got[0], { rank: 0, id: 'lr', step: null, value: 0.5 });
-  t.deepEqual(got.slice(1).map((l) => l.value), Array.from({ length: 1000 }, (_, i) => i / 4));
+  t.deepEqual(
+    got.slice(1).map((l) => l.value),
+    Array.from({ length: 1000 }, (_, i) => i / 4),
+  );
 });

@@ -27,7 +27,12 @@ const BAR_SPEC = {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
   width: 120,
   height: 80,
-  data: { values: [{ a: 'A', b: 10 }, { a: 'B', b: 40 }] },
+  data: {
+    values: [
+      { a: 'A', b: 10 },
+      { a: 'B', b: 40 },
+    ],
+  },
   mark: 'bar',
   encoding: {
     x: { field: 'a', type: 'nominal', title: 'Category' },
@@ -70,13 +75,15 @@ async function handMadePng(): Promise<Uint8Array> {
   ihdr.writeUInt32BE(2, 4);
   ihdr.set([8, 0, 0, 0, 0], 8);
   const raw = Buffer.from([0, 10, 20, 30, 0, 40, 50, 60]);
-  return new Uint8Array(Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]));
+  return new Uint8Array(
+    Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------
 // the pool task
 
-test('SVG → PNG at the SVG\'s own size, 1:1: red inside the rectangle, white outside', async (t) => {
+test("SVG → PNG at the SVG's own size, 1:1: red inside the rectangle, white outside", async (t) => {
   const png = await encoder(t).renderFigure({ format: 'svg', svg: RED_RECT_SVG });
   const img = decodePng(png);
   t.deepEqual([img.width, img.height], [40, 30]);
@@ -99,7 +106,9 @@ test('SVG without xmlns (as browsers accept it) and sized by its viewBox only st
   t.deepEqual([noNs.width, noNs.height], [8, 6]);
   t.true(near(rgba(noNs, 1, 1), [0, 0, 255, 255], 0));
   t.true(near(rgba(noNs, 6, 1), [255, 255, 255, 255], 0));
-  const vb = decodePng(await e.renderFigure({ format: 'svg', svg: `<svg xmlns="${SVG_NS}" viewBox="0 0 24 12"><rect width="12" height="12" fill="#00ff00"/></svg>` }));
+  const vb = decodePng(
+    await e.renderFigure({ format: 'svg', svg: `<svg xmlns="${SVG_NS}" viewBox="0 0 24 12"><rect width="12" height="12" fill="#00ff00"/></svg>` }),
+  );
   t.deepEqual([vb.width, vb.height], [24, 12]);
   t.true(near(rgba(vb, 2, 2), [0, 255, 0, 255], 0));
   t.true(near(rgba(vb, 20, 2), [255, 255, 255, 255], 0));
@@ -113,7 +122,7 @@ test('text in an SVG is drawn (a font is available without system fonts)', async
   t.true(dark > 150, `${dark} dark pixels: the glyphs were drawn`);
 });
 
-test('Vega-Lite bar chart → PNG: plausible size, bars in vega\'s blue with heights 1:4, axis text drawn', async (t) => {
+test("Vega-Lite bar chart → PNG: plausible size, bars in vega's blue with heights 1:4, axis text drawn", async (t) => {
   const started = performance.now();
   const png = await encoder(t).renderFigure({ format: 'vega-lite', spec: BAR_SPEC });
   t.log(`rendered in ${(performance.now() - started).toFixed(0)} ms (pool start and vega import included)`);
@@ -153,7 +162,9 @@ test('PNG bytes pass through byte-identical', async (t) => {
 
 test('invalid figures reject with a message that names the problem', async (t) => {
   const e = encoder(t);
-  await t.throwsAsync(e.renderFigure({ format: 'vega-lite', spec: { ...BAR_SPEC, mark: 'barr' } }), { message: /invalid Vega-Lite spec: spec\.mark "barr" is not a Vega-Lite mark \(one of .*\bbar\b/ });
+  await t.throwsAsync(e.renderFigure({ format: 'vega-lite', spec: { ...BAR_SPEC, mark: 'barr' } }), {
+    message: /invalid Vega-Lite spec: spec\.mark "barr" is not a Vega-Lite mark \(one of .*\bbar\b/,
+  });
   await t.throwsAsync(
     e.renderFigure({ format: 'vega-lite', spec: { layer: [{ mark: 'line' }, { mark: 'bar', encoding: { y: { field: 'b', type: 'numbers' } } }] } }),
     { message: /spec\.layer\[1\]\.encoding\.y\.type "numbers" is not a Vega-Lite field type/ },
@@ -163,7 +174,9 @@ test('invalid figures reject with a message that names the problem', async (t) =
     message: /data could not be loaded: .*not fetched: figures are rendered offline; put the rows in data\.values/,
   });
   await t.throwsAsync(e.renderFigure({ format: 'svg', svg: '<svg xmlns="http://www.w3.org/2000/svg"><rect' }), { message: /the SVG could not be parsed/ });
-  await t.throwsAsync(e.renderFigure({ format: 'svg', svg: `<svg xmlns="${SVG_NS}" width="100000" height="100000"/>` }), { message: /100000×100000 px; figures are rendered up to/ });
+  await t.throwsAsync(e.renderFigure({ format: 'svg', svg: `<svg xmlns="${SVG_NS}" width="100000" height="100000"/>` }), {
+    message: /100000×100000 px; figures are rendered up to/,
+  });
   // The pool survives all of that.
   t.deepEqual(decodePng(await e.renderFigure({ format: 'svg', svg: RED_RECT_SVG })).width, 40);
 });
@@ -173,7 +186,10 @@ test('a Vega-Lite spec that renders with warnings reports them through onWarning
   const spec = { ...BAR_SPEC, encoding: { ...BAR_SPEC.encoding, y: { field: 'b', type: 'quantitative', aggregate: 'frobnicate' } } };
   const png = await encoder(t).renderFigure({ format: 'vega-lite', spec }, (w) => warnings.push(w));
   t.true(decodePng(png).width > 0);
-  t.true(warnings.some((w) => /Invalid aggregation operator "frobnicate"/.test(w)), JSON.stringify(warnings));
+  t.true(
+    warnings.some((w) => /Invalid aggregation operator "frobnicate"/.test(w)),
+    JSON.stringify(warnings),
+  );
 });
 
 test('renderFigure after close() rejects', async (t) => {
@@ -192,7 +208,10 @@ test('modules that run without figures do not import resvg, vega or the figure t
     t.deepEqual(bad, [], `${file} imports ${bad.join(', ')} statically`);
   }
   const fig = staticImports('encode/figure-task.js');
-  t.false(fig.some((s) => /^vega/.test(s)), 'vega is imported by figure-task only on the first Vega-Lite figure');
+  t.false(
+    fig.some((s) => /^vega/.test(s)),
+    'vega is imported by figure-task only on the first Vega-Lite figure',
+  );
 });
 
 // ---------------------------------------------------------------------------------------
@@ -284,10 +303,20 @@ test('local sink: an invalid Vega-Lite spec is a warning naming the problem; its
   await feed(sink, [{ kind: 'figure', identifier: 'good', item: { format: 'svg', svg: RED_RECT_SVG } }]);
   await sink.close('finished');
 
-  t.deepEqual(listFiles(dir), ['bad/rank0-step1-1.png', 'bad/rank0-step1-1.svg', 'bad/rank0-step1.vl.json', 'broken-svg/rank0.svg', 'good/rank0.png', 'good/rank0.svg']);
+  t.deepEqual(listFiles(dir), [
+    'bad/rank0-step1-1.png',
+    'bad/rank0-step1-1.svg',
+    'bad/rank0-step1.vl.json',
+    'broken-svg/rank0.svg',
+    'good/rank0.png',
+    'good/rank0.svg',
+  ]);
   t.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'bad/rank0-step1.vl.json'), 'utf8')), bad);
   t.is(warnings.length, 2, warnings.join('\n'));
-  t.regex(warnings[0], /figure 'bad' \(rank0-step1\) could not be rendered to PNG: .*spec\.mark "histogram" is not a Vega-Lite mark.*; its Vega-Lite source is kept as rank0-step1\.vl\.json/);
+  t.regex(
+    warnings[0],
+    /figure 'bad' \(rank0-step1\) could not be rendered to PNG: .*spec\.mark "histogram" is not a Vega-Lite mark.*; its Vega-Lite source is kept as rank0-step1\.vl\.json/,
+  );
   t.regex(warnings[1], /figure 'broken-svg' \(rank0\) could not be rendered to PNG: the SVG could not be parsed.*; its SVG source is kept as rank0\.svg/);
   t.like(sink.stats!(), { errors: 2, metrics: 1 });
   t.true(fs.readFileSync(path.join(dir, '..', 'metrics.csv'), 'utf8').includes(',loss,'));
@@ -297,14 +326,17 @@ test('local sink: vega warnings for a figure logged every step are reported once
   const enc = encoder(t);
   const { sink, dir, warnings } = await openSink(t, { renderFigure: (item, onWarning) => enc.renderFigure(item, onWarning) });
   const spec = { ...BAR_SPEC, encoding: { ...BAR_SPEC.encoding, y: { field: 'b', type: 'quantitative', aggregate: 'frobnicate' } } };
-  await feed(sink, [0, 1, 2].map((step) => ({ kind: 'figure' as const, identifier: 'w', step, item: { format: 'vega-lite' as const, spec } })));
+  await feed(
+    sink,
+    [0, 1, 2].map((step) => ({ kind: 'figure' as const, identifier: 'w', step, item: { format: 'vega-lite' as const, spec } })),
+  );
   await sink.close('finished');
   t.is(listFiles(dir).filter((f) => f.endsWith('.png')).length, 3);
   t.is(warnings.length, 1, warnings.join('\n'));
   t.regex(warnings[0], /figure 'w': .*Invalid aggregation operator "frobnicate"/);
 });
 
-test('end to end: figures logged through LoggersCollection are rendered in the writer thread\'s pool', async (t) => {
+test("end to end: figures logged through LoggersCollection are rendered in the writer thread's pool", async (t) => {
   t.timeout(TEST_TIMEOUT_MS);
   const savedir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranklog-figure-e2e-'));
   t.teardown(() => fs.rmSync(savedir, { recursive: true, force: true }));

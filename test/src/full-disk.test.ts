@@ -56,7 +56,9 @@ const BACKENDS: Backend[] = [
     async count(runDir) {
       const r: FileCount = { records: 0, problems: [] };
       let last = -1;
-      for (const name of readdirSync(runDir).filter((n) => EVENT_FILE_PATTERN.test(n)).sort()) {
+      for (const name of readdirSync(runDir)
+        .filter((n) => EVENT_FILE_PATTERN.test(n))
+        .sort()) {
         const framing = forEachEvent(new Uint8Array(readFileSync(join(runDir, name))), name, (e) => {
           for (const v of e.summary?.values ?? []) {
             if (v.tag !== 'seq') continue;
@@ -113,63 +115,71 @@ async function logUntilResumed(logger: Logger, logChunk: () => unknown): Promise
 }
 
 for (const backend of BACKENDS) {
-  test.serial(`${backend.name} on a full tmpfs: no stall, nothing held in memory, written counts exactly what is in the files, failed the rest, told once, resumes when space returns`, async (t) => {
-    t.timeout(300_000);
-    const savedir = mountTmpfs(t, TMPFS_BYTES);
-    if (savedir === undefined) return t.pass();
-    const warnings: string[] = [];
-    const stop = onDiagnostic((level, m) => {
-      if (level === 'warn') warnings.push(m);
-    });
-    t.teardown(stop);
-    const logger = backend.make(savedir);
-    // A small ring: the training thread waits for the writer as soon as the writer falls behind.
-    await logger.createLoggerContext({ rank: 0, runName: 'run', handleSignals: false, ringBytes: 1 << 16 });
-    const runDir = join(savedir, 'run');
-    const h = logger.handle('seq');
-    let step = 0;
-    const logChunk = () => {
-      const t0 = performance.now();
-      for (let i = 0; i < CHUNK; i++, step++) logger.metric(h, step, step);
-      return performance.now() - t0;
-    };
+  test.serial(
+    `${backend.name} on a full tmpfs: no stall, nothing held in memory, written counts exactly what is in the files, failed the rest, told once, resumes when space returns`,
+    async (t) => {
+      t.timeout(300_000);
+      const savedir = mountTmpfs(t, TMPFS_BYTES);
+      if (savedir === undefined) return t.pass();
+      const warnings: string[] = [];
+      const stop = onDiagnostic((level, m) => {
+        if (level === 'warn') warnings.push(m);
+      });
+      t.teardown(stop);
+      const logger = backend.make(savedir);
+      // A small ring: the training thread waits for the writer as soon as the writer falls behind.
+      await logger.createLoggerContext({ rank: 0, runName: 'run', handleSignals: false, ringBytes: 1 << 16 });
+      const runDir = join(savedir, 'run');
+      const h = logger.handle('seq');
+      let step = 0;
+      const logChunk = () => {
+        const t0 = performance.now();
+        for (let i = 0; i < CHUNK; i++, step++) logger.metric(h, step, step);
+        return performance.now() - t0;
+      };
 
-    for (let i = 0; i < 10; i++) logChunk();
-    await logger.flush();
-    t.like(backendStats(await logger.stats()), { written: step, failed: 0 }, 'with space, everything is written');
+      for (let i = 0; i < 10; i++) logChunk();
+      await logger.flush();
+      t.like(backendStats(await logger.stats()), { written: step, failed: 0 }, 'with space, everything is written');
 
-    const filler = fillUp(savedir, 16 << 10);
-    const rssBefore = process.memoryUsage().rss;
-    let slowest = 0;
-    for (let i = 0; i < WHILE_FULL / CHUNK; i++) slowest = Math.max(slowest, logChunk());
-    await logger.flush();
-    const full = backendStats(await logger.stats());
-    const rssGrowth = process.memoryUsage().rss - rssBefore;
-    t.log(`disk full: ${full.written} written, ${full.failed} failed of ${step}; slowest ${CHUNK}-record chunk ${slowest.toFixed(1)} ms; RSS +${(rssGrowth / 2 ** 20).toFixed(1)} MiB`);
-    t.true(full.failed > 0, 'records were refused by the full disk');
-    t.is(full.written + full.failed, step, 'every record is either written or counted as failed');
-    let inFiles = await backend.count(runDir, step);
-    t.deepEqual(inFiles.problems, [], 'the files stay valid');
-    t.is(inFiles.records, full.written, 'written counts exactly the records in the files');
-    // Warnings come from the writer thread over a port of their own: wait for them (no order with stats()).
-    const told = () => warnings.filter((w) => /cannot write .*\(ENOSPC: no space left on device\)/.test(w));
-    await warned(() => told().length > 0);
-    t.is(told().length, 1, `told once:\n${warnings.join('\n')}`);
+      const filler = fillUp(savedir, 16 << 10);
+      const rssBefore = process.memoryUsage().rss;
+      let slowest = 0;
+      for (let i = 0; i < WHILE_FULL / CHUNK; i++) slowest = Math.max(slowest, logChunk());
+      await logger.flush();
+      const full = backendStats(await logger.stats());
+      const rssGrowth = process.memoryUsage().rss - rssBefore;
+      t.log(
+        `disk full: ${full.written} written, ${full.failed} failed of ${step}; slowest ${CHUNK}-record chunk ${slowest.toFixed(1)} ms; RSS +${(rssGrowth / 2 ** 20).toFixed(1)} MiB`,
+      );
+      t.true(full.failed > 0, 'records were refused by the full disk');
+      t.is(full.written + full.failed, step, 'every record is either written or counted as failed');
+      let inFiles = await backend.count(runDir, step);
+      t.deepEqual(inFiles.problems, [], 'the files stay valid');
+      t.is(inFiles.records, full.written, 'written counts exactly the records in the files');
+      // Warnings come from the writer thread over a port of their own: wait for them (no order with stats()).
+      const told = () => warnings.filter((w) => /cannot write .*\(ENOSPC: no space left on device\)/.test(w));
+      await warned(() => told().length > 0);
+      t.is(told().length, 1, `told once:\n${warnings.join('\n')}`);
 
-    rmSync(filler);
-    t.true(await logUntilResumed(logger, logChunk), 'writing resumed once space was back');
-    t.true(await warned(() => warnings.some((w) => /writing resumed; \d+ records could not be written meanwhile/.test(w))), warnings.join('\n'));
+      rmSync(filler);
+      t.true(await logUntilResumed(logger, logChunk), 'writing resumed once space was back');
+      t.true(await warned(() => warnings.some((w) => /writing resumed; \d+ records could not be written meanwhile/.test(w))), warnings.join('\n'));
 
-    const destroyFrom = performance.now();
-    const stats = backendStats(await logger.destroyLoggerContext());
-    t.log(`destroyLoggerContext() took ${(performance.now() - destroyFrom).toFixed(0)} ms; in all ${stats.written} written, ${stats.failed} failed`);
-    t.is(stats.written + stats.failed, step);
-    inFiles = await backend.count(runDir, step);
-    t.deepEqual(inFiles.problems, [], 'the files stay valid');
-    t.is(inFiles.records, stats.written, 'written counts exactly the records in the files');
-    t.true(await warned(() => warnings.some((w) => new RegExp(`${stats.failed} records could not be written \\(first: ENOSPC`).test(w))), `a report at close:\n${warnings.join('\n')}`);
-    checkNoStall(t, slowest);
-  });
+      const destroyFrom = performance.now();
+      const stats = backendStats(await logger.destroyLoggerContext());
+      t.log(`destroyLoggerContext() took ${(performance.now() - destroyFrom).toFixed(0)} ms; in all ${stats.written} written, ${stats.failed} failed`);
+      t.is(stats.written + stats.failed, step);
+      inFiles = await backend.count(runDir, step);
+      t.deepEqual(inFiles.problems, [], 'the files stay valid');
+      t.is(inFiles.records, stats.written, 'written counts exactly the records in the files');
+      t.true(
+        await warned(() => warnings.some((w) => new RegExp(`${stats.failed} records could not be written \\(first: ENOSPC`).test(w))),
+        `a report at close:\n${warnings.join('\n')}`,
+      );
+      checkNoStall(t, slowest);
+    },
+  );
 }
 
 /** Until a warning sent by the writer thread has reached this thread (true), or the liveness bound (false). */
@@ -180,52 +190,62 @@ function checkNoStall(t: ExecutionContext, slowestChunkMs: number): void {
   t.true(slowestChunkMs < 5_000, `a ${CHUNK}-record chunk took ${slowestChunkMs} ms: training waited for the full disk`);
 }
 
-test.serial('MLFlowLogger with the tracking server away and its spool on a full tmpfs: the spool keeps whole lines, what it refuses is counted, spooling resumes when space returns', async (t) => {
-  t.timeout(300_000);
-  const savedir = mountTmpfs(t, TMPFS_BYTES);
-  if (savedir === undefined) return t.pass();
-  const warnings: string[] = [];
-  const stop = onDiagnostic((level, m) => {
-    if (level === 'warn') warnings.push(m);
-  });
-  t.teardown(stop);
-  const port = await closedPort();
-  const logger = new MLFlowLogger({ savedir, trackingUri: `http://127.0.0.1:${port}`, experimentName: 'disk', logFreq: 'batch', flushSecs: 0.2, closeTimeoutSecs: 0 });
-  await logger.createLoggerContext({ rank: 0, runName: 'run', handleSignals: false, ringBytes: 1 << 16 });
-  const spoolOps = join(savedir, 'run', 'mlflow-spool', 'rank0', 'ops.jsonl');
-  const h = logger.handle('seq');
-  let step = 0;
-  const logChunk = () => {
-    for (let i = 0; i < CHUNK; i++, step++) logger.metric(h, step, step);
-  };
-  for (let i = 0; i < 10; i++) logChunk();
-  await logger.flush(); // the server is away: after its retries, everything waits in the spool
-  t.like(backendStats(await logger.stats()), { written: step, failed: 0 });
-  t.is(spooledRecords(spoolOps).records, step);
+test.serial(
+  'MLFlowLogger with the tracking server away and its spool on a full tmpfs: the spool keeps whole lines, what it refuses is counted, spooling resumes when space returns',
+  async (t) => {
+    t.timeout(300_000);
+    const savedir = mountTmpfs(t, TMPFS_BYTES);
+    if (savedir === undefined) return t.pass();
+    const warnings: string[] = [];
+    const stop = onDiagnostic((level, m) => {
+      if (level === 'warn') warnings.push(m);
+    });
+    t.teardown(stop);
+    const port = await closedPort();
+    const logger = new MLFlowLogger({
+      savedir,
+      trackingUri: `http://127.0.0.1:${port}`,
+      experimentName: 'disk',
+      logFreq: 'batch',
+      flushSecs: 0.2,
+      closeTimeoutSecs: 0,
+    });
+    await logger.createLoggerContext({ rank: 0, runName: 'run', handleSignals: false, ringBytes: 1 << 16 });
+    const spoolOps = join(savedir, 'run', 'mlflow-spool', 'rank0', 'ops.jsonl');
+    const h = logger.handle('seq');
+    let step = 0;
+    const logChunk = () => {
+      for (let i = 0; i < CHUNK; i++, step++) logger.metric(h, step, step);
+    };
+    for (let i = 0; i < 10; i++) logChunk();
+    await logger.flush(); // the server is away: after its retries, everything waits in the spool
+    t.like(backendStats(await logger.stats()), { written: step, failed: 0 });
+    t.is(spooledRecords(spoolOps).records, step);
 
-  const filler = fillUp(savedir, 16 << 10);
-  for (let i = 0; i < WHILE_FULL / CHUNK; i++) logChunk();
-  await logger.flush();
-  const full = backendStats(await logger.stats());
-  t.log(`disk full: ${full.written} written, ${full.failed} failed of ${step}`);
-  t.true(full.failed > 0);
-  t.is(full.written + full.failed, step);
-  let spool = spooledRecords(spoolOps);
-  t.deepEqual(spool.problems, [], 'ops.jsonl holds whole lines');
-  t.is(spool.records, full.written, 'written counts exactly the records in the spool');
-  const told = () => warnings.filter((w) => /cannot write .*mlflow-spool\/rank0\/ops\.jsonl \(ENOSPC: no space left on device\)/.test(w));
-  await warned(() => told().length > 0);
-  t.is(told().length, 1, warnings.join('\n'));
+    const filler = fillUp(savedir, 16 << 10);
+    for (let i = 0; i < WHILE_FULL / CHUNK; i++) logChunk();
+    await logger.flush();
+    const full = backendStats(await logger.stats());
+    t.log(`disk full: ${full.written} written, ${full.failed} failed of ${step}`);
+    t.true(full.failed > 0);
+    t.is(full.written + full.failed, step);
+    let spool = spooledRecords(spoolOps);
+    t.deepEqual(spool.problems, [], 'ops.jsonl holds whole lines');
+    t.is(spool.records, full.written, 'written counts exactly the records in the spool');
+    const told = () => warnings.filter((w) => /cannot write .*mlflow-spool\/rank0\/ops\.jsonl \(ENOSPC: no space left on device\)/.test(w));
+    await warned(() => told().length > 0);
+    t.is(told().length, 1, warnings.join('\n'));
 
-  rmSync(filler);
-  t.true(await logUntilResumed(logger, logChunk), 'spooling resumed once space was back');
-  const stats = backendStats(await logger.destroyLoggerContext());
-  t.is(stats.written + stats.failed, step);
-  spool = spooledRecords(spoolOps);
-  t.deepEqual(spool.problems, []);
-  t.is(spool.records, stats.written, 'written counts exactly the records in the spool');
-  t.true(await warned(() => warnings.some((w) => /could not be delivered .* kept in .*mlflow-spool/.test(w))), warnings.join('\n'));
-});
+    rmSync(filler);
+    t.true(await logUntilResumed(logger, logChunk), 'spooling resumed once space was back');
+    const stats = backendStats(await logger.destroyLoggerContext());
+    t.is(stats.written + stats.failed, step);
+    spool = spooledRecords(spoolOps);
+    t.deepEqual(spool.problems, []);
+    t.is(spool.records, stats.written, 'written counts exactly the records in the spool');
+    t.true(await warned(() => warnings.some((w) => /could not be delivered .* kept in .*mlflow-spool/.test(w))), warnings.join('\n'));
+  },
+);
 
 /** A port on 127.0.0.1 that nobody listens on (connections are refused: a tracking server that is down). */
 async function closedPort(): Promise<number> {

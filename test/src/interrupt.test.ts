@@ -169,16 +169,31 @@ function noMisleadingErrors(t: ExecutionContext, end: Interrupted): void {
 async function checkEveryBackend(t: ExecutionContext, savedir: string, end: Interrupted, workersAtLeast: Progress): Promise<void> {
   const n = end.last.main;
   const size = (k: number) => k + 1_000_000;
-  const csv = await checkSeqCsv(join(savedir, 'run', 'metrics.csv'), new Map([[0, size(n)], [1, size(end.last.w1)], [2, size(end.last.w2)]]), { from: end.from, to: Date.now() });
+  const csv = await checkSeqCsv(
+    join(savedir, 'run', 'metrics.csv'),
+    new Map([
+      [0, size(n)],
+      [1, size(end.last.w1)],
+      [2, size(end.last.w2)],
+    ]),
+    { from: end.from, to: Date.now() },
+  );
   t.like(csv, { malformed: 0, duplicates: 0, notIncreasing: 0, outOfTime: 0 }, csv.firstProblems.join('\n'));
   t.is(csv.perRank.get(0), n, `metrics.csv: the main thread logged ${n} records before the handler ran`);
   t.is(csv.prefix.get(0), n);
-  for (const [rank, key] of [[1, 'w1'], [2, 'w2']] as const) {
+  for (const [rank, key] of [
+    [1, 'w1'],
+    [2, 'w2'],
+  ] as const) {
     const rows = csv.perRank.get(rank) ?? 0;
     t.is(csv.prefix.get(rank), rows, `metrics.csv rank ${rank}: rows beyond the gap-free prefix`);
     t.true(rows >= workersAtLeast[key], `metrics.csv rank ${rank}: ${rows} rows, but the worker had logged ${workersAtLeast[key]} before the signal`);
   }
-  for (const [rank, atLeast] of [[0, n], [1, workersAtLeast.w1], [2, workersAtLeast.w2]] as const) {
+  for (const [rank, atLeast] of [
+    [0, n],
+    [1, workersAtLeast.w1],
+    [2, workersAtLeast.w2],
+  ] as const) {
     const tb = tbSeq(join(savedir, 'run', `rank_${rank}`));
     t.deepEqual(tb.problems, [], `TensorBoard rank ${rank}`);
     t.true(tb.inOrder, `TensorBoard rank ${rank}: steps not 0, 1, 2, …`);
@@ -189,57 +204,83 @@ async function checkEveryBackend(t: ExecutionContext, savedir: string, end: Inte
   t.is(runs.length, 1, 'one MLflow run (rank 0 only)');
   for (const run of runs) {
     t.is(run.seqSteps.length, n, `MLflow: the main thread logged ${n} records before the handler ran`);
-    t.true(run.seqSteps.every((s, i) => s === i), 'MLflow points are 0, 1, 2, … with value = step');
+    t.true(
+      run.seqSteps.every((s, i) => s === i),
+      'MLflow points are 0, 1, 2, … with value = step',
+    );
   }
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test.serial(`${signal} while the loop and two workers keep logging: nothing logged before is lost in any backend, runs end KILLED, the process ends by ${signal}`, async (t) => {
-    t.timeout(TEST_TIMEOUT_MS);
-    const savedir = tempDir(t, `interrupt-${signal.toLowerCase()}`);
-    const end = await interrupt(t, savedir, 'default', signal);
-    t.log(`before the signal ${JSON.stringify(end.before)}; last reports ${JSON.stringify(end.last)}`);
-    t.is(end.signal, signal, `ended by ${end.signal} (code ${end.code}); stderr:\n${end.stderr}`);
-    noMisleadingErrors(t, end);
-    await checkEveryBackend(t, savedir, end, end.before);
-    for (const run of mlflowRuns(savedir)) {
-      t.is(run.status, MLFLOW_KILLED, 'the MLflow run ends KILLED');
-      t.regex(run.endTime, /^\d+$/, 'with an end_time');
-    }
-  });
+  test.serial(
+    `${signal} while the loop and two workers keep logging: nothing logged before is lost in any backend, runs end KILLED, the process ends by ${signal}`,
+    async (t) => {
+      t.timeout(TEST_TIMEOUT_MS);
+      const savedir = tempDir(t, `interrupt-${signal.toLowerCase()}`);
+      const end = await interrupt(t, savedir, 'default', signal);
+      t.log(`before the signal ${JSON.stringify(end.before)}; last reports ${JSON.stringify(end.last)}`);
+      t.is(end.signal, signal, `ended by ${end.signal} (code ${end.code}); stderr:\n${end.stderr}`);
+      noMisleadingErrors(t, end);
+      await checkEveryBackend(t, savedir, end, end.before);
+      for (const run of mlflowRuns(savedir)) {
+        t.is(run.status, MLFLOW_KILLED, 'the MLflow run ends KILLED');
+        t.regex(run.endTime, /^\d+$/, 'with an end_time');
+      }
+    },
+  );
 }
 
-test.serial('a program with its own SIGINT handler keeps its exit: ranklog flushes, the program logs on, destroys, and exits 0; the run still ends KILLED', async (t) => {
-  t.timeout(TEST_TIMEOUT_MS);
-  const savedir = tempDir(t, 'interrupt-own');
-  const end = await interrupt(t, savedir, 'own-handler', 'SIGINT');
-  t.is(end.code, 0, `exit code ${end.code} (signal ${end.signal}); stderr:\n${end.stderr}`);
-  t.regex(end.stdout, /^destroyed$/m);
-  noMisleadingErrors(t, end);
-  t.notRegex(end.stderr, /exit at once/, 'ranklog must not start its own exit');
-  let after = 0;
-  for await (const rec of csvRecords(join(savedir, 'run', 'metrics.csv'))) if (rec[2] === 'after') after++;
-  t.is(after, 1, "the record the program's handler path logged after the signal is written");
-  const n = end.last.main;
-  const csv = await checkSeqCsv(join(savedir, 'run', 'metrics.csv'), new Map([[0, n + 1_000_000], [1, end.last.w1 + 1_000_000], [2, end.last.w2 + 1_000_000]]));
-  t.is(csv.malformed, 1, "only the 'after' row is not a 'seq' row");
-  t.is(csv.perRank.get(0), n);
-  t.is(csv.prefix.get(0), n);
-  for (const run of mlflowRuns(savedir)) t.is(run.status, MLFLOW_KILLED, 'an interrupted run ends KILLED, also when the program destroys the context itself');
-});
+test.serial(
+  'a program with its own SIGINT handler keeps its exit: ranklog flushes, the program logs on, destroys, and exits 0; the run still ends KILLED',
+  async (t) => {
+    t.timeout(TEST_TIMEOUT_MS);
+    const savedir = tempDir(t, 'interrupt-own');
+    const end = await interrupt(t, savedir, 'own-handler', 'SIGINT');
+    t.is(end.code, 0, `exit code ${end.code} (signal ${end.signal}); stderr:\n${end.stderr}`);
+    t.regex(end.stdout, /^destroyed$/m);
+    noMisleadingErrors(t, end);
+    t.notRegex(end.stderr, /exit at once/, 'ranklog must not start its own exit');
+    let after = 0;
+    for await (const rec of csvRecords(join(savedir, 'run', 'metrics.csv'))) if (rec[2] === 'after') after++;
+    t.is(after, 1, "the record the program's handler path logged after the signal is written");
+    const n = end.last.main;
+    const csv = await checkSeqCsv(
+      join(savedir, 'run', 'metrics.csv'),
+      new Map([
+        [0, n + 1_000_000],
+        [1, end.last.w1 + 1_000_000],
+        [2, end.last.w2 + 1_000_000],
+      ]),
+    );
+    t.is(csv.malformed, 1, "only the 'after' row is not a 'seq' row");
+    t.is(csv.perRank.get(0), n);
+    t.is(csv.prefix.get(0), n);
+    for (const run of mlflowRuns(savedir)) t.is(run.status, MLFLOW_KILLED, 'an interrupted run ends KILLED, also when the program destroys the context itself');
+  },
+);
 
-test.serial('a second SIGINT during a drain that cannot finish ends the process at once, by SIGINT; the files stay valid up to their last whole record', async (t) => {
-  t.timeout(TEST_TIMEOUT_MS);
-  const savedir = tempDir(t, 'interrupt-twice');
-  const end = await interrupt(t, savedir, 'hang', 'SIGINT', true);
-  t.is(end.signal, 'SIGINT', `ended by ${end.signal} (code ${end.code}); SIGKILL means the second SIGINT did not end it. stderr:\n${end.stderr}`);
-  t.regex(end.stderr, /press Ctrl-C again to exit at once/);
-  const n = end.last.main;
-  const csv = await checkSeqCsv(join(savedir, 'run', 'metrics.csv'), new Map([[0, n + 1_000_000], [1, end.last.w1 + 1_000_000], [2, end.last.w2 + 1_000_000]]));
-  t.like(csv, { malformed: 0, duplicates: 0, notIncreasing: 0 }, csv.firstProblems.join('\n'));
-  for (const rank of [0, 1, 2]) t.is(csv.prefix.get(rank), csv.perRank.get(rank) ?? 0, `metrics.csv rank ${rank}: gap-free`);
-  for (const rank of [0, 1, 2]) {
-    const tb = tbSeq(join(savedir, 'run', `rank_${rank}`));
-    t.true(tb.inOrder, `TensorBoard rank ${rank}: ${tb.problems.join('; ')}`);
-  }
-});
+test.serial(
+  'a second SIGINT during a drain that cannot finish ends the process at once, by SIGINT; the files stay valid up to their last whole record',
+  async (t) => {
+    t.timeout(TEST_TIMEOUT_MS);
+    const savedir = tempDir(t, 'interrupt-twice');
+    const end = await interrupt(t, savedir, 'hang', 'SIGINT', true);
+    t.is(end.signal, 'SIGINT', `ended by ${end.signal} (code ${end.code}); SIGKILL means the second SIGINT did not end it. stderr:\n${end.stderr}`);
+    t.regex(end.stderr, /press Ctrl-C again to exit at once/);
+    const n = end.last.main;
+    const csv = await checkSeqCsv(
+      join(savedir, 'run', 'metrics.csv'),
+      new Map([
+        [0, n + 1_000_000],
+        [1, end.last.w1 + 1_000_000],
+        [2, end.last.w2 + 1_000_000],
+      ]),
+    );
+    t.like(csv, { malformed: 0, duplicates: 0, notIncreasing: 0 }, csv.firstProblems.join('\n'));
+    for (const rank of [0, 1, 2]) t.is(csv.prefix.get(rank), csv.perRank.get(rank) ?? 0, `metrics.csv rank ${rank}: gap-free`);
+    for (const rank of [0, 1, 2]) {
+      const tb = tbSeq(join(savedir, 'run', `rank_${rank}`));
+      t.true(tb.inOrder, `TensorBoard rank ${rank}: ${tb.problems.join('; ')}`);
+    }
+  },
+);

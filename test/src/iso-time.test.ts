@@ -24,11 +24,19 @@ test('random times, in random order (the cache must not leak between seconds), i
   for (let i = 0; i < 20_000; i++) {
     const kind = i % 5;
     const ms =
-      kind === 0 ? Math.floor(r() * 4e12) : // 1970..2096
-      kind === 1 ? Math.floor(-r() * 6.2e13) : // back to year 0
-      kind === 2 ? Math.floor(2.6e14 + r() * 1e12) : // past 9999: +0YYYYY form
-      kind === 3 ? r() * 2e12 : // a fraction of a ms
-      1_790_000_000_000 + (i % 3); // the same second again and again
+      kind === 0
+        ? Math.floor(r() * 4e12)
+        : // 1970..2096
+          kind === 1
+          ? Math.floor(-r() * 6.2e13)
+          : // back to year 0
+            kind === 2
+            ? Math.floor(2.6e14 + r() * 1e12)
+            : // past 9999: +0YYYYY form
+              kind === 3
+              ? r() * 2e12
+              : // a fraction of a ms
+                1_790_000_000_000 + (i % 3); // the same second again and again
     const want = new Date(ms).toISOString();
     const got = iso.text(ms);
     if (got !== want && mismatches.length < 5) mismatches.push(`${ms}: ${got} ≠ ${want}`);

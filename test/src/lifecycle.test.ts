@@ -86,7 +86,7 @@ test('a second createLoggerContext warns "Trying to initialize <Class> twice.. S
   await logger.destroyLoggerContext();
   const records = readRecords(file);
   t.is(records.length, 1);
-  t.is(records[0]!.rank, 0, 'still logging as the first context\'s rank');
+  t.is(records[0]!.rank, 0, "still logging as the first context's rank");
   // The first destroy ended the only context: nothing is left open.
   await t.throwsAsync(async () => logger.destroyLoggerContext(), notInitialized('OtherRecordingLogger', 'destroyLoggerContext'));
 });
@@ -108,7 +108,7 @@ test('a second createLoggerContext while the first is still starting also only w
   t.is(stats.backends.length, 1);
 });
 
-test('startLogging destroys when the body throws; the body\'s error propagates; log() then throws not-initialized', async (t) => {
+test("startLogging destroys when the body throws; the body's error propagates; log() then throws not-initialized", async (t) => {
   const file = tempFile(t);
   const logger = new RecordingLogger({ file });
   t.teardown(() => logger[Symbol.asyncDispose]());
@@ -125,7 +125,7 @@ test('startLogging destroys when the body throws; the body\'s error propagates; 
       { runName: uniqueRunName('scoped'), handleSignals: false },
     ),
   );
-  t.is(error, boom, 'the body\'s own error, not a wrapper');
+  t.is(error, boom, "the body's own error, not a wrapper");
   t.throws(() => logger.log(1, 'after'), notInitialized('RecordingLogger', 'log'));
   // destroy flushed what the body logged.
   t.deepEqual(
@@ -160,7 +160,7 @@ test('startLogging destroys when a synchronous body throws', async (t) => {
   );
 });
 
-test('startLogging returns the body\'s value and destroys on success', async (t) => {
+test("startLogging returns the body's value and destroys on success", async (t) => {
   const file = tempFile(t);
   const logger = new RecordingLogger({ file });
   t.teardown(() => logger[Symbol.asyncDispose]());
@@ -296,15 +296,30 @@ test('createLoggerContext rejects bad options with the argument, the value and a
   const logger = new RecordingLogger({ file });
   t.teardown(() => logger[Symbol.asyncDispose]());
   const base = { handleSignals: false } as const;
-  await t.throwsAsync(logger.createLoggerContext({ ...base, rank: -1 }), { instanceOf: TypeError, message: /options\.rank is -1; pass a non-negative integer/ });
-  await t.throwsAsync(logger.createLoggerContext({ ...base, rank: 1.5 }), { instanceOf: TypeError, message: /options\.rank is 1\.5; pass a non-negative integer/ });
-  await t.throwsAsync(logger.createLoggerContext({ ...base, worldSize: 0 }), { instanceOf: TypeError, message: /options\.worldSize is 0; pass a positive integer/ });
-  await t.throwsAsync(logger.createLoggerContext({ ...base, runName: '../escape' }), { instanceOf: TypeError, message: /options\.runName is "\.\.\/escape"; use 1 to 200 letters/ });
-  await t.throwsAsync(logger.createLoggerContext({ ...base, runName: uniqueRunName('p'), pollMs: 0 }), { instanceOf: RangeError, message: /pollMs is 0; use a number of milliseconds/ });
-  await t.throwsAsync(
-    logger.createLoggerContext({ ...base, runName: uniqueRunName('p'), fullRingPolicy: 'drop-oldest' as never }),
-    { instanceOf: TypeError, message: /fullRingPolicy is "drop-oldest"; use 'wait'/ },
-  );
+  await t.throwsAsync(logger.createLoggerContext({ ...base, rank: -1 }), {
+    instanceOf: TypeError,
+    message: /options\.rank is -1; pass a non-negative integer/,
+  });
+  await t.throwsAsync(logger.createLoggerContext({ ...base, rank: 1.5 }), {
+    instanceOf: TypeError,
+    message: /options\.rank is 1\.5; pass a non-negative integer/,
+  });
+  await t.throwsAsync(logger.createLoggerContext({ ...base, worldSize: 0 }), {
+    instanceOf: TypeError,
+    message: /options\.worldSize is 0; pass a positive integer/,
+  });
+  await t.throwsAsync(logger.createLoggerContext({ ...base, runName: '../escape' }), {
+    instanceOf: TypeError,
+    message: /options\.runName is "\.\.\/escape"; use 1 to 200 letters/,
+  });
+  await t.throwsAsync(logger.createLoggerContext({ ...base, runName: uniqueRunName('p'), pollMs: 0 }), {
+    instanceOf: RangeError,
+    message: /pollMs is 0; use a number of milliseconds/,
+  });
+  await t.throwsAsync(logger.createLoggerContext({ ...base, runName: uniqueRunName('p'), fullRingPolicy: 'drop-oldest' as never }), {
+    instanceOf: TypeError,
+    message: /fullRingPolicy is "drop-oldest"; use 'wait'/,
+  });
   await t.throwsAsync(logger.createLoggerContext(null as never), { instanceOf: TypeError, message: /options is null; pass an object/ });
   t.throws(() => logger.log(1, 'x'), notInitialized('RecordingLogger', 'log'));
   t.false(existsSync(file), 'a rejected createLoggerContext starts nothing');

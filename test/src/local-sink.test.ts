@@ -67,7 +67,10 @@ async function openRun(t: { teardown(fn: () => void): void }, env?: Partial<Sink
 function jsonl(text: string): unknown[] {
   if (text === '') return [];
   if (!text.endsWith('\n')) throw new Error('JSONL does not end with a newline');
-  return text.slice(0, -1).split('\n').map((l) => JSON.parse(l));
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -92,14 +95,23 @@ const METRICS: Array<{ identifier: string; rank: number; step?: number; batchIdx
 
 test('metrics.csv: one header, one RFC 4180 row per record, every field exact', async (t) => {
   const { sink, read, dir } = await openRun(t);
-  await feed(sink, METRICS.slice(0, 5).map((m) => ({ kind: 'metric', ...m })));
+  await feed(
+    sink,
+    METRICS.slice(0, 5).map((m) => ({ kind: 'metric', ...m })),
+  );
   await sink.commit();
-  await feed(sink, METRICS.slice(5).map((m) => ({ kind: 'metric', ...m })));
+  await feed(
+    sink,
+    METRICS.slice(5).map((m) => ({ kind: 'metric', ...m })),
+  );
   await sink.close('finished');
 
   const text = read('metrics.csv');
   const rows = parseCsvDetailed(text);
-  t.deepEqual(rows[0].map((f) => f.value), HEADER);
+  t.deepEqual(
+    rows[0].map((f) => f.value),
+    HEADER,
+  );
   t.is(rows.length, METRICS.length + 1);
   for (const [i, m] of METRICS.entries()) {
     const row = rows[i + 1];
@@ -130,7 +142,10 @@ test('metrics.csv: one header, one RFC 4180 row per record, every field exact', 
 
 test('metrics.jsonl: one JSON object per record, non-finite values as strings', async (t) => {
   const { sink, read, dir } = await openRun(t);
-  await feed(sink, METRICS.map((m) => ({ kind: 'metric', ...m })));
+  await feed(
+    sink,
+    METRICS.map((m) => ({ kind: 'metric', ...m })),
+  );
   await sink.commit();
   await sink.close('finished');
   const lines = jsonl(read('metrics.jsonl'));
@@ -176,7 +191,12 @@ test('a commit larger than the 1 MiB soft cap still yields whole lines in order'
 });
 
 /** One metric record as both files must show it, checked field by field against independent parses. */
-function checkMetricRows(t: ExecutionContext, csvText: string, jsonlText: string, expected: Array<Rec & { rank: number; identifier: string; timeMs: number; value: number }>): void {
+function checkMetricRows(
+  t: ExecutionContext,
+  csvText: string,
+  jsonlText: string,
+  expected: Array<Rec & { rank: number; identifier: string; timeMs: number; value: number }>,
+): void {
   const rows = parseCsv(csvText);
   t.deepEqual(rows[0], HEADER);
   t.is(rows.length, expected.length + 1, 'CSV rows');
@@ -187,13 +207,22 @@ function checkMetricRows(t: ExecutionContext, csvText: string, jsonlText: string
     const csvOk =
       JSON.stringify(rows[i + 1]) ===
       JSON.stringify([
-        iso(m.timeMs), String(m.rank), m.identifier, m.step === undefined ? '' : String(m.step), m.batchIdx === undefined ? '' : String(m.batchIdx),
+        iso(m.timeMs),
+        String(m.rank),
+        m.identifier,
+        m.step === undefined ? '' : String(m.step),
+        m.batchIdx === undefined ? '' : String(m.batchIdx),
         Number.isNaN(m.value) ? 'NaN' : m.value === Infinity ? 'inf' : m.value === -Infinity ? '-inf' : Object.is(m.value, -0) ? '-0' : String(m.value),
       ]);
     const l = lines[i];
     const jsonOk =
-      l.timestamp === iso(m.timeMs) && l.time_ms === m.timeMs && l.rank === m.rank && l.identifier === m.identifier &&
-      l.step === (m.step ?? null) && l.batch_idx === (m.batchIdx ?? null) && Object.is(l.value, jsonNum(m.value));
+      l.timestamp === iso(m.timeMs) &&
+      l.time_ms === m.timeMs &&
+      l.rank === m.rank &&
+      l.identifier === m.identifier &&
+      l.step === (m.step ?? null) &&
+      l.batch_idx === (m.batchIdx ?? null) &&
+      Object.is(l.value, jsonNum(m.value));
     if (!csvOk || !jsonOk) {
       if (bad++ < 3) t.log(`record ${i}: csv ${JSON.stringify(rows[i + 1])} jsonl ${JSON.stringify(l)} expected ${JSON.stringify(m)}`);
     }
@@ -205,7 +234,15 @@ test('jsonl: false writes metrics.csv alone, byte for byte the CSV written besid
   const records: Rec[] = [
     ...METRICS.map((m) => ({ kind: 'metric' as const, ...m })),
     // past the soft cap (CSV alone reaches it later than JSONL), several identifiers, times and ranks
-    ...Array.from({ length: 30_000 }, (_, i) => ({ kind: 'metric' as const, identifier: ['loss', 'a,b', 'ünï'][i % 3]!, rank: i % 4, step: i, batchIdx: i % 7, timeMs: T0 + (i >> 4), value: Math.sin(i) })),
+    ...Array.from({ length: 30_000 }, (_, i) => ({
+      kind: 'metric' as const,
+      identifier: ['loss', 'a,b', 'ünï'][i % 3]!,
+      rank: i % 4,
+      step: i,
+      batchIdx: i % 7,
+      timeMs: T0 + (i >> 4),
+      value: Math.sin(i),
+    })),
   ];
   const both = await openRun(t);
   const csvOnly = await openRun(t, {}, { jsonl: false });
@@ -278,7 +315,10 @@ test('very long identifiers (larger than the line buffers start with) and a para
   await sink.close('finished');
   checkMetricRows(t, read('metrics.csv'), read('metrics.jsonl'), [...recs, ...more]);
   const params = jsonl(read('params.jsonl')) as Array<{ identifier: string; value: unknown }>;
-  t.deepEqual(params.map((p) => p.identifier), ['big', 'small']);
+  t.deepEqual(
+    params.map((p) => p.identifier),
+    ['big', 'small'],
+  );
   t.true(params[0].value === big, 'the big param line is whole');
   t.is(params[1].value, 'ok');
 });
@@ -324,10 +364,13 @@ for (const [failing, what] of [
     await feed(sink, first.next().value!);
     t.is(await sink.commit(), 0);
     let calls = 0;
-    const restore = injectWriteFaults((file) => path.dirname(file) === dir && path.basename(file) === failing, (len) => {
-      if (calls++ === 0) return Math.floor(len / 2) + 1; // a short write, then the disk is full
-      throw enospc();
-    });
+    const restore = injectWriteFaults(
+      (file) => path.dirname(file) === dir && path.basename(file) === failing,
+      (len) => {
+        if (calls++ === 0) return Math.floor(len / 2) + 1; // a short write, then the disk is full
+        throw enospc();
+      },
+    );
     let lostWhileFull: number;
     try {
       const second = metricBatches(1000, 1000);
@@ -342,8 +385,14 @@ for (const [failing, what] of [
     t.is(env.warnings.filter((w) => /cannot write .*metrics\.(csv|jsonl) \(ENOSPC: no space left on device\)/.test(w)).length, 1, env.warnings.join('\n'));
     const later = await commitUntilWritten(sink, metricBatches(2000, 100));
     await sink.close('finished');
-    t.true(env.warnings.some((w) => /writing resumed; \d+ records could not be written meanwhile/.test(w)), env.warnings.join('\n'));
-    t.true(env.warnings.some((w) => new RegExp(`${1000 + later.lost} records could not be written \\(first: ENOSPC`).test(w)), env.warnings.join('\n'));
+    t.true(
+      env.warnings.some((w) => /writing resumed; \d+ records could not be written meanwhile/.test(w)),
+      env.warnings.join('\n'),
+    );
+    t.true(
+      env.warnings.some((w) => new RegExp(`${1000 + later.lost} records could not be written \\(first: ENOSPC`).test(w)),
+      env.warnings.join('\n'),
+    );
     const expected = [...metricBatches(0, 1000).next().value!, ...later.written];
     checkMetricRows(t, read('metrics.csv'), read('metrics.jsonl'), expected as Parameters<typeof checkMetricRows>[3]);
   });
@@ -426,7 +475,10 @@ test('params.json merges what several processes (sinks) appended to params.jsonl
   await a.close('finished');
   await b.close('finished');
   t.deepEqual(snapshot(), { lr: 0.1, 'lr@rank1': 0.2, bs: 32, wd: 0.01 });
-  t.false(listFiles(path.join(savedir, 'run')).some((f) => f.startsWith('.')), 'no temporary files left behind');
+  t.false(
+    listFiles(path.join(savedir, 'run')).some((f) => f.startsWith('.')),
+    'no temporary files left behind',
+  );
 });
 
 // ---------------------------------------------------------------------------------------
@@ -490,8 +542,16 @@ test('histograms.jsonl: one line per record with count/min/max/mean over finite 
   await sink.commit();
   t.deepEqual(jsonl(read('histograms.jsonl')), [
     {
-      timestamp: iso(T0), time_ms: T0, rank: 0, identifier: 'w', step: 2, batch_idx: 1,
-      count: 7, min: -0, max: 4.5, mean: (1 + 2 + 3 + 4.5 + -0) / 5,
+      timestamp: iso(T0),
+      time_ms: T0,
+      rank: 0,
+      identifier: 'w',
+      step: 2,
+      batch_idx: 1,
+      count: 7,
+      min: -0,
+      max: 4.5,
+      mean: (1 + 2 + 3 + 4.5 + -0) / 5,
       values: [1, 2, 3, 'NaN', '-Infinity', 4.5, -0],
     },
     { timestamp: iso(T0), time_ms: T0, rank: 1, identifier: 'empty', step: null, batch_idx: null, count: 0, min: null, max: null, mean: null, values: [] },
@@ -507,7 +567,17 @@ test('datasets.jsonl: one line per dataset record', async (t) => {
   ]);
   await sink.close('finished');
   t.deepEqual(jsonl(read('datasets.jsonl')), [
-    { timestamp: iso(T0), time_ms: T0, rank: 0, identifier: 'train', step: 0, name: 'mnist', digest: 'abc123', source: 's3://bucket/key', schema: { cols: ['x', 'y'] } },
+    {
+      timestamp: iso(T0),
+      time_ms: T0,
+      rank: 0,
+      identifier: 'train',
+      step: 0,
+      name: 'mnist',
+      digest: 'abc123',
+      source: 's3://bucket/key',
+      schema: { cols: ['x', 'y'] },
+    },
     { timestamp: iso(T0), time_ms: T0, rank: 1, identifier: 'eval', step: null, name: 'e"v', digest: 'd', source: '/data/eval' },
   ]);
 });
@@ -543,7 +613,9 @@ test('artifacts and models are copied (file or directory) to artifacts/<identifi
   const art = path.join(dir, 'artifacts');
   const tree1 = ['a.txt', 'link.txt', 'sub/b.bin'];
   t.deepEqual(listFiles(art), [
-    'net-dir/ckpt/a.txt', 'net-dir/ckpt/link.txt', 'net-dir/ckpt/sub/b.bin',
+    'net-dir/ckpt/a.txt',
+    'net-dir/ckpt/link.txt',
+    'net-dir/ckpt/sub/b.bin',
     'net/model.pt',
     ...tree1.map((f) => `runs/ckpts/ckpt-1/${f}`),
     ...tree1.map((f) => `runs/ckpts/ckpt/${f}`),
@@ -561,16 +633,24 @@ test('artifacts and models are copied (file or directory) to artifacts/<identifi
 
 test('an artifact that cannot be copied is a warning and a counted error, not a crash', async (t) => {
   const { sink, env, dir } = await openRun(t);
-  await feed(sink, [{ kind: 'artifact', identifier: 'gone', item: { path: path.join(os.tmpdir(), 'ranklog-no-such-file-' + process.pid), isDirectory: false } }]);
+  await feed(sink, [
+    { kind: 'artifact', identifier: 'gone', item: { path: path.join(os.tmpdir(), 'ranklog-no-such-file-' + process.pid), isDirectory: false } },
+  ]);
   fs.writeFileSync(path.join(dir, 'text'), 'a file where the text directory should be');
-  await feed(sink, [{ kind: 'text', identifier: 'n', item: 'x' }, { kind: 'metric', identifier: 'still', value: 1 }]);
+  await feed(sink, [
+    { kind: 'text', identifier: 'n', item: 'x' },
+    { kind: 'metric', identifier: 'still', value: 1 },
+  ]);
   await sink.close('finished');
   t.is(env.warnings.length, 2);
   t.regex(env.warnings[0], /cannot copy 'gone'.*ENOENT/);
   t.regex(env.warnings[1], /cannot write 'n'/);
   t.like(sink.stats!(), { errors: 2, files: 0, metrics: 1 });
   t.is(parseCsv(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8')).length, 2);
-  t.false(fs.readdirSync(path.join(dir, 'artifacts', 'gone')).some((f) => f.startsWith('.')), 'no temporary file left behind');
+  t.false(
+    fs.readdirSync(path.join(dir, 'artifacts', 'gone')).some((f) => f.startsWith('.')),
+    'no temporary file left behind',
+  );
 });
 
 // ---------------------------------------------------------------------------------------
@@ -589,7 +669,9 @@ function encodePngWithFilters(width: number, height: number, channels: 1 | 2 | 3
       const b = y > 0 ? px[(y - 1) * stride + x] : 0;
       const c = x >= channels && y > 0 ? px[(y - 1) * stride + x - channels] : 0;
       const p = a + b - c;
-      const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      const pa = Math.abs(p - a),
+        pb = Math.abs(p - b),
+        pc = Math.abs(p - c);
       const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       const pred = [0, a, b, (a + b) >>> 1, paeth][ft];
       raw[y * (stride + 1) + 1 + x] = (px[y * stride + x] - pred) & 0xff;
@@ -648,18 +730,32 @@ test('raw images are encoded to PNG (inline and in the pool), PNG/JPEG bytes wri
   t.teardown(() => encoder.close());
   const { sink, dir, env } = await openRun(t, { encodePng: (img) => encoder.encodePng(img) });
   const raw = (width: number, height: number, channels: 1 | 2 | 3 | 4, seed: number): RawImage => ({
-    format: 'raw', width, height, channels, dtype: 'uint8', data: pixels(width * height * channels, seed),
+    format: 'raw',
+    width,
+    height,
+    channels,
+    dtype: 'uint8',
+    data: pixels(width * height * channels, seed),
   });
   const small = [1, 2, 3, 4].map((c) => raw(5, 3, c as 1 | 2 | 3 | 4, c));
   const large = raw(80, 60, 3, 9); // ≥ INLINE_MAX_PIXELS: goes through the piscina pool
   t.true(large.width * large.height >= INLINE_MAX_PIXELS && 5 * 3 < INLINE_MAX_PIXELS);
   // float32 0..1: a value per rounding case, then a ramp; the expected bytes use the float32 values actually stored.
-  const fw = 70, fh = 70, fc = 4;
+  const fw = 70,
+    fh = 70,
+    fc = 4;
   const f = new Float32Array(fw * fh * fc);
   const special = [0, 1, 0.5, 1 / 255, 0.5 / 255, 0.49 / 255, 254.5 / 255, 0.999];
   for (let i = 0; i < f.length; i++) f[i] = i < special.length ? special[i] : (i % 1000) / 999;
   const floatImg: RawImage = { format: 'raw', width: fw, height: fh, channels: fc, dtype: 'float32', data: new Uint8Array(f.buffer) };
-  const smallFloat: RawImage = { format: 'raw', width: 2, height: 2, channels: 1, dtype: 'float32', data: new Uint8Array(new Float32Array([0, 0.25, 0.75, 1]).buffer) };
+  const smallFloat: RawImage = {
+    format: 'raw',
+    width: 2,
+    height: 2,
+    channels: 1,
+    dtype: 'float32',
+    data: new Uint8Array(new Float32Array([0, 0.25, 0.75, 1]).buffer),
+  };
   const pngBytes = encodePngWithFilters(4, 4, 3, pixels(48, 5));
   const jpegBytes = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
 
@@ -734,7 +830,12 @@ test('figures in an environment without renderFigure: PNG as-is, SVG / Vega-Lite
   ]);
   await sink.close('finished');
   // A figure's name is free for .png, .svg and .vl.json alike, so no source pairs up with another figure's PNG.
-  t.deepEqual(listFiles(path.join(dir, 'figures')), ['plots/curve/rank0-step4-1.svg', 'plots/curve/rank0-step4-2.vl.json', 'plots/curve/rank0-step4-3.svg', 'plots/curve/rank0-step4.png']);
+  t.deepEqual(listFiles(path.join(dir, 'figures')), [
+    'plots/curve/rank0-step4-1.svg',
+    'plots/curve/rank0-step4-2.vl.json',
+    'plots/curve/rank0-step4-3.svg',
+    'plots/curve/rank0-step4.png',
+  ]);
   t.deepEqual(fs.readFileSync(path.join(dir, 'figures/plots/curve/rank0-step4.png')), Buffer.from(png));
   t.is(read('figures/plots/curve/rank0-step4-1.svg'), svg);
   t.is(read('figures/plots/curve/rank0-step4-3.svg'), '<svg/>');
@@ -799,7 +900,12 @@ test('4 processes × 20 000 metrics into one run: one header, no torn or lost li
   const lines = csvText.split('\n');
   t.is(lines.pop(), '', 'the file ends with a complete line');
 
-  const js = jsonl(fs.readFileSync(path.join(savedir, 'shared', 'metrics.jsonl'), 'utf8')) as Array<{ rank: number; step: number; value: number; identifier: string }>;
+  const js = jsonl(fs.readFileSync(path.join(savedir, 'shared', 'metrics.jsonl'), 'utf8')) as Array<{
+    rank: number;
+    step: number;
+    value: number;
+    identifier: string;
+  }>;
   t.is(js.length, P * N);
   const jseen = new Set(js.map((o) => `${o.rank}:${o.step}`));
   t.is(jseen.size, P * N);
@@ -812,5 +918,8 @@ test('4 processes × 20 000 metrics into one run: one header, no torn or lost li
   t.is(sharedValues.length, P);
   t.deepEqual(sharedValues.map(([, v]) => v).sort(), [0, 1, 2, 3]);
   t.is(jsonl(fs.readFileSync(path.join(savedir, 'shared', 'params.jsonl'), 'utf8')).length, P * (1 + N / 1000));
-  t.false(listFiles(path.join(savedir, 'shared')).some((f) => f.startsWith('.')), 'no temporary files left behind');
+  t.false(
+    listFiles(path.join(savedir, 'shared')).some((f) => f.startsWith('.')),
+    'no temporary files left behind',
+  );
 });

@@ -164,7 +164,7 @@ test('logger options must be an object or nothing', (t) => {
   t.is(new NullLogger({ logFreq: 10 }).logFreq, 10);
 });
 
-test('a call that logFreq excludes does no I/O: a model object\'s save() is not called', async (t) => {
+test("a call that logFreq excludes does no I/O: a model object's save() is not called", async (t) => {
   const file = tempFile(t);
   const logger = new RecordingLogger({ file, logFreq: 'epoch' });
   await startRecording(t, logger);

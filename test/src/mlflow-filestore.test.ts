@@ -101,10 +101,18 @@ test('a new root gets the Default experiment "0" and .trash; an experiment gets 
   t.is(m.lifecycle_stage, 'active');
   t.true((m.creation_time as number) >= before && (m.creation_time as number) <= after);
   t.is(m.last_update_time, m.creation_time);
-  t.is(text, `artifact_location: file://${root}/${id}\ncreation_time: ${m.creation_time}\nexperiment_id: '${id}'\nlast_update_time: ${m.creation_time}\nlifecycle_stage: active\nname: my experiment\n`);
+  t.is(
+    text,
+    `artifact_location: file://${root}/${id}\ncreation_time: ${m.creation_time}\nexperiment_id: '${id}'\nlast_update_time: ${m.creation_time}\nlifecycle_stage: active\nname: my experiment\n`,
+  );
 
   // MLflow skips root entries ending in ".trash": nothing else is listed as an experiment.
-  t.deepEqual(readdirSync(root).filter((e) => !e.endsWith('.trash')).sort(), ['0', id].sort());
+  t.deepEqual(
+    readdirSync(root)
+      .filter((e) => !e.endsWith('.trash'))
+      .sort(),
+    ['0', id].sort(),
+  );
 
   // Found again by name, by this store and by a fresh one.
   const again = new FileStore(root);
@@ -133,10 +141,7 @@ test('experiment names are quoted exactly as PyYAML quotes them, and read back',
     ['😀', 'name: "\\U0001F600"\n'],
     ['line1\nline2', "name: 'line1\n\n  line2'\n"],
     ['rank-0/exp:1', 'name: rank-0/exp:1\n'],
-    [
-      'x' + ' words'.repeat(18),
-      'name: x words words words words words words words words words words words words words\n  words words words words words\n',
-    ],
+    ['x' + ' words'.repeat(18), 'name: x words words words words words words words words words words words words words\n  words words words words words\n'],
   ];
   for (const [name, line] of cases) {
     const id = await store.getOrCreateExperiment(name);
@@ -276,11 +281,19 @@ test('updateRun rewrites status (int enum) and end_time; a mlflow.runName tag re
   t.is(m.end_time, 1_700_000_009_999);
   t.is(m.start_time, 1_700_000_000_000);
   t.is(m.run_name, 'renamed');
-  for (const [status, code] of [['FAILED', 4], ['KILLED', 5], ['RUNNING', 1]] as const) {
+  for (const [status, code] of [
+    ['FAILED', 4],
+    ['KILLED', 5],
+    ['RUNNING', 1],
+  ] as const) {
     await store.updateRun(run, status, 1_700_000_010_000);
     t.is(parseMeta(read(runDir, 'meta.yaml')).status, code);
   }
-  t.deepEqual(readdirSync(runDir).filter((e) => e.startsWith('.')), [], 'no temporary files left');
+  t.deepEqual(
+    readdirSync(runDir).filter((e) => e.startsWith('.')),
+    [],
+    'no temporary files left',
+  );
   await t.throwsAsync(store.updateRun(run, 'DONE' as never, 1), { message: /Invalid run status/ });
   await t.throwsAsync(store.updateRun('0'.repeat(32), 'FINISHED', 1), { message: /not found/ });
 });
@@ -325,9 +338,15 @@ test('metric lines: "<timestamp> <value> <step>", values as Python floats incl. 
   });
   t.deepEqual(lines[values.length], { timestamp: 0, value: 7, valueText: '7.0', step: 2 ** 40 });
 
-  await t.throwsAsync(store.logBatch(run, { metrics: [{ key: 'm', value: 1, timestamp: -1, step: 0 }], params: [], tags: [] }), { message: /Timestamp of metric "m"/ });
-  await t.throwsAsync(store.logBatch(run, { metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0.5 }], params: [], tags: [] }), { message: /Step of metric "m"/ });
-  await t.throwsAsync(store.logBatch(run, { metrics: [{ key: 'm', value: '1' as never, timestamp: 1, step: 0 }], params: [], tags: [] }), { message: /metric "m"/ });
+  await t.throwsAsync(store.logBatch(run, { metrics: [{ key: 'm', value: 1, timestamp: -1, step: 0 }], params: [], tags: [] }), {
+    message: /Timestamp of metric "m"/,
+  });
+  await t.throwsAsync(store.logBatch(run, { metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0.5 }], params: [], tags: [] }), {
+    message: /Step of metric "m"/,
+  });
+  await t.throwsAsync(store.logBatch(run, { metrics: [{ key: 'm', value: '1' as never, timestamp: 1, step: 0 }], params: [], tags: [] }), {
+    message: /metric "m"/,
+  });
   t.false(existsSync(join(runDir, 'metrics', 'm')));
 });
 
@@ -416,7 +435,7 @@ test('keys are validated as MLflow validates them, with errors naming the key', 
 // ---------------------------------------------------------------------------
 // Artifacts and inputs
 
-test('artifacts: a file lands under artifactPath with its name, a directory\'s contents recursively', async (t) => {
+test("artifacts: a file lands under artifactPath with its name, a directory's contents recursively", async (t) => {
   const { store, run, runDir } = await newRun(t);
   const src = tempDir(t, 'mlfs-src');
   writeFileSync(join(src, 'model.bin'), Buffer.from([0, 1, 2, 255]));
@@ -430,19 +449,26 @@ test('artifacts: a file lands under artifactPath with its name, a directory\'s c
   await store.logArtifact(run, join(src, 'dir'), 'tree');
   await store.logArtifact(run, join(src, 'dir', 'sub'), '');
   const art = join(runDir, 'artifacts');
-  t.deepEqual(walk(art), [
-    join('deeper', 'c.txt'),
-    'b.txt',
-    join('models', 'best', 'model.bin'),
-    'model.bin',
-    join('tree', 'a.txt'),
-    join('tree', 'sub', 'b.txt'),
-    join('tree', 'sub', 'deeper', 'c.txt'),
-  ].sort());
+  t.deepEqual(
+    walk(art),
+    [
+      join('deeper', 'c.txt'),
+      'b.txt',
+      join('models', 'best', 'model.bin'),
+      'model.bin',
+      join('tree', 'a.txt'),
+      join('tree', 'sub', 'b.txt'),
+      join('tree', 'sub', 'deeper', 'c.txt'),
+    ].sort(),
+  );
   t.deepEqual(readFileSync(join(art, 'models', 'best', 'model.bin')), Buffer.from([0, 1, 2, 255]));
   t.is(read(art, 'tree', 'sub', 'deeper', 'c.txt'), 'C');
   t.true(Math.abs(statSync(join(art, 'model.bin')).mtimeMs - statSync(join(src, 'model.bin')).mtimeMs) < 1, 'modification time kept, as shutil.copy2');
-  t.deepEqual(readdirSync(runDir).filter((e) => e.startsWith('.')), [], 'no temporary files left');
+  t.deepEqual(
+    readdirSync(runDir).filter((e) => e.startsWith('.')),
+    [],
+    'no temporary files left',
+  );
 
   for (const p of ['../out', '/abs', 'a/../b', 'a//b', 'a/']) {
     await t.throwsAsync(store.logArtifact(run, join(src, 'model.bin'), p), { message: /Invalid artifact path/ }, p);
@@ -459,7 +485,9 @@ test('createOrJoinRun: of 8 stores racing for one run id exactly one creates it,
   const id = 'a'.repeat(32);
   const identity = { key: 'ranklog.job', value: 'train' };
   const outcomes = await Promise.all(
-    stores.map((s, i) => s.createOrJoinRun(exp, id, { runName: 'train', startTime: 1_700_000_000_000 + i, tags: [identity, { key: 'who', value: String(i) }] }, identity)),
+    stores.map((s, i) =>
+      s.createOrJoinRun(exp, id, { runName: 'train', startTime: 1_700_000_000_000 + i, tags: [identity, { key: 'who', value: String(i) }] }, identity),
+    ),
   );
   t.is(outcomes.filter((o) => o === 'created').length, 1, outcomes.join(', '));
   t.deepEqual(readdirSync(join(root, exp)).sort(), [id, 'meta.yaml'].sort());
@@ -473,7 +501,8 @@ test('createOrJoinRun: of 8 stores racing for one run id exactly one creates it,
 
   const other = { key: 'ranklog.job', value: 'another job' };
   await t.throwsAsync(stores[1]!.createOrJoinRun(exp, id, { runName: 'x', startTime: 1, tags: [other] }, other), {
-    message: /Run a{32} .* is not the run this job shares: its ranklog\.job tag is "train", expected "another job"; choose another run name, or set RANKLOG_JOB/,
+    message:
+      /Run a{32} .* is not the run this job shares: its ranklog\.job tag is "train", expected "another job"; choose another run name, or set RANKLOG_JOB/,
   });
   // MLflow's delete_run: the run stays, lifecycle_stage deleted.
   writeFileSync(join(root, exp, id, 'meta.yaml'), read(root, exp, id, 'meta.yaml').replace('lifecycle_stage: active', 'lifecycle_stage: deleted'));
@@ -482,7 +511,7 @@ test('createOrJoinRun: of 8 stores racing for one run id exactly one creates it,
   });
 });
 
-test('inputs: datasets under the experiment, inputs under the run, ids as MLflow\'s md5s', async (t) => {
+test("inputs: datasets under the experiment, inputs under the run, ids as MLflow's md5s", async (t) => {
   const { root, store, exp, run, runDir } = await newRun(t);
   const ds = {
     name: 'mnist',
@@ -499,7 +528,14 @@ test('inputs: datasets under the experiment, inputs under the run, ids as MLflow
   t.deepEqual(readdirSync(join(root, exp, 'datasets')).sort(), [dsId, evalId].sort());
   const dsText = read(root, exp, 'datasets', dsId, 'meta.yaml');
   t.is(dsText, `digest: abc123\nname: mnist\nprofile: null\nschema: '{"mlflow_colspec": []}'\nsource: '{"uri": "/data/mnist"}'\nsource_type: local\n`);
-  t.deepEqual(parseMeta(dsText), { digest: 'abc123', name: 'mnist', profile: null, schema: '{"mlflow_colspec": []}', source: '{"uri": "/data/mnist"}', source_type: 'local' });
+  t.deepEqual(parseMeta(dsText), {
+    digest: 'abc123',
+    name: 'mnist',
+    profile: null,
+    schema: '{"mlflow_colspec": []}',
+    source: '{"uri": "/data/mnist"}',
+    source_type: 'local',
+  });
   t.is(parseMeta(read(root, exp, 'datasets', evalId, 'meta.yaml')).schema, null);
 
   const inId = md5(dsId, run);
@@ -557,7 +593,18 @@ test('every meta.yaml is byte for byte what PyYAML (as MLflow calls it) writes f
   }
   const { root, store, exp, run } = await newRun(t, 'it\'s "odd": a #name');
   await store.logBatch(run, { metrics: [], params: [], tags: [{ key: 'mlflow.runName', value: 'x'.repeat(30) + ' y'.repeat(40) }] });
-  await store.logInputs(run, [{ name: 'd: 1', digest: '00', source: '{"a": [1]}', sourceType: 'local', tags: [{ key: 'mlflow.data.context', value: 'eval' }, { key: 'z', value: 'true' }] }]);
+  await store.logInputs(run, [
+    {
+      name: 'd: 1',
+      digest: '00',
+      source: '{"a": [1]}',
+      sourceType: 'local',
+      tags: [
+        { key: 'mlflow.data.context', value: 'eval' },
+        { key: 'z', value: 'true' },
+      ],
+    },
+  ]);
   const other = await store.createRun(exp, { runName: 'tab\there', startTime: 5, tags: [{ key: 'mlflow.user', value: 'üser' }] });
   await store.updateRun(other, 'KILLED', 6);
   const files = walk(root)

@@ -134,7 +134,16 @@ interface Launch {
 function launch(
   t: ExecutionContext,
   store: Store,
-  o: { runName: string; experimentName: string; savedir: string; ranks: number[]; worldSize?: number; env?: Record<string, string>; n?: number; logOnWorkers?: number | number[] },
+  o: {
+    runName: string;
+    experimentName: string;
+    savedir: string;
+    ranks: number[];
+    worldSize?: number;
+    env?: Record<string, string>;
+    n?: number;
+    logOnWorkers?: number | number[];
+  },
   each: (rank: number) => Partial<ChildConfig> = () => ({}),
 ): Launch {
   const gate = startGate(o.ranks.length);
@@ -220,25 +229,28 @@ function assertJob(t: ExecutionContext, runs: RunView[], runName: string, key: s
 // ───────────────────────────── the tests, on both stores ─────────────────────────────
 
 for (const kind of ['file', 'server'] as const) {
-  test.serial(`${kind}: 4 processes racing (logOnWorkers -1) → one parent run, 4 nested under it with every point, the parent FINISHED after all four`, async (t) => {
-    t.timeout(TEST_TIMEOUT_MS);
-    const store = await openStore(t, kind);
-    const runName = uniq('race');
-    const experimentName = uniq('exp');
-    const l = launch(t, store, { runName, experimentName, savedir: tempDir(t, 'mlflow-job'), ranks: [0, 1, 2, 3] });
-    await ended(t, l);
-    const runs = store.runs(experimentName);
-    const parent = assertJob(t, runs, runName, runName, [0, 1, 2, 3], 300);
-    t.is(runs.length, 5, 'the parent and 4 nested runs, nothing else');
-    t.is(parent?.status, 'FINISHED');
-    for (let r = 0; r < 4; r++) t.is(parent?.tags.get(`ranklog.end.rank${r}`), 'finished', `rank ${r}'s end tag`);
-    if (kind === 'file') {
-      // The documented id: the first 32 hex digits of SHA-256 over "ranklog.mlflow.job\0<experiment id>\0<job key>".
-      const exp = experimentIdsNamed(store.cfg.trackingUri!, experimentName)[0]!;
-      t.is(parent?.id, createHash('sha256').update(`ranklog.mlflow.job\0${exp}\0${runName}`).digest('hex').slice(0, 32));
-    }
-    t.deepEqual(store.violations(), []);
-  });
+  test.serial(
+    `${kind}: 4 processes racing (logOnWorkers -1) → one parent run, 4 nested under it with every point, the parent FINISHED after all four`,
+    async (t) => {
+      t.timeout(TEST_TIMEOUT_MS);
+      const store = await openStore(t, kind);
+      const runName = uniq('race');
+      const experimentName = uniq('exp');
+      const l = launch(t, store, { runName, experimentName, savedir: tempDir(t, 'mlflow-job'), ranks: [0, 1, 2, 3] });
+      await ended(t, l);
+      const runs = store.runs(experimentName);
+      const parent = assertJob(t, runs, runName, runName, [0, 1, 2, 3], 300);
+      t.is(runs.length, 5, 'the parent and 4 nested runs, nothing else');
+      t.is(parent?.status, 'FINISHED');
+      for (let r = 0; r < 4; r++) t.is(parent?.tags.get(`ranklog.end.rank${r}`), 'finished', `rank ${r}'s end tag`);
+      if (kind === 'file') {
+        // The documented id: the first 32 hex digits of SHA-256 over "ranklog.mlflow.job\0<experiment id>\0<job key>".
+        const exp = experimentIdsNamed(store.cfg.trackingUri!, experimentName)[0]!;
+        t.is(parent?.id, createHash('sha256').update(`ranklog.mlflow.job\0${exp}\0${runName}`).digest('hex').slice(0, 32));
+      }
+      t.deepEqual(store.violations(), []);
+    },
+  );
 
   test.serial(`${kind}: the parent stays RUNNING while one rank still runs (the others done), and ends FINISHED when it ends`, async (t) => {
     t.timeout(TEST_TIMEOUT_MS);
@@ -286,7 +298,9 @@ for (const kind of ['file', 'server'] as const) {
     const store = await openStore(t, kind);
     const runName = uniq('term');
     const experimentName = uniq('exp');
-    const l = launch(t, store, { runName, experimentName, savedir: tempDir(t, 'mlflow-job'), ranks: [0, 1, 2, 3] }, (r) => (r === 3 ? { mode: 'sigterm' } : {}));
+    const l = launch(t, store, { runName, experimentName, savedir: tempDir(t, 'mlflow-job'), ranks: [0, 1, 2, 3] }, (r) =>
+      r === 3 ? { mode: 'sigterm' } : {},
+    );
     await l.printed(3, 'ready');
     l.children.get(3)!.kill('SIGTERM');
     await ended(t, l, (r, e) => (r === 3 ? e.signal === 'SIGTERM' : e.code === 0));
@@ -312,27 +326,30 @@ for (const kind of ['file', 'server'] as const) {
     t.deepEqual(store.violations(), []);
   });
 
-  test.serial(`${kind}: job key — a relaunch with the same run name and another SLURM_JOB_ID gets its own parent; without a launcher id it joins the earlier parent`, async (t) => {
-    t.timeout(TEST_TIMEOUT_MS);
-    const store = await openStore(t, kind);
-    const runName = uniq('again');
-    const experimentName = uniq('exp');
-    const savedir = tempDir(t, 'mlflow-job');
-    const run = async (env: Record<string, string>) => ended(t, launch(t, store, { runName, experimentName, savedir, ranks: [0, 1], env, n: 100 }));
-    await run({ SLURM_JOB_ID: '101', SLURM_STEP_ID: '0' });
-    await run({ SLURM_JOB_ID: '102', SLURM_STEP_ID: '0' });
-    await run({});
-    await run({});
-    const runs = store.runs(experimentName);
-    const a = assertJob(t, runs, runName, `${runName}@SLURM_JOB_ID=101,SLURM_STEP_ID=0`, [0, 1], 100);
-    const b = assertJob(t, runs, runName, `${runName}@SLURM_JOB_ID=102,SLURM_STEP_ID=0`, [0, 1], 100);
-    const plain = parentsOf(runs).filter((r) => r.tags.get('ranklog.job') === runName);
-    t.is(plain.length, 1, 'the two launches without a launcher id share one parent');
-    t.is(runs.filter((r) => r.tags.get('mlflow.parentRunId') === plain[0]?.id).length, 4, 'both launches nest their 2 ranks under it');
-    t.is(parentsOf(runs).length, 3);
-    for (const p of [a, b, plain[0]]) t.is(p?.status, 'FINISHED');
-    t.deepEqual(store.violations(), []);
-  });
+  test.serial(
+    `${kind}: job key — a relaunch with the same run name and another SLURM_JOB_ID gets its own parent; without a launcher id it joins the earlier parent`,
+    async (t) => {
+      t.timeout(TEST_TIMEOUT_MS);
+      const store = await openStore(t, kind);
+      const runName = uniq('again');
+      const experimentName = uniq('exp');
+      const savedir = tempDir(t, 'mlflow-job');
+      const run = async (env: Record<string, string>) => ended(t, launch(t, store, { runName, experimentName, savedir, ranks: [0, 1], env, n: 100 }));
+      await run({ SLURM_JOB_ID: '101', SLURM_STEP_ID: '0' });
+      await run({ SLURM_JOB_ID: '102', SLURM_STEP_ID: '0' });
+      await run({});
+      await run({});
+      const runs = store.runs(experimentName);
+      const a = assertJob(t, runs, runName, `${runName}@SLURM_JOB_ID=101,SLURM_STEP_ID=0`, [0, 1], 100);
+      const b = assertJob(t, runs, runName, `${runName}@SLURM_JOB_ID=102,SLURM_STEP_ID=0`, [0, 1], 100);
+      const plain = parentsOf(runs).filter((r) => r.tags.get('ranklog.job') === runName);
+      t.is(plain.length, 1, 'the two launches without a launcher id share one parent');
+      t.is(runs.filter((r) => r.tags.get('mlflow.parentRunId') === plain[0]?.id).length, 4, 'both launches nest their 2 ranks under it');
+      t.is(parentsOf(runs).length, 3);
+      for (const p of [a, b, plain[0]]) t.is(p?.status, 'FINISHED');
+      t.deepEqual(store.violations(), []);
+    },
+  );
 }
 
 // ───────────────────────────── tracking server only ─────────────────────────────
@@ -370,10 +387,14 @@ test('job key: the run name, then @ and the first launcher identity found (RANKL
   t.is(launchIdFromEnv({ SLURM_JOB_ID: '42', SLURM_STEP_ID: '3' }), 'SLURM_JOB_ID=42,SLURM_STEP_ID=3');
   t.is(launchIdFromEnv({ SLURM_JOB_ID: '42', TORCHELASTIC_RUN_ID: 'none' }), 'SLURM_JOB_ID=42', "torchrun's default id says nothing about the launch");
   t.is(launchIdFromEnv({ SLURM_JOB_ID: '42', TORCHELASTIC_RUN_ID: 'abc' }), 'TORCHELASTIC_RUN_ID=abc');
-  t.is(launchIdFromEnv({ SLURM_JOB_ID: '42', SLURM_STEP_ID: '0', OMPI_MCA_ess_base_jobid: '123456' }), 'OMPI_MCA_ess_base_jobid=123456', 'mpirun inside an allocation: the MPI job, not the Slurm step');
+  t.is(
+    launchIdFromEnv({ SLURM_JOB_ID: '42', SLURM_STEP_ID: '0', OMPI_MCA_ess_base_jobid: '123456' }),
+    'OMPI_MCA_ess_base_jobid=123456',
+    'mpirun inside an allocation: the MPI job, not the Slurm step',
+  );
   t.is(launchIdFromEnv({ OMPI_MCA_ess_base_jobid: '1', PMIX_NAMESPACE: 'prterun-node1-123@1' }), 'PMIX_NAMESPACE=prterun-node1-123@1');
   t.is(launchIdFromEnv({ PMIX_NAMESPACE: 'ns', RANKLOG_JOB: 'sweep-7' }), 'RANKLOG_JOB=sweep-7');
-  t.is(launchIdFromEnv({ TORCHELASTIC_RUN_ID: "it's a \"run\"" }), 'TORCHELASTIC_RUN_ID=it_s_a__run_', 'quotes never reach a search filter');
+  t.is(launchIdFromEnv({ TORCHELASTIC_RUN_ID: 'it\'s a "run"' }), 'TORCHELASTIC_RUN_ID=it_s_a__run_', 'quotes never reach a search filter');
   t.is(jobKey('train', 'SLURM_JOB_ID=42'), 'train@SLURM_JOB_ID=42');
   const e = t.throws(() => launchIdFromEnv({ RANKLOG_JOB: "a'b" }));
   t.regex(e?.message ?? '', /RANKLOG_JOB is "a'b".*letters, digits.*unset it/);

@@ -236,7 +236,12 @@ test('keys: ^[/\\w.\\- :]*$ (Unicode \\w), at most 250 code points, unchanged by
   const runId = await newRun(d);
   const good = ['loss', 'train/loss', 'val acc', 'loss:train', 'a-b_c.d', 'σ_μ', 'é'.repeat(250), '𝒳'.repeat(250), 'rank_0/epoch.loss'];
   for (const key of good) {
-    const a = await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key, value: 1, timestamp: 1 }], params: [{ key, value: 'v' }], tags: [{ key, value: 'v' }] });
+    const a = await post(d, 'runs/log-batch', {
+      run_id: runId,
+      metrics: [{ key, value: 1, timestamp: 1 }],
+      params: [{ key, value: 'v' }],
+      tags: [{ key, value: 'v' }],
+    });
     t.is(a.status, 200, `${key}: ${a.text}`);
   }
   const badChars = ['a!b', 'a#b', 'tab\there', 'a,b', 'e\u0301' /* combining mark is not \w */, '🙂'];
@@ -247,13 +252,31 @@ test('keys: ^[/\\w.\\- :]*$ (Unicode \\w), at most 250 code points, unchanged by
       { run_id: runId, params: [{ key, value: 'v' }] },
       { run_id: runId, tags: [{ key, value: 'v' }] },
     ]) {
-      expectError(t, await post(d, 'runs/log-batch', body), 400, 'INVALID_PARAMETER_VALUE', badPaths.includes(key) ? 'must not resolve to other names' : 'Names may only contain');
+      expectError(
+        t,
+        await post(d, 'runs/log-batch', body),
+        400,
+        'INVALID_PARAMETER_VALUE',
+        badPaths.includes(key) ? 'must not resolve to other names' : 'Names may only contain',
+      );
     }
   }
-  expectError(t, await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'é'.repeat(251), value: 1, timestamp: 1 }] }), 400, 'INVALID_PARAMETER_VALUE', '250');
+  expectError(
+    t,
+    await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'é'.repeat(251), value: 1, timestamp: 1 }] }),
+    400,
+    'INVALID_PARAMETER_VALUE',
+    '250',
+  );
   expectError(t, await post(d, 'runs/log-batch', { run_id: runId, params: [{ key: 'k'.repeat(251), value: '1' }] }), 400, 'INVALID_PARAMETER_VALUE', '250');
   expectError(t, await post(d, 'runs/log-batch', { run_id: runId, tags: [{ key: 'k'.repeat(251), value: '1' }] }), 400, 'INVALID_PARAMETER_VALUE', '250');
-  expectError(t, await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: '', value: 1, timestamp: 1 }] }), 400, 'INVALID_PARAMETER_VALUE', "'metrics[0].key'");
+  expectError(
+    t,
+    await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: '', value: 1, timestamp: 1 }] }),
+    400,
+    'INVALID_PARAMETER_VALUE',
+    "'metrics[0].key'",
+  );
   t.is(d.violations.length, 0);
 });
 
@@ -262,10 +285,25 @@ test('keys: ^[/\\w.\\- :]*$ (Unicode \\w), at most 250 code points, unchanged by
 test('param values up to 6000 and tag values up to 8000 characters; longer ones rejected (default) and reported as violations', async (t) => {
   const d = await open(t);
   const runId = await newRun(d);
-  t.is((await post(d, 'runs/log-batch', { run_id: runId, params: [{ key: 'p', value: '€'.repeat(6000) }], tags: [{ key: 't', value: '€'.repeat(8000) }] })).status, 200);
+  t.is(
+    (await post(d, 'runs/log-batch', { run_id: runId, params: [{ key: 'p', value: '€'.repeat(6000) }], tags: [{ key: 't', value: '€'.repeat(8000) }] })).status,
+    200,
+  );
   t.is(d.violations.length, 0);
-  expectError(t, await post(d, 'runs/log-batch', { run_id: runId, params: [{ key: 'p2', value: 'x'.repeat(6001) }] }), 400, 'INVALID_PARAMETER_VALUE', "'Param value' exceeds the maximum length of 6000");
-  expectError(t, await post(d, 'runs/log-batch', { run_id: runId, tags: [{ key: 't2', value: 'x'.repeat(8001) }] }), 400, 'INVALID_PARAMETER_VALUE', 'maximum length of 8000');
+  expectError(
+    t,
+    await post(d, 'runs/log-batch', { run_id: runId, params: [{ key: 'p2', value: 'x'.repeat(6001) }] }),
+    400,
+    'INVALID_PARAMETER_VALUE',
+    "'Param value' exceeds the maximum length of 6000",
+  );
+  expectError(
+    t,
+    await post(d, 'runs/log-batch', { run_id: runId, tags: [{ key: 't2', value: 'x'.repeat(8001) }] }),
+    400,
+    'INVALID_PARAMETER_VALUE',
+    'maximum length of 8000',
+  );
   t.is(d.violations.length, 2);
   t.false(d.run(runId).params.has('p2'));
 });
@@ -340,7 +378,10 @@ test('metric values: "NaN", "Infinity", "-Infinity" strings are stored as such a
     {"key": "v", "value": "-Infinity", "timestamp": 3, "step": 2},
     {"key": "v", "value": 1.5, "timestamp": 4, "step": 3}]}`;
   t.is((await post(d, 'runs/log-batch', undefined, { raw })).status, 200);
-  const values = d.run(runId).metrics.get('v')!.map((p) => p.value);
+  const values = d
+    .run(runId)
+    .metrics.get('v')!
+    .map((p) => p.value);
   t.true(Number.isNaN(values[0]));
   t.deepEqual(values.slice(1), [Infinity, -Infinity, 1.5]);
   const h = await get(d, `metrics/get-history?run_id=${runId}&metric_key=v`);
@@ -390,23 +431,51 @@ test('metric values: a bare NaN token is accepted (200) but stored as 0 and the 
 test('metric fields: timestamp required and ≥ 0; step an int64 (number or string, exact beyond 2^53); value required', async (t) => {
   const d = await open(t);
   const runId = await newRun(d);
-  expectError(t, await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'a', value: 1 }] }), 400, 'INVALID_PARAMETER_VALUE', "'metrics[0].timestamp'");
-  expectError(t, await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'a', timestamp: 1 }] }), 400, 'INVALID_PARAMETER_VALUE', "'metrics[0].value'");
-  expectError(t, await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'a', value: 1, timestamp: -1 }] }), 400, 'INVALID_PARAMETER_VALUE', 'nonnegative');
+  expectError(
+    t,
+    await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'a', value: 1 }] }),
+    400,
+    'INVALID_PARAMETER_VALUE',
+    "'metrics[0].timestamp'",
+  );
+  expectError(
+    t,
+    await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'a', timestamp: 1 }] }),
+    400,
+    'INVALID_PARAMETER_VALUE',
+    "'metrics[0].value'",
+  );
+  expectError(
+    t,
+    await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'a', value: 1, timestamp: -1 }] }),
+    400,
+    'INVALID_PARAMETER_VALUE',
+    'nonnegative',
+  );
   t.is((await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'a', value: 1, timestamp: 0 }] })).status, 200);
   t.is((await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 's', value: 1, timestamp: '5', step: '12' }] })).status, 200);
   t.deepEqual(d.run(runId).metrics.get('s'), [{ value: 1, timestamp: 5, step: 12 }]);
   const raw = `{"run_id": "${runId}", "metrics": [{"key": "big", "value": 1, "timestamp": 1, "step": 9007199254740993}, {"key": "big", "value": 2, "timestamp": 1, "step": "-9223372036854775808"}]}`;
   t.is((await post(d, 'runs/log-batch', undefined, { raw })).status, 200);
   t.deepEqual(
-    d.run(runId).metrics.get('big')!.map((p) => p.step),
+    d
+      .run(runId)
+      .metrics.get('big')!
+      .map((p) => p.step),
     [9007199254740993n, -9223372036854775808n],
   );
   const h = await get(d, `metrics/get-history?run_id=${runId}&metric_key=big`);
   t.true(h.text.includes('"step": 9007199254740993'), h.text);
   t.is(d.violations.length, 0);
   // out of int64 range or not an integer: the real server drops it silently (violation)
-  t.is((await post(d, 'runs/log-batch', undefined, { raw: `{"run_id": "${runId}", "metrics": [{"key": "o", "value": 1, "timestamp": 1, "step": 9223372036854775808}]}` })).status, 200);
+  t.is(
+    (
+      await post(d, 'runs/log-batch', undefined, {
+        raw: `{"run_id": "${runId}", "metrics": [{"key": "o", "value": 1, "timestamp": 1, "step": 9223372036854775808}]}`,
+      })
+    ).status,
+    200,
+  );
   t.is((await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'f', value: 1, timestamp: 1.5 }] })).status, 200);
   t.is(d.violations.length, 2);
   t.deepEqual(d.run(runId).metrics.get('f'), [{ value: 1, timestamp: 0, step: 0 }]);
@@ -438,7 +507,13 @@ test('Content-Type: missing or not application/json on a POST → 400 INVALID_PA
   const runId = await newRun(d);
   const body = { run_id: runId, metrics: [metric('a')] };
   expectError(t, await post(d, 'runs/log-batch', body, { contentType: null }), 400, 'INVALID_PARAMETER_VALUE', 'Content-Type header is missing');
-  expectError(t, await post(d, 'runs/log-batch', body, { contentType: 'text/plain' }), 400, 'INVALID_PARAMETER_VALUE', "Content-Type must be one of ['application/json']");
+  expectError(
+    t,
+    await post(d, 'runs/log-batch', body, { contentType: 'text/plain' }),
+    400,
+    'INVALID_PARAMETER_VALUE',
+    "Content-Type must be one of ['application/json']",
+  );
   t.is((await post(d, 'runs/log-batch', body, { contentType: 'application/json; charset=utf-8' })).status, 200);
   expectError(t, await post(d, 'experiments/create', { name: 'z' }, { contentType: null }), 400, 'INVALID_PARAMETER_VALUE');
 });
@@ -501,7 +576,8 @@ test('log-inputs: datasets appear under run.inputs, repeats are ignored, a diges
 test('runs/search: by tag (plain or backquoted key) and by attributes.run_name; {} when nothing matches', async (t) => {
   const d = await open(t);
   const exp = (await post(d, 'experiments/create', { name: 'job' })).json.experiment_id;
-  const parent = (await post(d, 'runs/create', { experiment_id: exp, run_name: 'parent', start_time: 1, tags: [{ key: 'ranklog.job_id', value: 'J1' }] })).json.run.info.run_id;
+  const parent = (await post(d, 'runs/create', { experiment_id: exp, run_name: 'parent', start_time: 1, tags: [{ key: 'ranklog.job_id', value: 'J1' }] })).json
+    .run.info.run_id;
   await post(d, 'runs/create', { experiment_id: exp, run_name: 'rank_0', start_time: 2, tags: [{ key: 'mlflow.parentRunId', value: parent }] });
   const byTag = await post(d, 'runs/search', { experiment_ids: [exp], filter: "tags.`ranklog.job_id` = 'J1'", max_results: 10 });
   t.deepEqual(
@@ -563,15 +639,24 @@ test('auth (basic): no or wrong credentials → 401 with WWW-Authenticate; right
   const none = await get(d, 'experiments/get?experiment_id=0');
   t.is(none.status, 401);
   t.is(none.headers.get('www-authenticate'), 'Basic realm="mlflow"');
-  const wrong = await call(d, 'GET', 'experiments/get?experiment_id=0', undefined, { headers: { authorization: `Basic ${Buffer.from('u:nope').toString('base64')}` } });
+  const wrong = await call(d, 'GET', 'experiments/get?experiment_id=0', undefined, {
+    headers: { authorization: `Basic ${Buffer.from('u:nope').toString('base64')}` },
+  });
   t.is(wrong.status, 401);
-  const right = await call(d, 'GET', 'experiments/get?experiment_id=0', undefined, { headers: { authorization: `Basic ${Buffer.from('u:secret-pw').toString('base64')}` } });
+  const right = await call(d, 'GET', 'experiments/get?experiment_id=0', undefined, {
+    headers: { authorization: `Basic ${Buffer.from('u:secret-pw').toString('base64')}` },
+  });
   t.is(right.status, 200);
   t.is((await get(d, '/health')).status, 200);
   t.is(d.counts.unauthorized, 2);
   t.deepEqual(
     d.requests.map((r) => r.auth),
-    [{ present: false, scheme: undefined }, { present: true, scheme: 'Basic' }, { present: true, scheme: 'Basic' }, { present: false, scheme: undefined }],
+    [
+      { present: false, scheme: undefined },
+      { present: true, scheme: 'Basic' },
+      { present: true, scheme: 'Basic' },
+      { present: false, scheme: undefined },
+    ],
   );
   t.false(JSON.stringify(d.requests).includes(Buffer.from('u:secret-pw').toString('base64')));
   t.false(d.requests.some((r) => 'authorization' in r.headers));
@@ -691,7 +776,11 @@ test('faults: delay(ms) answers slowly', async (t) => {
   t.false(answered, 'answered before the delay was over');
   t.is((await get(d, 'experiments/get?experiment_id=0')).status, 200, 'a request that does not match is not delayed');
   d.delay(0);
-  t.is(await Promise.race([pending.then((r) => r.status), new Promise((r) => setTimeout(r, LIVENESS_MS, 'still delayed'))]), 200, 'delay(0) let the waiting answer go');
+  t.is(
+    await Promise.race([pending.then((r) => r.status), new Promise((r) => setTimeout(r, LIVENESS_MS, 'still delayed'))]),
+    200,
+    'delay(0) let the waiting answer go',
+  );
   t.is(d.delayedRequests, 0);
 });
 

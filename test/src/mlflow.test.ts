@@ -203,87 +203,90 @@ const within = (x: unknown, lo: number, hi: number) => typeof x === 'number' && 
 
 // ───────────────────────────── 1. basics ─────────────────────────────
 
-test.serial('basic: experiment get-or-create, run with system tags, metrics at log time (sent later), NaN/±Infinity, params, FINISHED at destroy', async (t) => {
-  const d = await openDouble(t);
-  d.delay(300); // every answer comes 300 ms late: sending happens well after logging
-  const savedir = tempDir(t, 'mlflow-basic');
-  const experimentName = uniq('exp-basic');
-  const description = 'Baseline MLP, **lr sweep** #3';
-  const before = Date.now();
-  const { logger, runName } = await openLogger(t, { experimentName, trackingUri: d.url, savedir, runDescription: description, logFreq: 'batch' });
+test.serial(
+  'basic: experiment get-or-create, run with system tags, metrics at log time (sent later), NaN/±Infinity, params, FINISHED at destroy',
+  async (t) => {
+    const d = await openDouble(t);
+    d.delay(300); // every answer comes 300 ms late: sending happens well after logging
+    const savedir = tempDir(t, 'mlflow-basic');
+    const experimentName = uniq('exp-basic');
+    const description = 'Baseline MLP, **lr sweep** #3';
+    const before = Date.now();
+    const { logger, runName } = await openLogger(t, { experimentName, trackingUri: d.url, savedir, runDescription: description, logFreq: 'batch' });
 
-  const logged: { step: number; value: number; from: number; to: number }[] = [];
-  for (let i = 0; i < 5; i++) {
-    const from = Date.now();
-    logger.log(i / 4, 'loss', { step: i });
-    const to = Date.now();
-    logged.push({ step: i, value: i / 4, from, to });
-    await sleep(120);
-  }
-  logger.log(NaN, 'special', { step: 0 });
-  logger.log(Infinity, 'special', { step: 1 });
-  logger.log(-Infinity, 'special', { step: 2 });
-  logger.log(-0.5, 'special', { step: 3 });
-  logger.saveHyperparameters({ lr: 0.001, layers: 3, name: 'mlp', amsgrad: true, schedule: null, optim: { beta1: 0.9 } });
-  const endFrom = Date.now();
-  await logger.destroyLoggerContext();
-  const endTo = Date.now();
+    const logged: { step: number; value: number; from: number; to: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const from = Date.now();
+      logger.log(i / 4, 'loss', { step: i });
+      const to = Date.now();
+      logged.push({ step: i, value: i / 4, from, to });
+      await sleep(120);
+    }
+    logger.log(NaN, 'special', { step: 0 });
+    logger.log(Infinity, 'special', { step: 1 });
+    logger.log(-Infinity, 'special', { step: 2 });
+    logger.log(-0.5, 'special', { step: 3 });
+    logger.saveHyperparameters({ lr: 0.001, layers: 3, name: 'mlp', amsgrad: true, schedule: null, optim: { beta1: 0.9 } });
+    const endFrom = Date.now();
+    await logger.destroyLoggerContext();
+    const endTo = Date.now();
 
-  t.is(experimentsNamed(d, experimentName), 1);
-  t.is(d.requestsTo('experiments/create').length, 1, 'the experiment is created once');
-  const runs = runsOf(d, experimentName);
-  t.is(runs.length, 1, 'one run in the experiment');
-  const run = runs[0];
-  if (!run) return;
-  t.is(run.info.run_name, runName);
-  t.like(Object.fromEntries(run.tags), {
-    'mlflow.runName': runName,
-    'mlflow.user': process.env.USER ?? userInfo().username,
-    'mlflow.source.type': 'LOCAL',
-    'mlflow.note.content': description,
-  });
-  // MLflow's source.name is the program the user ran (sys.argv[0] in Python): here, this process's entry script.
-  t.is(run.tags.get('mlflow.source.name'), process.argv[1], 'mlflow.source.name must be the entry script of the logging process');
+    t.is(experimentsNamed(d, experimentName), 1);
+    t.is(d.requestsTo('experiments/create').length, 1, 'the experiment is created once');
+    const runs = runsOf(d, experimentName);
+    t.is(runs.length, 1, 'one run in the experiment');
+    const run = runs[0];
+    if (!run) return;
+    t.is(run.info.run_name, runName);
+    t.like(Object.fromEntries(run.tags), {
+      'mlflow.runName': runName,
+      'mlflow.user': process.env.USER ?? userInfo().username,
+      'mlflow.source.type': 'LOCAL',
+      'mlflow.note.content': description,
+    });
+    // MLflow's source.name is the program the user ran (sys.argv[0] in Python): here, this process's entry script.
+    t.is(run.tags.get('mlflow.source.name'), process.argv[1], 'mlflow.source.name must be the entry script of the logging process');
 
-  // The log-batch requests really left well after the points were logged (the precondition of the timestamp
-  // check). The run starts with its first record, and three requests answered 300 ms late each (get-by-name,
-  // experiments/create, runs/create) come before the first log-batch: it cannot leave sooner than 900 ms after
-  // the first log() began. A lower bound, which a loaded machine only makes later.
-  const firstBatch = d.requestsTo('runs/log-batch')[0];
-  t.truthy(firstBatch);
-  t.true((firstBatch?.time ?? 0) >= logged[0]!.from + 900, 'the first log-batch arrived at least 900 ms after the first log()');
+    // The log-batch requests really left well after the points were logged (the precondition of the timestamp
+    // check). The run starts with its first record, and three requests answered 300 ms late each (get-by-name,
+    // experiments/create, runs/create) come before the first log-batch: it cannot leave sooner than 900 ms after
+    // the first log() began. A lower bound, which a loaded machine only makes later.
+    const firstBatch = d.requestsTo('runs/log-batch')[0];
+    t.truthy(firstBatch);
+    t.true((firstBatch?.time ?? 0) >= logged[0]!.from + 900, 'the first log-batch arrived at least 900 ms after the first log()');
 
-  const loss = points(run, 'loss');
-  t.deepEqual(
-    loss.map((p) => [Number(p.step), p.value]),
-    logged.map((l) => [l.step, l.value]),
-  );
-  for (const [i, p] of loss.entries()) {
-    const l = logged[i];
-    if (!l) continue;
-    t.true(within(Number(p.timestamp), l.from - 50, l.to + 50), `loss step ${i}: timestamp ${String(p.timestamp)} is not the log time ${l.from}…${l.to}`);
-  }
-  const special = points(run, 'special');
-  t.deepEqual(
-    special.map((p) => [Number(p.step), p.value]),
-    [
-      [0, NaN],
-      [1, Infinity],
-      [2, -Infinity],
-      [3, -0.5],
-    ],
-  );
-  t.deepEqual(d.violations, []);
-  t.deepEqual(Object.fromEntries(run.params), { lr: '0.001', layers: '3', name: 'mlp', amsgrad: 'true', schedule: 'None', 'optim.beta1': '0.9' });
-  t.is(run.info.status, 'FINISHED');
-  // The run cannot start after its first point was logged (MLflow shows points before the start otherwise).
-  const firstPoint = Number(loss[0]?.timestamp);
-  t.true(
-    within(Number(run.info.start_time), before, firstPoint),
-    `start_time ${String(run.info.start_time)} is ${Number(run.info.start_time) - firstPoint} ms after the first point's timestamp ${firstPoint}`,
-  );
-  t.true(within(Number(run.info.end_time), endFrom, endTo), `end_time ${String(run.info.end_time)} not within destroyLoggerContext() ${endFrom}…${endTo}`);
-});
+    const loss = points(run, 'loss');
+    t.deepEqual(
+      loss.map((p) => [Number(p.step), p.value]),
+      logged.map((l) => [l.step, l.value]),
+    );
+    for (const [i, p] of loss.entries()) {
+      const l = logged[i];
+      if (!l) continue;
+      t.true(within(Number(p.timestamp), l.from - 50, l.to + 50), `loss step ${i}: timestamp ${String(p.timestamp)} is not the log time ${l.from}…${l.to}`);
+    }
+    const special = points(run, 'special');
+    t.deepEqual(
+      special.map((p) => [Number(p.step), p.value]),
+      [
+        [0, NaN],
+        [1, Infinity],
+        [2, -Infinity],
+        [3, -0.5],
+      ],
+    );
+    t.deepEqual(d.violations, []);
+    t.deepEqual(Object.fromEntries(run.params), { lr: '0.001', layers: '3', name: 'mlp', amsgrad: 'true', schedule: 'None', 'optim.beta1': '0.9' });
+    t.is(run.info.status, 'FINISHED');
+    // The run cannot start after its first point was logged (MLflow shows points before the start otherwise).
+    const firstPoint = Number(loss[0]?.timestamp);
+    t.true(
+      within(Number(run.info.start_time), before, firstPoint),
+      `start_time ${String(run.info.start_time)} is ${Number(run.info.start_time) - firstPoint} ms after the first point's timestamp ${firstPoint}`,
+    );
+    t.true(within(Number(run.info.end_time), endFrom, endTo), `end_time ${String(run.info.end_time)} not within destroyLoggerContext() ${endFrom}…${endTo}`);
+  },
+);
 
 test.serial('limits: a burst of 250 params and 2500 metrics is split into log-batch requests within the server limits; nothing lost', async (t) => {
   const d = await openDouble(t);
@@ -324,7 +327,10 @@ test.serial('steady state: 20 metrics/s for 3 s with flushSecs 1 → at most one
   t.log(`${during} log-batch requests in ${seconds.toFixed(1)} s of logging; ${d.requestsTo('runs/log-batch').length} in all`);
   t.true(during <= Math.ceil(seconds) + 1, `${during} log-batch requests while logging for ${seconds.toFixed(1)} s with flushSecs 1`);
   t.true(d.requestsTo('runs/log-batch').length <= Math.ceil(seconds) + 2);
-  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 60, 1, () => 'loss'), []);
+  t.deepEqual(
+    checkSequence(runsOf(d, experimentName)[0], 60, 1, () => 'loss'),
+    [],
+  );
 });
 
 // ───────────────────────────── 2. ranks ─────────────────────────────
@@ -357,38 +363,47 @@ test.serial('ranks as 4 processes (RANK/WORLD_SIZE) racing at the same instant: 
     const nested = runs.filter((x) => x.info.run_name === `${runName}-rank${r}`);
     t.is(nested.length, 1, `one run ${runName}-rank${r}`);
     t.is(nested[0]?.tags.get('mlflow.parentRunId'), parent?.info.run_id, `rank ${r}'s run must be nested under the job's parent run`);
-    t.deepEqual(checkSequence(nested[0], 200, 1, () => 'loss'), [], `rank ${r}`);
+    t.deepEqual(
+      checkSequence(nested[0], 200, 1, () => 'loss'),
+      [],
+      `rank ${r}`,
+    );
     t.is(nested[0]?.info.status, 'FINISHED');
   }
   t.is(runs.length, 5, 'parent + 4 nested runs, nothing else');
   t.deepEqual(d.violations, []);
 });
 
-test.serial('ranks as 4 worker threads (logOnWorkers -1, workerHandle + attachLogger): one parent run tagged ranklog.job, 4 nested runs <run>-rank<r>', async (t) => {
-  const d = await openDouble(t);
-  const experimentName = uniq('exp-threads');
-  const collection = new LoggersCollection([new MLFlowLogger({ experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-threads'), logOnWorkers: -1, logFreq: 'batch' })]);
-  const runName = uniq('threads');
-  await collection.createLoggerContext({ rank: 0, worldSize: 4, runName });
-  t.teardown(() => collection.destroyLoggerContext().catch(() => undefined));
-  const reports = await Promise.all([0, 1, 2, 3].map((rank) => runRankWorker(t, { handle: collection.workerHandle(rank), n: 1000, keys: 4 })));
-  t.true(reports.every((r) => r.drained));
-  await collection.destroyLoggerContext();
-  const runs = runsOf(d, experimentName);
-  t.is(runs.length, 5);
-  const parent = runs.find((r) => !r.tags.has('mlflow.parentRunId'));
-  t.is(parent?.info.run_name, runName);
-  t.is(parent?.tags.get('ranklog.job'), runName);
-  t.is(parent?.info.status, 'FINISHED');
-  for (let r = 0; r < 4; r++) {
-    const nested = runs.find((x) => x.info.run_name === `${runName}-rank${r}`);
-    t.is(nested?.tags.get('mlflow.parentRunId'), parent?.info.run_id, `rank ${r}`);
-    t.is(nested?.tags.get('ranklog.rank'), String(r));
-    t.is(nested?.info.status, 'FINISHED');
-    t.deepEqual(checkSequence(nested, 1000, 4), [], `rank ${r}`);
-  }
-  t.is(totalPoints(parent), 0, 'no points on the parent run');
-});
+test.serial(
+  'ranks as 4 worker threads (logOnWorkers -1, workerHandle + attachLogger): one parent run tagged ranklog.job, 4 nested runs <run>-rank<r>',
+  async (t) => {
+    const d = await openDouble(t);
+    const experimentName = uniq('exp-threads');
+    const collection = new LoggersCollection([
+      new MLFlowLogger({ experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-threads'), logOnWorkers: -1, logFreq: 'batch' }),
+    ]);
+    const runName = uniq('threads');
+    await collection.createLoggerContext({ rank: 0, worldSize: 4, runName });
+    t.teardown(() => collection.destroyLoggerContext().catch(() => undefined));
+    const reports = await Promise.all([0, 1, 2, 3].map((rank) => runRankWorker(t, { handle: collection.workerHandle(rank), n: 1000, keys: 4 })));
+    t.true(reports.every((r) => r.drained));
+    await collection.destroyLoggerContext();
+    const runs = runsOf(d, experimentName);
+    t.is(runs.length, 5);
+    const parent = runs.find((r) => !r.tags.has('mlflow.parentRunId'));
+    t.is(parent?.info.run_name, runName);
+    t.is(parent?.tags.get('ranklog.job'), runName);
+    t.is(parent?.info.status, 'FINISHED');
+    for (let r = 0; r < 4; r++) {
+      const nested = runs.find((x) => x.info.run_name === `${runName}-rank${r}`);
+      t.is(nested?.tags.get('mlflow.parentRunId'), parent?.info.run_id, `rank ${r}`);
+      t.is(nested?.tags.get('ranklog.rank'), String(r));
+      t.is(nested?.info.status, 'FINISHED');
+      t.deepEqual(checkSequence(nested, 1000, 4), [], `rank ${r}`);
+    }
+    t.is(totalPoints(parent), 0, 'no points on the parent run');
+  },
+);
 
 function runRankWorker(t: ExecutionContext, data: RankWorkerData): Promise<{ rank: number; drained: boolean; ms: number }> {
   const w = new Worker(RANK_WORKER, { workerData: data, name: `mlflow-rank-${data.handle.rank}` });
@@ -406,61 +421,82 @@ function runRankWorker(t: ExecutionContext, data: RankWorkerData): Promise<{ ran
   });
 }
 
-test.serial('ranks as 4 processes sharing one savedir (a cluster file system), idle while the server is away: each rank\'s points arrive exactly once', async (t) => {
-  t.timeout(TEST_TIMEOUT_MS);
-  const d = await openDouble(t);
-  const savedir = tempDir(t, 'mlflow-shared');
-  const experimentName = uniq('exp-shared');
-  const runName = uniq('shared');
-  // Each step waits for an event, not for an agreed instant: 1000 points each, delivered; the
-  // server goes away; 1000 more each, flushed (so spooled: the server is away longer than the
-  // retries); the server comes back and every spool is replayed while the ranks are idle (nothing
-  // is logged during the replay); the end.
-  const phases = [
-    { n: 1000, thenWait: true },
-    { n: 1000, thenFlush: true, thenWait: true },
-  ];
-  const gate = startGate(4);
-  const out = new Map<number, string>();
-  const procs = new Map<number, ChildProcess>();
-  const children = [0, 1, 2, 3].map((rank) =>
-    runChild(t, { mode: 'finish', savedir, runName, experimentName, logOnWorkers: -1, n: 2000, startTogether: true, phases }, { RANK: String(rank), WORLD_SIZE: '4', MLFLOW_TRACKING_URI: d.url }, (all, child) => {
-      out.set(rank, all);
-      procs.set(rank, child);
-      gate.watch(all, child);
-    }),
-  );
-  const allPrinted = (line: string) => [0, 1, 2, 3].every((r) => hasLine(out.get(r) ?? '', line));
-  const rankPoints = () => [0, 1, 2, 3].map((r) => totalPoints(runsOf(d, experimentName).find((x) => x.info.run_name === `${runName}-rank${r}`)));
-  const next = () => {
-    for (const c of procs.values()) c.stdin!.write('next\n');
-  };
-  t.true(await waitFor(() => allPrinted('phase 0') && rankPoints().every((n) => n >= 1000), LIVENESS_MS, 50), `the first 1000 points of each rank were delivered: ${rankPoints().join(', ')}`);
-  await d.stop();
-  next();
-  t.true(await waitFor(() => allPrinted('phase 1'), LIVENESS_MS, 50), 'every rank logged and flushed 1000 more while the server was away');
-  await d.restart();
-  t.true(await waitFor(() => rankPoints().every((n) => n >= 2000), LIVENESS_MS, 50), `every spool was replayed while the ranks were idle: ${rankPoints().join(', ')}`);
-  next();
-  const ends = await Promise.all(children);
-  for (const [rank, e] of ends.entries()) {
-    t.is(e.code, 0, `rank ${rank}: ${e.stderr}`);
-    const line = e.stdout.trim().split('\n').pop() ?? '{}';
-    const s = (JSON.parse(line) as { stats?: LogStats }).stats;
-    if (!s) continue;
-    const m = mlflowStats(s);
-    t.log(`rank ${rank}: ${JSON.stringify(m)}`);
-    t.true(Number(m.spooled) >= 1000 && Number(m.replayed) >= 1000 && m.undelivered === 0, `rank ${rank} spooled the second 1000 and replayed them: ${JSON.stringify(m)}`);
-  }
-  const runs = runsOf(d, experimentName);
-  t.log(runs.map((r) => `${r.info.run_name}: ${totalPoints(r)} points (${r.duplicatePoints} duplicates), ${r.info.status}`).join('\n'));
-  for (let r = 0; r < 4; r++) {
-    const nested = runs.filter((x) => x.info.run_name === `${runName}-rank${r}`);
-    t.is(nested.length, 1, `one run for rank ${r}`);
-    t.deepEqual(checkSequence(nested[0], 2000, 1, () => 'loss', false), [], `rank ${r}`);
-  }
-  t.is(runs.length, 5, runs.map((r) => r.info.run_name).join(', '));
-});
+test.serial(
+  "ranks as 4 processes sharing one savedir (a cluster file system), idle while the server is away: each rank's points arrive exactly once",
+  async (t) => {
+    t.timeout(TEST_TIMEOUT_MS);
+    const d = await openDouble(t);
+    const savedir = tempDir(t, 'mlflow-shared');
+    const experimentName = uniq('exp-shared');
+    const runName = uniq('shared');
+    // Each step waits for an event, not for an agreed instant: 1000 points each, delivered; the
+    // server goes away; 1000 more each, flushed (so spooled: the server is away longer than the
+    // retries); the server comes back and every spool is replayed while the ranks are idle (nothing
+    // is logged during the replay); the end.
+    const phases = [
+      { n: 1000, thenWait: true },
+      { n: 1000, thenFlush: true, thenWait: true },
+    ];
+    const gate = startGate(4);
+    const out = new Map<number, string>();
+    const procs = new Map<number, ChildProcess>();
+    const children = [0, 1, 2, 3].map((rank) =>
+      runChild(
+        t,
+        { mode: 'finish', savedir, runName, experimentName, logOnWorkers: -1, n: 2000, startTogether: true, phases },
+        { RANK: String(rank), WORLD_SIZE: '4', MLFLOW_TRACKING_URI: d.url },
+        (all, child) => {
+          out.set(rank, all);
+          procs.set(rank, child);
+          gate.watch(all, child);
+        },
+      ),
+    );
+    const allPrinted = (line: string) => [0, 1, 2, 3].every((r) => hasLine(out.get(r) ?? '', line));
+    const rankPoints = () => [0, 1, 2, 3].map((r) => totalPoints(runsOf(d, experimentName).find((x) => x.info.run_name === `${runName}-rank${r}`)));
+    const next = () => {
+      for (const c of procs.values()) c.stdin!.write('next\n');
+    };
+    t.true(
+      await waitFor(() => allPrinted('phase 0') && rankPoints().every((n) => n >= 1000), LIVENESS_MS, 50),
+      `the first 1000 points of each rank were delivered: ${rankPoints().join(', ')}`,
+    );
+    await d.stop();
+    next();
+    t.true(await waitFor(() => allPrinted('phase 1'), LIVENESS_MS, 50), 'every rank logged and flushed 1000 more while the server was away');
+    await d.restart();
+    t.true(
+      await waitFor(() => rankPoints().every((n) => n >= 2000), LIVENESS_MS, 50),
+      `every spool was replayed while the ranks were idle: ${rankPoints().join(', ')}`,
+    );
+    next();
+    const ends = await Promise.all(children);
+    for (const [rank, e] of ends.entries()) {
+      t.is(e.code, 0, `rank ${rank}: ${e.stderr}`);
+      const line = e.stdout.trim().split('\n').pop() ?? '{}';
+      const s = (JSON.parse(line) as { stats?: LogStats }).stats;
+      if (!s) continue;
+      const m = mlflowStats(s);
+      t.log(`rank ${rank}: ${JSON.stringify(m)}`);
+      t.true(
+        Number(m.spooled) >= 1000 && Number(m.replayed) >= 1000 && m.undelivered === 0,
+        `rank ${rank} spooled the second 1000 and replayed them: ${JSON.stringify(m)}`,
+      );
+    }
+    const runs = runsOf(d, experimentName);
+    t.log(runs.map((r) => `${r.info.run_name}: ${totalPoints(r)} points (${r.duplicatePoints} duplicates), ${r.info.status}`).join('\n'));
+    for (let r = 0; r < 4; r++) {
+      const nested = runs.filter((x) => x.info.run_name === `${runName}-rank${r}`);
+      t.is(nested.length, 1, `one run for rank ${r}`);
+      t.deepEqual(
+        checkSequence(nested[0], 2000, 1, () => 'loss', false),
+        [],
+        `rank ${r}`,
+      );
+    }
+    t.is(runs.length, 5, runs.map((r) => r.info.run_name).join(', '));
+  },
+);
 
 // ───────────────────────────── 3. volume ─────────────────────────────
 
@@ -481,7 +517,9 @@ test.serial('4 worker-thread ranks × 100 000 metrics (fast path): every (rank, 
   const logged = Date.now();
   const stats = await logger.destroyLoggerContext();
   const done = Date.now();
-  t.log(`logging ${reports.map((r) => r.ms.toFixed(0)).join('/')} ms per rank; delivered ${done - t0} ms after the start (${done - logged} ms in destroy); ${d.requestsTo('runs/log-batch').length} log-batch requests over ${d.connections} connections`);
+  t.log(
+    `logging ${reports.map((r) => r.ms.toFixed(0)).join('/')} ms per rank; delivered ${done - t0} ms after the start (${done - logged} ms in destroy); ${d.requestsTo('runs/log-batch').length} log-batch requests over ${d.connections} connections`,
+  );
   t.true(reports.every((r) => r.drained));
   t.is(stats.dropped, 0);
   const s = mlflowStats(stats);
@@ -506,58 +544,74 @@ test.serial('4 worker-thread ranks × 100 000 metrics (fast path): every (rank, 
 
 // ───────────────────────────── 3b. order, and ops that span several requests ─────────────────────────────
 
-test.serial('order: the batches of one run reach the server in log order, also when one answer is slow (a file-store server keeps arrival order)', async (t) => {
-  const d = await openDouble(t, { backend: 'file' });
-  let first = true;
-  // Only the first log-batch is slow: a client that keeps its batches in order waits for it.
-  d.delay(300, {
-    match: (r) => {
-      if (r.endpoint !== 'runs/log-batch' || !first) return false;
-      first = false;
-      return true;
-    },
-  });
-  const experimentName = uniq('exp-order');
-  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-order'), logFreq: 'batch' });
-  const h = logger.handle('loss');
-  for (let i = 0; i < 5000; i++) logger.metric(h, i, i);
-  await logger.destroyLoggerContext();
-  const run = runsOf(d, experimentName)[0];
-  t.deepEqual(checkSequence(run, 5000, 1, () => 'loss', false), []);
-  const history = run ? d.metricHistory(run.info.run_id, 'loss').map((p) => Number(p.step)) : [];
-  const inversions = history.filter((step, i) => i > 0 && step < history[i - 1]!).length;
-  t.is(inversions, 0, `metrics/get-history on a file-store server lists the points out of step order (${inversions} inversions)`);
-});
+test.serial(
+  'order: the batches of one run reach the server in log order, also when one answer is slow (a file-store server keeps arrival order)',
+  async (t) => {
+    const d = await openDouble(t, { backend: 'file' });
+    let first = true;
+    // Only the first log-batch is slow: a client that keeps its batches in order waits for it.
+    d.delay(300, {
+      match: (r) => {
+        if (r.endpoint !== 'runs/log-batch' || !first) return false;
+        first = false;
+        return true;
+      },
+    });
+    const experimentName = uniq('exp-order');
+    const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-order'), logFreq: 'batch' });
+    const h = logger.handle('loss');
+    for (let i = 0; i < 5000; i++) logger.metric(h, i, i);
+    await logger.destroyLoggerContext();
+    const run = runsOf(d, experimentName)[0];
+    t.deepEqual(
+      checkSequence(run, 5000, 1, () => 'loss', false),
+      [],
+    );
+    const history = run ? d.metricHistory(run.info.run_id, 'loss').map((p) => Number(p.step)) : [];
+    const inversions = history.filter((step, i) => i > 0 && step < history[i - 1]!).length;
+    t.is(inversions, 0, `metrics/get-history on a file-store server lists the points out of step order (${inversions} inversions)`);
+  },
+);
 
-test.serial('a server away for longer than the retries in the middle of an op split into several requests: the part already delivered is not sent again', async (t) => {
-  t.timeout(TEST_TIMEOUT_MS);
-  const d = await openDouble(t);
-  let n = 0;
-  // The 2nd log-batch request and its 4 retries fail: the op's first request got through.
-  d.failWith(503, 5, { match: (r) => r.endpoint === 'runs/log-batch' && ++n >= 2 });
-  const experimentName = uniq('exp-partial');
-  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-partial'), logFreq: 'batch' });
-  const params: Record<string, number> = {};
-  for (let i = 0; i < 250; i++) params[`p${i}`] = i;
-  logger.saveHyperparameters(params); // 250 params + 750 metrics: one op, three requests
-  const h = logger.handle('loss');
-  for (let i = 0; i < 750; i++) logger.metric(h, i, i);
-  // Let the backend go offline and replay on its own (the probe), then end the run.
-  let live: BackendStats | undefined;
-  await until(async () => {
-    live = mlflowStats(await logger.stats());
-    return Number(live.replayed) > 0 && live.undelivered === 0;
-  }, 15_000, 100);
-  const stats = await logger.destroyLoggerContext();
-  const s = mlflowStats(stats);
-  const run = runsOf(d, experimentName)[0];
-  t.log(`${d.requestsTo('runs/log-batch').length} log-batch requests; stats ${JSON.stringify(s)}`);
-  t.true(Number(s.spooled) > 0, 'the failure outlived the retries (precondition)');
-  t.true(Number(s.replayed) > 0, 'the backend replayed once the server answered again');
-  t.is(run?.params.size, 250);
-  t.deepEqual(checkSequence(run, 750, 1, () => 'loss', false), []);
-  t.is(run?.duplicatePoints, 0, 'points sent twice');
-});
+test.serial(
+  'a server away for longer than the retries in the middle of an op split into several requests: the part already delivered is not sent again',
+  async (t) => {
+    t.timeout(TEST_TIMEOUT_MS);
+    const d = await openDouble(t);
+    let n = 0;
+    // The 2nd log-batch request and its 4 retries fail: the op's first request got through.
+    d.failWith(503, 5, { match: (r) => r.endpoint === 'runs/log-batch' && ++n >= 2 });
+    const experimentName = uniq('exp-partial');
+    const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-partial'), logFreq: 'batch' });
+    const params: Record<string, number> = {};
+    for (let i = 0; i < 250; i++) params[`p${i}`] = i;
+    logger.saveHyperparameters(params); // 250 params + 750 metrics: one op, three requests
+    const h = logger.handle('loss');
+    for (let i = 0; i < 750; i++) logger.metric(h, i, i);
+    // Let the backend go offline and replay on its own (the probe), then end the run.
+    let live: BackendStats | undefined;
+    await until(
+      async () => {
+        live = mlflowStats(await logger.stats());
+        return Number(live.replayed) > 0 && live.undelivered === 0;
+      },
+      15_000,
+      100,
+    );
+    const stats = await logger.destroyLoggerContext();
+    const s = mlflowStats(stats);
+    const run = runsOf(d, experimentName)[0];
+    t.log(`${d.requestsTo('runs/log-batch').length} log-batch requests; stats ${JSON.stringify(s)}`);
+    t.true(Number(s.spooled) > 0, 'the failure outlived the retries (precondition)');
+    t.true(Number(s.replayed) > 0, 'the backend replayed once the server answered again');
+    t.is(run?.params.size, 250);
+    t.deepEqual(
+      checkSequence(run, 750, 1, () => 'loss', false),
+      [],
+    );
+    t.is(run?.duplicatePoints, 0, 'points sent twice');
+  },
+);
 
 // ───────────────────────────── 4. outages ─────────────────────────────
 
@@ -589,7 +643,10 @@ test.serial('outage mid-run: log() never blocks, records spool, and are replayed
   // A liveness bound: the probe finds the server within seconds; broken is a backend that never replays on its own.
   const replayed = await until(() => totalPoints(runsOf(d, experimentName)[0]) >= 40_000, LIVENESS_MS, 100);
   t.log(`replayed ${replayed ? `${Date.now() - back} ms after the server came back` : `NOT within ${LIVENESS_MS} ms`}`);
-  t.true(replayed, `the backend did not replay within ${LIVENESS_MS} ms of the server coming back (${totalPoints(runsOf(d, experimentName)[0])} of 40000 points)`);
+  t.true(
+    replayed,
+    `the backend did not replay within ${LIVENESS_MS} ms of the server coming back (${totalPoints(runsOf(d, experimentName)[0])} of 40000 points)`,
+  );
   const stats = await logger.destroyLoggerContext();
   const s = mlflowStats(stats);
   t.log(JSON.stringify(s));
@@ -612,11 +669,15 @@ test.serial('outage while training keeps logging through the recovery: nothing l
   let i = 0;
   let live: BackendStats | undefined;
   const logUntil = async (what: string, cond: (s: BackendStats) => boolean): Promise<void> => {
-    const ok = await until(async () => {
-      for (let k = 0; k < 250; k++, i++) logger.metric(h[i % 2]!, i, i);
-      live = mlflowStats(await logger.stats());
-      return cond(live);
-    }, LIVENESS_MS, 25);
+    const ok = await until(
+      async () => {
+        for (let k = 0; k < 250; k++, i++) logger.metric(h[i % 2]!, i, i);
+        live = mlflowStats(await logger.stats());
+        return cond(live);
+      },
+      LIVENESS_MS,
+      25,
+    );
     t.true(ok, `${what} within ${LIVENESS_MS} ms of logging: ${JSON.stringify(live)}`);
   };
   await logUntil('points were delivered', (s) => Number(s.delivered) > 0);
@@ -657,57 +718,69 @@ test.serial('a server away just when the run ends: destroyLoggerContext() keeps 
   t.log(JSON.stringify(s));
   t.is(s.undelivered, 0, 'records left in the spool although the server came back early in the 30 s close budget');
   const run = runsOf(d, experimentName)[0];
-  t.deepEqual(checkSequence(run, 2000, 1, () => 'loss', false), []);
+  t.deepEqual(
+    checkSequence(run, 2000, 1, () => 'loss', false),
+    [],
+  );
   t.is(run?.info.status, 'FINISHED');
 });
 
-test.serial('server down for the whole run: the spool keeps everything, the warning names the count and the replay command; the CLI delivers once', async (t) => {
-  t.timeout(TEST_TIMEOUT_MS);
-  const d = await openDouble(t);
-  await d.stop();
-  const warnings = captureStderr(t);
-  const savedir = tempDir(t, 'mlflow-down');
-  const experimentName = uniq('exp-down');
-  const { logger, runName } = await openLogger(t, { experimentName, trackingUri: d.url, savedir, logFreq: 'batch' });
-  logger.saveHyperparameters({ lr: 0.01, batch: 64 });
-  const h = logger.handle('loss');
-  for (let i = 0; i < 3000; i++) logger.metric(h, i, i);
-  logger.log(NaN, 'special', { step: 0 });
-  const endFrom = Date.now();
-  const stats = await logger.destroyLoggerContext();
-  const endTo = Date.now();
-  // The writer's warning reaches this thread asynchronously: wait for it.
-  t.true(await until(() => warnings.text.includes('could not be delivered'), LIVENESS_MS), `no "could not be delivered" warning:\n${warnings.text}`);
-  const spoolDir = join(savedir, runName, 'mlflow-spool', 'rank0');
-  const s = mlflowStats(stats);
-  t.log(JSON.stringify(s));
-  t.is(s.undelivered, 3003);
-  t.true(existsSync(join(spoolDir, 'ops.jsonl')), 'the spool holds the records');
-  const line = warnings.text.split('\n').find((l) => l.includes('could not be delivered')) ?? '';
-  t.log(line);
-  t.true(line.includes('3003'), `the warning names the count: ${line}`);
-  t.true(line.includes(`npx ranklog-mlflow-replay ${spoolDir}`), `the warning names the command: ${line}`);
-  t.is(d.requests.length, 0);
+test.serial(
+  'server down for the whole run: the spool keeps everything, the warning names the count and the replay command; the CLI delivers once',
+  async (t) => {
+    t.timeout(TEST_TIMEOUT_MS);
+    const d = await openDouble(t);
+    await d.stop();
+    const warnings = captureStderr(t);
+    const savedir = tempDir(t, 'mlflow-down');
+    const experimentName = uniq('exp-down');
+    const { logger, runName } = await openLogger(t, { experimentName, trackingUri: d.url, savedir, logFreq: 'batch' });
+    logger.saveHyperparameters({ lr: 0.01, batch: 64 });
+    const h = logger.handle('loss');
+    for (let i = 0; i < 3000; i++) logger.metric(h, i, i);
+    logger.log(NaN, 'special', { step: 0 });
+    const endFrom = Date.now();
+    const stats = await logger.destroyLoggerContext();
+    const endTo = Date.now();
+    // The writer's warning reaches this thread asynchronously: wait for it.
+    t.true(await until(() => warnings.text.includes('could not be delivered'), LIVENESS_MS), `no "could not be delivered" warning:\n${warnings.text}`);
+    const spoolDir = join(savedir, runName, 'mlflow-spool', 'rank0');
+    const s = mlflowStats(stats);
+    t.log(JSON.stringify(s));
+    t.is(s.undelivered, 3003);
+    t.true(existsSync(join(spoolDir, 'ops.jsonl')), 'the spool holds the records');
+    const line = warnings.text.split('\n').find((l) => l.includes('could not be delivered')) ?? '';
+    t.log(line);
+    t.true(line.includes('3003'), `the warning names the count: ${line}`);
+    t.true(line.includes(`npx ranklog-mlflow-replay ${spoolDir}`), `the warning names the command: ${line}`);
+    t.is(d.requests.length, 0);
 
-  await d.restart();
-  const first = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url });
-  t.log(first.stdout.trim(), first.stderr.trim());
-  t.is(first.code, 0, first.stderr);
-  const run = runsOf(d, experimentName)[0];
-  t.is(runsOf(d, experimentName).length, 1);
-  t.deepEqual(checkSequence(run, 3000, 1, () => 'loss'), []);
-  t.deepEqual(points(run, 'special').map((p) => p.value), [NaN]);
-  t.deepEqual(Object.fromEntries(run?.params ?? []), { lr: '0.01', batch: '64' });
-  t.is(run?.info.status, 'FINISHED');
-  t.true(within(Number(run?.info.end_time), endFrom, endTo), 'end_time is when the run ended, not when it was replayed');
-  const requests = d.requests.length;
-  const second = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url });
-  t.log(second.stdout.trim(), second.stderr.trim());
-  t.is(second.code, 0, second.stderr);
-  t.is(d.requests.filter((r) => r.endpoint !== 'health').length, requests, 'a second replay sends nothing');
-  t.is(totalPoints(runsOf(d, experimentName)[0]), 3001);
-  t.deepEqual(d.violations, []);
-});
+    await d.restart();
+    const first = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url });
+    t.log(first.stdout.trim(), first.stderr.trim());
+    t.is(first.code, 0, first.stderr);
+    const run = runsOf(d, experimentName)[0];
+    t.is(runsOf(d, experimentName).length, 1);
+    t.deepEqual(
+      checkSequence(run, 3000, 1, () => 'loss'),
+      [],
+    );
+    t.deepEqual(
+      points(run, 'special').map((p) => p.value),
+      [NaN],
+    );
+    t.deepEqual(Object.fromEntries(run?.params ?? []), { lr: '0.01', batch: '64' });
+    t.is(run?.info.status, 'FINISHED');
+    t.true(within(Number(run?.info.end_time), endFrom, endTo), 'end_time is when the run ended, not when it was replayed');
+    const requests = d.requests.length;
+    const second = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url });
+    t.log(second.stdout.trim(), second.stderr.trim());
+    t.is(second.code, 0, second.stderr);
+    t.is(d.requests.filter((r) => r.endpoint !== 'health').length, requests, 'a second replay sends nothing');
+    t.is(totalPoints(runsOf(d, experimentName)[0]), 3001);
+    t.deepEqual(d.violations, []);
+  },
+);
 
 // ───────────────────────────── 5. faults ─────────────────────────────
 
@@ -730,31 +803,48 @@ test.serial('faults: 503 ×3 then 429 with Retry-After → retried (honouring Re
   );
   const after429 = (batches[4]?.time ?? 0) - (batches[3]?.time ?? 0);
   t.true(after429 >= 950, `the retry after the 429 came ${after429} ms later; Retry-After said 1 s`);
-  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 500, 1, () => 'loss'), []);
+  t.deepEqual(
+    checkSequence(runsOf(d, experimentName)[0], 500, 1, () => 'loss'),
+    [],
+  );
   t.is(s.undelivered, 0);
   // docs/architecture.md §5: every retry is counted in stats().
   t.true(Number(s.retries ?? 0) >= 4, `stats() must count the 4 retries: ${JSON.stringify(s)}`);
 });
 
-test.serial('a server that does not answer: log() returns before any request completes (every request held at the server while 5000 log() calls fill a 64 KiB ring twice over)', async (t) => {
-  const d = await openDouble(t);
-  const held = d.hold(); // every request waits at the server until released: not one is answered meanwhile
-  const experimentName = uniq('exp-slow');
-  // A ring of 2048 slots: a writer that waited for the server before taking more records would fill it,
-  // and log() would wait for the writer.
-  const { logger } = await openLogger(t, { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-slow'), logFreq: 'batch' }, { ringBytes: 64 * 1024 });
-  logger.log(0, 'warm', { step: 0 });
-  t.true(await until(() => held.held > 0, LIVENESS_MS, 5), 'the writer is talking to the server (its first request is held)');
-  // Broken: log() (or the writer under it) waits for the server; then this loop never ends and the test times out.
-  const t0 = performance.now();
-  for (let i = 0; i < 5000; i++) logger.log(i, 'loss', { step: i });
-  const ms = performance.now() - t0;
-  t.log(`5000 log() calls while the server answered nothing: ${ms.toFixed(2)} ms`);
-  t.deepEqual(d.requests.filter((r) => r.outcome !== undefined), [], 'a request was answered while it was held');
-  held.release();
-  await logger.destroyLoggerContext();
-  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 5000, 1, () => 'loss'), []);
-});
+test.serial(
+  'a server that does not answer: log() returns before any request completes (every request held at the server while 5000 log() calls fill a 64 KiB ring twice over)',
+  async (t) => {
+    const d = await openDouble(t);
+    const held = d.hold(); // every request waits at the server until released: not one is answered meanwhile
+    const experimentName = uniq('exp-slow');
+    // A ring of 2048 slots: a writer that waited for the server before taking more records would fill it,
+    // and log() would wait for the writer.
+    const { logger } = await openLogger(
+      t,
+      { experimentName, trackingUri: d.url, savedir: tempDir(t, 'mlflow-slow'), logFreq: 'batch' },
+      { ringBytes: 64 * 1024 },
+    );
+    logger.log(0, 'warm', { step: 0 });
+    t.true(await until(() => held.held > 0, LIVENESS_MS, 5), 'the writer is talking to the server (its first request is held)');
+    // Broken: log() (or the writer under it) waits for the server; then this loop never ends and the test times out.
+    const t0 = performance.now();
+    for (let i = 0; i < 5000; i++) logger.log(i, 'loss', { step: i });
+    const ms = performance.now() - t0;
+    t.log(`5000 log() calls while the server answered nothing: ${ms.toFixed(2)} ms`);
+    t.deepEqual(
+      d.requests.filter((r) => r.outcome !== undefined),
+      [],
+      'a request was answered while it was held',
+    );
+    held.release();
+    await logger.destroyLoggerContext();
+    t.deepEqual(
+      checkSequence(runsOf(d, experimentName)[0], 5000, 1, () => 'loss'),
+      [],
+    );
+  },
+);
 
 // ───────────────────────────── 6. data the server rejects ─────────────────────────────
 
@@ -779,7 +869,9 @@ for (const backend of ['sqlalchemy', 'file'] as const) {
     const requestsMeanwhile = d.requestsTo('runs/log-batch').length;
     if (!closed) {
       // Break whatever loop the client is in (the server goes away: it spools and gives up), so the test ends.
-      t.fail(`destroyLoggerContext() still running after ${LIVENESS_MS} ms; ${requestsMeanwhile} log-batch requests so far (${d.requestsTo('runs/log-batch').filter((r) => r.status !== 200).length} refused)`);
+      t.fail(
+        `destroyLoggerContext() still running after ${LIVENESS_MS} ms; ${requestsMeanwhile} log-batch requests so far (${d.requestsTo('runs/log-batch').filter((r) => r.status !== 200).length} refused)`,
+      );
       await d.stop();
     }
     const stats = await closing;
@@ -789,10 +881,24 @@ for (const backend of ['sqlalchemy', 'file'] as const) {
     const s = mlflowStats(stats);
     const run = runsOf(d, experimentName)[0];
     const batches = d.requestsTo('runs/log-batch');
-    t.log(`${backend}: destroy took ${ms} ms; ${batches.length} log-batch requests (${batches.filter((b) => b.status !== 200).length} refused); stats ${JSON.stringify(s)}`);
-    t.log(warnings.text.split('\n').filter((l) => l.includes(key)).slice(0, 3).join('\n'));
-    t.true(warnings.text.split('\n').some((l) => l.includes(key) && /reject/i.test(l)), 'a warning names the key');
-    t.deepEqual(checkSequence(run, 300, 1, () => 'loss'), []);
+    t.log(
+      `${backend}: destroy took ${ms} ms; ${batches.length} log-batch requests (${batches.filter((b) => b.status !== 200).length} refused); stats ${JSON.stringify(s)}`,
+    );
+    t.log(
+      warnings.text
+        .split('\n')
+        .filter((l) => l.includes(key))
+        .slice(0, 3)
+        .join('\n'),
+    );
+    t.true(
+      warnings.text.split('\n').some((l) => l.includes(key) && /reject/i.test(l)),
+      'a warning names the key',
+    );
+    t.deepEqual(
+      checkSequence(run, 300, 1, () => 'loss'),
+      [],
+    );
     t.is(run?.params.get(key), '0.1');
     t.is(run?.params.get('after'), 'ok');
     t.is(s.rejected, 1);
@@ -809,13 +915,20 @@ test('crash: an uncaught exception in the training process ends its run FAILED, 
   const d = await openDouble(t);
   const experimentName = uniq('exp-crash');
   const from = Date.now();
-  const end = await runChild(t, { mode: 'throw', savedir: tempDir(t, 'mlflow-crash'), runName: uniq('crash'), experimentName, n: 2000 }, { MLFLOW_TRACKING_URI: d.url });
+  const end = await runChild(
+    t,
+    { mode: 'throw', savedir: tempDir(t, 'mlflow-crash'), runName: uniq('crash'), experimentName, n: 2000 },
+    { MLFLOW_TRACKING_URI: d.url },
+  );
   t.not(end.code, 0);
   t.regex(end.stderr, /deliberate uncaught exception/);
   const run = runsOf(d, experimentName)[0];
   t.is(run?.info.status, 'FAILED', end.stderr);
   t.true(within(Number(run?.info.end_time), from, Date.now()));
-  t.deepEqual(checkSequence(run, 2000, 1, () => 'loss'), []);
+  t.deepEqual(
+    checkSequence(run, 2000, 1, () => 'loss'),
+    [],
+  );
 });
 
 test('SIGTERM: the run ends KILLED with end_time after delivering what was logged, and the process ends by the signal', async (t) => {
@@ -823,14 +936,22 @@ test('SIGTERM: the run ends KILLED with end_time after delivering what was logge
   const d = await openDouble(t);
   const experimentName = uniq('exp-sigterm');
   const from = Date.now();
-  const end = await runChild(t, { mode: 'sigterm', savedir: tempDir(t, 'mlflow-sigterm'), runName: uniq('sigterm'), experimentName, n: 2000 }, { MLFLOW_TRACKING_URI: d.url }, (out, child) => {
-    if (out.includes('ready\n') && !child.killed) child.kill('SIGTERM');
-  });
+  const end = await runChild(
+    t,
+    { mode: 'sigterm', savedir: tempDir(t, 'mlflow-sigterm'), runName: uniq('sigterm'), experimentName, n: 2000 },
+    { MLFLOW_TRACKING_URI: d.url },
+    (out, child) => {
+      if (out.includes('ready\n') && !child.killed) child.kill('SIGTERM');
+    },
+  );
   t.is(end.signal, 'SIGTERM', `code ${end.code}; stderr:\n${end.stderr}`);
   const run = runsOf(d, experimentName)[0];
   t.is(run?.info.status, 'KILLED');
   t.true(within(Number(run?.info.end_time), from, Date.now()));
-  t.deepEqual(checkSequence(run, 2000, 1, () => 'loss'), []);
+  t.deepEqual(
+    checkSequence(run, 2000, 1, () => 'loss'),
+    [],
+  );
 });
 
 // ───────────────────────────── 8. auth ─────────────────────────────
@@ -864,8 +985,15 @@ test('auth: basic (MLFLOW_TRACKING_USERNAME/PASSWORD), bearer (MLFLOW_TRACKING_T
     const end = await runChild(t, { mode: 'finish', savedir, runName: uniq('auth'), experimentName, n: 500, params: { lr: 0.1 } }, env);
     t.is(end.code, 0, end.stderr);
     t.is(d.counts.unauthorized ?? 0, 0, `${kind}: no request was refused`);
-    t.true(d.requests.every((r) => r.auth.scheme === (kind === 'bearer' ? 'Bearer' : 'Basic')), kind);
-    t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 500, 1, () => 'loss', false), [], kind);
+    t.true(
+      d.requests.every((r) => r.auth.scheme === (kind === 'bearer' ? 'Bearer' : 'Basic')),
+      kind,
+    );
+    t.deepEqual(
+      checkSequence(runsOf(d, experimentName)[0], 500, 1, () => 'loss', false),
+      [],
+      kind,
+    );
     assertNoSecret(t, kind === 'bearer' ? TOKEN : PASSWORD, end, savedir);
   }
 });
@@ -885,7 +1013,10 @@ test('auth: a wrong password → 401 → the backend says so clearly (once, nami
   t.log(`stdout: ${end.stdout}`);
   t.true((d.counts.unauthorized ?? 0) > 0);
   const lines = end.stderr.split('\n').filter((l) => l.startsWith('[ranklog'));
-  t.true(lines.some((l) => /401/.test(l) && /authenticat|credential|MLFLOW_TRACKING_(USERNAME|PASSWORD)/i.test(l)), 'a warning says the server refused the credentials');
+  t.true(
+    lines.some((l) => /401/.test(l) && /authenticat|credential|MLFLOW_TRACKING_(USERNAME|PASSWORD)/i.test(l)),
+    'a warning says the server refused the credentials',
+  );
   t.true(lines.length <= 3, `${lines.length} warning lines for one bad password: it must be reported once, not per batch`);
   assertNoSecret(t, PASSWORD, end, savedir);
 });
@@ -927,7 +1058,10 @@ test('auth + outage: with basic auth and the server down for the whole run, the 
   const cli = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url, ...creds });
   t.is(cli.code, 0, cli.stderr);
   t.false(cli.stdout.includes(PASSWORD) || cli.stderr.includes(PASSWORD));
-  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 800, 1, () => 'loss'), []);
+  t.deepEqual(
+    checkSequence(runsOf(d, experimentName)[0], 800, 1, () => 'loss'),
+    [],
+  );
   t.is(d.counts.unauthorized ?? 0, 0);
 });
 
@@ -993,7 +1127,11 @@ test('credentials in the tracking URI stay out of every property and inspection 
   const stats = await logger.destroyLoggerContext();
   noSecret('after destroy', logger);
   t.false(JSON.stringify(stats).includes(password), 'stats');
-  t.deepEqual(checkSequence(runsOf(d, experimentName)[0], 5, 1, () => 'loss', false), [], 'the writer thread still used the real URI (its user and password)');
+  t.deepEqual(
+    checkSequence(runsOf(d, experimentName)[0], 5, 1, () => 'loss', false),
+    [],
+    'the writer thread still used the real URI (its user and password)',
+  );
   t.is(d.counts.unauthorized ?? 0, 0);
   t.true(d.requests.every((r) => r.auth.scheme === 'Basic'));
   for (const file of filesUnder(savedir)) t.false(readFileSync(file).includes(password), `the password in ${file}`);
@@ -1009,8 +1147,16 @@ test('credentials in the tracking URI stay out of every property and inspection 
   for (const [trackingUri, shown] of bad) {
     const e = t.throws(() => new MLFlowLogger({ trackingUri, savedir }), { instanceOf: TypeError }, trackingUri);
     t.true(e?.message.startsWith(`ranklog: MLFlowLogger option trackingUri is ${shown}`), e?.message);
-    t.regex(e?.message ?? '', /pass http\(s\):\/\/host:port \(port 1 to 65535; percent-encode '@', ':' and '\/' inside a user name or password\), file:\/path, or a directory path\.$/);
-    for (const [how, text] of Object.entries({ stack: e?.stack ?? '', inspect: inspect(e, { showHidden: true, depth: Infinity }), json: JSON.stringify(e), cause: String((e as { cause?: unknown } | undefined)?.cause) })) {
+    t.regex(
+      e?.message ?? '',
+      /pass http\(s\):\/\/host:port \(port 1 to 65535; percent-encode '@', ':' and '\/' inside a user name or password\), file:\/path, or a directory path\.$/,
+    );
+    for (const [how, text] of Object.entries({
+      stack: e?.stack ?? '',
+      inspect: inspect(e, { showHidden: true, depth: Infinity }),
+      json: JSON.stringify(e),
+      cause: String((e as { cause?: unknown } | undefined)?.cause),
+    })) {
       t.false(text.includes(password), `${trackingUri}: the password in the error's ${how}`);
     }
   }
@@ -1035,7 +1181,9 @@ test('file store default: no trackingUri and no MLFLOW_TRACKING_URI → runs und
   if (!runMeta) return;
   const runDir = join(runMeta, '..');
   t.regex(readFileSync(runMeta, 'utf8'), /status: 3/); // FINISHED
-  const lines = readFileSync(join(runDir, 'metrics', 'loss'), 'utf8').trim().split('\n');
+  const lines = readFileSync(join(runDir, 'metrics', 'loss'), 'utf8')
+    .trim()
+    .split('\n');
   t.is(lines.length, 10);
   t.deepEqual(
     lines.map((l) => l.split(' ').slice(1)),

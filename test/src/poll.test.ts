@@ -24,12 +24,22 @@ test('files: an idle writer sleeps between polls — with pollMs 60 000 a record
   const lg = new LocalFileLogger({ savedir: dir, logFreq: 'batch' });
   const runName = uniqueRunName('poll-60s');
   await lg.createLoggerContext({ runName, handleSignals: false, pollMs: 60_000 });
-  t.teardown(() => lg.destroyLoggerContext().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    lg.destroyLoggerContext().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   // The probe: a writer of its own context that polls every ms. Each of its records is logged after ours.
   const probeFile = tempFile(t);
   const probe = new RecordingLogger({ file: probeFile, logFreq: 'batch', pollMs: 1 });
   await probe.createLoggerContext({ runName: uniqueRunName('poll-probe'), handleSignals: false });
-  t.teardown(() => probe.destroyLoggerContext().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    probe.destroyLoggerContext().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   const csv = join(dir, runName, 'metrics.csv');
 
   lg.log(0.5, 'loss', { step: 1 });
@@ -48,7 +58,12 @@ test('files: an idle LocalFile writer with the default poll writes a record with
   const lg = new LocalFileLogger({ savedir: dir, logFreq: 'batch' });
   const runName = uniqueRunName('poll-default');
   await lg.createLoggerContext({ runName, handleSignals: false });
-  t.teardown(() => lg.destroyLoggerContext().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    lg.destroyLoggerContext().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   const csv = join(dir, runName, 'metrics.csv');
   lg.log(0.5, 'loss', { step: 1 });
   // Broken: the writer waits for a flush or a watermark and never polls.
@@ -67,10 +82,18 @@ test("pollMs on the context overrides every backend's own: with pollMs 20, backe
     new OtherRecordingLogger({ file: files[1]!, logFreq: 'batch', pollMs: TEN_MINUTES }),
   ]);
   await lg.createLoggerContext({ runName, handleSignals: false, pollMs: 20 });
-  t.teardown(() => lg.destroyLoggerContext().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    lg.destroyLoggerContext().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   lg.log(0.5, 'loss', { step: 1 });
   // Broken: the context's pollMs is ignored, so the recording backends poll every 10 minutes.
-  t.true(await waitFor(() => files.every((f) => readRecords(f).length === 1)), `a 10-minute backend did not write within ${LIVENESS_MS} ms although the context says pollMs 20`);
+  t.true(
+    await waitFor(() => files.every((f) => readRecords(f).length === 1)),
+    `a 10-minute backend did not write within ${LIVENESS_MS} ms although the context says pollMs 20`,
+  );
   t.true(await waitFor(() => csvRows(join(dir, runName, 'metrics.csv')) === 1), 'the LocalFile backend wrote without flush');
 });
 
@@ -81,7 +104,12 @@ test("a backend's own poll interval is used when the context sets none: a 10-min
   const fast = new OtherRecordingLogger({ file: fastFile, logFreq: 'batch', pollMs: 1 });
   const lg = new LoggersCollection([slow, fast]);
   await lg.createLoggerContext({ runName: uniqueRunName('poll-own'), handleSignals: false });
-  t.teardown(() => lg.destroyLoggerContext().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    lg.destroyLoggerContext().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   for (let k = 1; k <= 3; k++) {
     lg.log(k, 'loss', { step: k }); // one record in the shared ring, for both backends
     t.true(await waitFor(() => readRecords(fastFile).length === k), `the 1 ms backend wrote record ${k} within ${LIVENESS_MS} ms`);
@@ -99,7 +127,12 @@ test('console: ConsoleLogger asks for a 100 ms poll (a person is watching), and 
   const lg = new ConsoleLogger({ fd, logFreq: 'batch' });
   t.is(lg.sinkSpec().pollMs, 100, "the console's own poll interval (the writer uses it: see the test above)");
   await lg.createLoggerContext({ runName: uniqueRunName('poll-console'), handleSignals: false });
-  t.teardown(() => lg.destroyLoggerContext().then(() => undefined, () => undefined));
+  t.teardown(() =>
+    lg.destroyLoggerContext().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   lg.log('hello', 'note', { kind: 'text' });
   t.true(await waitFor(() => readFileSync(file, 'utf8').includes('hello')), `the console line was not written without flush within ${LIVENESS_MS} ms`);
 });

@@ -162,7 +162,7 @@ test('worker ranks: logOnWorkers [0, 2] takes the coordinator and worker 2, not 
   t.deepEqual(r1, { drained: true, rank: 1, hasRing: false, hasContext: false });
   t.deepEqual(r2, { drained: true, rank: 2, hasRing: true, hasContext: true });
   const stats = await logger.destroyLoggerContext();
-  t.is(stats.rings, 2, 'the coordinator\'s ring and worker 2\'s ring only');
+  t.is(stats.rings, 2, "the coordinator's ring and worker 2's ring only");
   const records = readRecords(file);
   const byRank = (rank: number) => records.filter((r) => r.rank === rank);
   t.deepEqual(
@@ -285,7 +285,7 @@ const RANK_VARS = ['RANK', 'OMPI_COMM_WORLD_RANK', 'PMI_RANK', 'PMIX_RANK', 'SLU
 const SIZE_VARS = ['WORLD_SIZE', 'OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'SLURM_NTASKS'] as const;
 const LOCAL_VARS = ['LOCAL_RANK', 'OMPI_COMM_WORLD_LOCAL_RANK', 'SLURM_LOCALID'] as const;
 
-test('rankFromEnv() reads each launcher\'s rank variable', (t) => {
+test("rankFromEnv() reads each launcher's rank variable", (t) => {
   t.deepEqual(rankFromEnv({}), { rank: 0, worldSize: undefined, localRank: undefined, source: 'default' });
   for (const name of RANK_VARS) {
     t.like(rankFromEnv({ [name]: '3' }), { rank: 3, source: name }, name);
@@ -314,10 +314,16 @@ test('rankFromEnv() reads the world size from WORLD_SIZE, OMPI_COMM_WORLD_SIZE, 
 test('rankFromEnv() rejects invalid values with an error naming the variable, the value and a fix', (t) => {
   for (const name of [...RANK_VARS, ...SIZE_VARS]) {
     for (const raw of ['abc', '-1', '1.5', '', '1e400', '0x']) {
-      t.throws(() => rankFromEnv({ [name]: raw }), {
-        instanceOf: TypeError,
-        message: new RegExp(`environment variable ${name} is ${JSON.stringify(raw).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; it must be a non-negative integer\\. Fix the launcher's environment or pass \\{ rank \\}`),
-      }, `${name}=${JSON.stringify(raw)}`);
+      t.throws(
+        () => rankFromEnv({ [name]: raw }),
+        {
+          instanceOf: TypeError,
+          message: new RegExp(
+            `environment variable ${name} is ${JSON.stringify(raw).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; it must be a non-negative integer\\. Fix the launcher's environment or pass \\{ rank \\}`,
+          ),
+        },
+        `${name}=${JSON.stringify(raw)}`,
+      );
     }
   }
   t.throws(() => rankFromEnv({ LOCAL_RANK: 'x' }), { instanceOf: TypeError, message: /LOCAL_RANK is "x"/ });
@@ -361,7 +367,8 @@ function runEnvChild(
       // only a hung child reaches it.
       { env: cleanEnv(env), timeout: CHILD_TIMEOUT_MS },
       (error, stdout, stderr) => {
-        if (error) return reject(new Error(`child failed${error.killed ? ` (killed: still running after ${CHILD_TIMEOUT_MS} ms)` : ''}: ${error.message}\n${stderr}`));
+        if (error)
+          return reject(new Error(`child failed${error.killed ? ` (killed: still running after ${CHILD_TIMEOUT_MS} ms)` : ''}: ${error.message}\n${stderr}`));
         try {
           resolve({ report: JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport, file });
         } catch (e) {
@@ -395,7 +402,7 @@ test('a separate process whose environment rank must not log writes nothing and 
   t.false(existsSync(file));
 });
 
-test('a separate process with the world size from the launcher\'s variables', async (t) => {
+test("a separate process with the world size from the launcher's variables", async (t) => {
   const [a, b] = await Promise.all([
     runEnvChild(t, { OMPI_COMM_WORLD_RANK: '2', OMPI_COMM_WORLD_SIZE: '4' }, [2]),
     runEnvChild(t, { PMI_RANK: '0', PMI_SIZE: '5' }, [0]),
@@ -419,13 +426,13 @@ test('a separate process with SLURM_NTASKS=0x gets an error naming the variable'
   t.regex(report.createError ?? '', /environment variable SLURM_NTASKS is "0x"/);
 });
 
-test('an explicit { rank } overrides the environment\'s rank', async (t) => {
+test("an explicit { rank } overrides the environment's rank", async (t) => {
   const { report, file } = await runEnvChild(t, { RANK: '3', WORLD_SIZE: '4' }, -1, 1);
   t.like(report, { rank: 1, recordsIn: 2 });
   t.true(readRecords(file).every((r) => r.rank === 1));
 });
 
-test('an explicit { rank } works even when the environment\'s RANK is garbage (the error message recommends exactly that)', async (t) => {
+test("an explicit { rank } works even when the environment's RANK is garbage (the error message recommends exactly that)", async (t) => {
   const { report, file } = await runEnvChild(t, { RANK: 'abc' }, -1, 0);
   t.is(report.createError, undefined, `createLoggerContext({ rank: 0 }) failed: ${report.createError}`);
   t.like(report, { rank: 0, recordsIn: 2 });

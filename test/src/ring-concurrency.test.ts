@@ -26,12 +26,7 @@ const RING_BYTES = 64 * 1024;
  * how often a ring was seen full / its producer waiting); afterwards check from the ring's own
  * head counter that it wrapped around many times.
  */
-async function runProducers(
-  t: import('ava').ExecutionContext,
-  logger: LoggersCollection,
-  count: number,
-  mixed: boolean,
-): Promise<void> {
+async function runProducers(t: import('ava').ExecutionContext, logger: LoggersCollection, count: number, mixed: boolean): Promise<void> {
   const handles: WorkerHandle[] = PRODUCERS.map((rank) => logger.workerHandle(rank));
   const ctrls = handles.map((h) => new Int32Array(h.ringSab!, 0, 32));
   let samples = 0;

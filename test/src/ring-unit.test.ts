@@ -205,7 +205,10 @@ test('the u32 head counter wraps past 2^32 (with a PAD at the same time) and not
       got.filter((r) => r.kind === 'metric').map((r) => r.value),
       Array.from({ length: v }, (_, i) => i),
     );
-    t.is(got.findIndex((r) => r.kind === 'text'), before);
+    t.is(
+      got.findIndex((r) => r.kind === 'text'),
+      before,
+    );
     t.true(got.every((r) => r.identifier === 'wrap'));
   }
 });
@@ -273,8 +276,14 @@ test('drop-newest on a full ring drops exactly the overflow, counts it per backe
   got1.push(...(await drain(c1)));
   t.is(ringDropped(sab), 152);
   t.is(ringRecordsIn(sab), CAPACITY - 2 + 500);
-  t.deepEqual(got0.map((r) => r.value), accepted);
-  t.deepEqual(got1.map((r) => r.value), accepted);
+  t.deepEqual(
+    got0.map((r) => r.value),
+    accepted,
+  );
+  t.deepEqual(
+    got1.map((r) => r.value),
+    accepted,
+  );
 });
 
 async function blockedProducer(t: import('ava').ExecutionContext, policy: FullRingPolicy, blockWith: 'scalar' | 'define') {
@@ -357,7 +366,9 @@ test('payloads above the inline limit go to a blob file and arrive intact; at th
     d.log(item, id, kind, i, undefined, 1);
     d.log(i, 'after', 'metric', i, undefined, 1);
   }
-  const types = walk(sab, start, p.ring.position).map(([type]) => type).filter((x) => x !== REC_DEFINE);
+  const types = walk(sab, start, p.ring.position)
+    .map(([type]) => type)
+    .filter((x) => x !== REC_DEFINE);
   t.deepEqual(types, [REC_PAYLOAD, REC_SCALAR, REC_BLOB, REC_SCALAR, REC_BLOB, REC_SCALAR, REC_BLOB, REC_SCALAR]);
   t.is(readdirSync(blobDir).length, 3);
   const got = await drain(c);

@@ -74,7 +74,10 @@ async function checkRun(t: import('ava').ExecutionContext, savedir: string, end:
  * default: the default ring and poll interval (the writer may already have drained part of it);
  * lazy: the writer sleeps until an exit path wakes it, so nothing reaches the file without the hooks.
  */
-for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) {
+for (const [cfg, lazy] of [
+  ['default', false],
+  ['lazy writer', true],
+] as const) {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${cfg}: ${signal} while idle: all rows are written and the process ends by the signal`, async (t) => {
       t.timeout(TEST_TIMEOUT_MS);
@@ -137,7 +140,10 @@ for (const [cfg, lazy] of [['default', false], ['lazy writer', true]] as const) 
   });
 }
 
-for (const [ringName, ring] of [['default ring', 'default'], ['64 KiB ring', String(64 * 1024)]] as const) {
+for (const [ringName, ring] of [
+  ['default ring', 'default'],
+  ['64 KiB ring', String(64 * 1024)],
+] as const) {
   test(`${ringName}: SIGTERM while training worker_threads are still logging: the process ends by the signal, each rank holds a gap-free prefix`, async (t) => {
     t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, 'shutdown-workers');
@@ -171,7 +177,14 @@ for (const [ringName, ring] of [['default ring', 'default'], ['64 KiB ring', Str
     });
     t.truthy(reported, `the child never got ready; stderr:\n${stderr}`);
     t.is(end.signal, 'SIGTERM', `ended by ${end.signal} (code ${end.code}); SIGKILL means it was still running ${SIGNAL_GRACE_MS / 1000} s after SIGTERM`);
-    const csv = await checkSeqCsv(join(savedir, 'run', 'metrics.csv'), new Map([[1, 100_000_000], [2, 100_000_000]]), { from, to: Date.now() });
+    const csv = await checkSeqCsv(
+      join(savedir, 'run', 'metrics.csv'),
+      new Map([
+        [1, 100_000_000],
+        [2, 100_000_000],
+      ]),
+      { from, to: Date.now() },
+    );
     t.like(csv, { malformed: 0, outOfTime: 0, duplicates: 0, notIncreasing: 0 }, csv.firstProblems.join('\n'));
     for (const rank of [1, 2]) {
       const k = csv.prefix.get(rank)!;
@@ -187,7 +200,11 @@ function spoolDirsOf(pid: number): string[] {
   return readdirSync(tmpdir()).filter((n) => n.startsWith(`ranklog-${pid}-`));
 }
 
-for (const [mode, signal] of [['sigterm', 'SIGTERM'], ['throw', undefined], ['exit', undefined]] as const) {
+for (const [mode, signal] of [
+  ['sigterm', 'SIGTERM'],
+  ['throw', undefined],
+  ['exit', undefined],
+] as const) {
   test(`a payload spooled to a blob file arrives, and the spool directory does not outlive the process (${mode})`, async (t) => {
     t.timeout(TEST_TIMEOUT_MS);
     const savedir = tempDir(t, `shutdown-spool-${mode}`);

@@ -39,7 +39,12 @@ test('local files keep the sink contract (read back from metrics.csv)', async (t
       }
       return parseCsv(text)
         .slice(1)
-        .map(([, rank, identifier, step, , value]) => ({ rank: Number(rank), identifier: identifier!, step: step === '' ? undefined : Number(step), value: Number(value) }));
+        .map(([, rank, identifier, step, , value]) => ({
+          rank: Number(rank),
+          identifier: identifier!,
+          step: step === '' ? undefined : Number(step),
+          value: Number(value),
+        }));
     },
   });
   t.deepEqual(problems, []);
@@ -63,7 +68,9 @@ test('TensorBoard keeps the sink contract (read back from the event files of eac
       }
       for (const rankDir of rankDirs) {
         const rank = Number(rankDir.slice(5));
-        for (const name of readdirSync(join(runDir, rankDir)).filter((n) => EVENT_FILE_PATTERN.test(n)).sort()) {
+        for (const name of readdirSync(join(runDir, rankDir))
+          .filter((n) => EVENT_FILE_PATTERN.test(n))
+          .sort()) {
           forEachEvent(new Uint8Array(readFileSync(join(runDir, rankDir, name))), name, (e) => {
             for (const v of e.summary?.values ?? []) out.push({ rank, identifier: v.tag, step: e.step, value: scalarOf(v) });
           });
@@ -107,7 +114,8 @@ test('MLflow (file store) keeps the sink contract after flush() (read back from 
       for (const run of ids.flatMap((id) => runsIn(root, id))) {
         const rank = run.tags.get('ranklog.rank');
         if (rank === undefined) continue; // the job's parent run holds no points
-        for (const [identifier, lines] of run.metrics) for (const l of lines) points.push({ rank: Number(rank), identifier, step: l.step, value: l.value, timestamp: l.timestamp });
+        for (const [identifier, lines] of run.metrics)
+          for (const l of lines) points.push({ rank: Number(rank), identifier, step: l.step, value: l.value, timestamp: l.timestamp });
       }
       // One file per key: the log order comes back from the timestamps (the kit logs one record per ms).
       return points.sort((a, b) => a.timestamp - b.timestamp).map(({ timestamp: _, ...r }) => r);
@@ -145,6 +153,9 @@ for (const [name, createSink, expected] of [
 ] as const) {
   test(`the kit reports a sink that ${name}`, async (t) => {
     const problems = await checkSinkContract({ createSink, options: () => ({ out: [] as StoredRecord[] }), readBack: (o) => o.out, durableAfter: 'commit' });
-    t.true(problems.some((p) => expected.test(p)), problems.join('\n'));
+    t.true(
+      problems.some((p) => expected.test(p)),
+      problems.join('\n'),
+    );
   });
 }

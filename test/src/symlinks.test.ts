@@ -100,7 +100,11 @@ test('listTree: inside links are followed, links out of the directory, dangling 
     const { entries, skipped } = listTree(root);
     const files = entries.filter((e) => !e.isDirectory);
     t.deepEqual(Object.fromEntries(files.map((e) => [e.relative, readFileSync(e.source, 'utf8')])), INSIDE, root);
-    t.deepEqual(entries.filter((e) => e.isDirectory).map((e) => e.relative), ['sub', 'to-sub'], root);
+    t.deepEqual(
+      entries.filter((e) => e.isDirectory).map((e) => e.relative),
+      ['sub', 'to-sub'],
+      root,
+    );
     t.deepEqual(
       skipped.map((s) => [s.relative, s.reason]),
       [
@@ -115,13 +119,16 @@ test('listTree: inside links are followed, links out of the directory, dangling 
       ],
       root,
     );
-    t.true(files.every((e) => !relative(tree.model, e.source).startsWith('..')), 'every source lies inside the logged directory');
+    t.true(
+      files.every((e) => !relative(tree.model, e.source).startsWith('..')),
+      'every source lies inside the logged directory',
+    );
   }
   const all = listTree(tree.model, { followExternalSymlinks: true });
-  t.deepEqual(
-    Object.fromEntries(all.entries.filter((e) => !e.isDirectory).map((e) => [e.relative, readFileSync(e.source, 'utf8')])),
-    { ...INSIDE, ...OUTSIDE },
-  );
+  t.deepEqual(Object.fromEntries(all.entries.filter((e) => !e.isDirectory).map((e) => [e.relative, readFileSync(e.source, 'utf8')])), {
+    ...INSIDE,
+    ...OUTSIDE,
+  });
   t.deepEqual(all.skipped.map((s) => s.reason).sort(), ['dangling', 'loop', 'loop', 'loop', 'loop', 'loop']);
 });
 
@@ -159,7 +166,9 @@ test('MLFlowLogger (file store and REST upload): the same rule for links in a lo
     await run(logger, () => logger.log(tree.model, 'weights', { kind: 'model' }));
     const store = join(savedir, 'mlflow');
     const files = listFiles(store).filter((f) => f.includes('/artifacts/weights/'));
-    const got = Object.fromEntries(files.map((f) => [f.slice(f.indexOf('/artifacts/weights/') + '/artifacts/weights/'.length), readFileSync(join(store, f), 'utf8')]));
+    const got = Object.fromEntries(
+      files.map((f) => [f.slice(f.indexOf('/artifacts/weights/') + '/artifacts/weights/'.length), readFileSync(join(store, f), 'utf8')]),
+    );
     t.deepEqual(got, follow ? { ...INSIDE, ...OUTSIDE } : INSIDE, `file store, followExternalSymlinks ${follow}`);
   }
   // A tracking server's artifact proxy.
@@ -172,7 +181,11 @@ test('MLFlowLogger (file store and REST upload): the same rule for links in a lo
     const e = d.experimentByName(experimentName);
     const runs = [...d.runs.values()].filter((r) => r.info.experiment_id === e?.experiment_id);
     t.is(runs.length, 1);
-    const got = Object.fromEntries([...(runs[0]?.artifacts ?? new Map<string, Buffer>())].filter(([p]) => p.startsWith('weights/')).map(([p, b]) => [p.slice('weights/'.length), b.toString('utf8')]));
+    const got = Object.fromEntries(
+      [...(runs[0]?.artifacts ?? new Map<string, Buffer>())]
+        .filter(([p]) => p.startsWith('weights/'))
+        .map(([p, b]) => [p.slice('weights/'.length), b.toString('utf8')]),
+    );
     t.deepEqual(got, follow ? { ...INSIDE, ...OUTSIDE } : INSIDE, `REST, followExternalSymlinks ${follow}`);
   }
   const about = warnings.filter((w) => w.includes(tree.model) && w.includes("'to-secret'"));

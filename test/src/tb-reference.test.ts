@@ -199,7 +199,10 @@ refTest('reference: both files frame correctly (every length and payload CRC che
     t.is(first.fileVersion, 'brain.Event:2');
     t.deepEqual(first.fieldNumbers, [1, 3], 'wall_time and file_version only');
     t.true(first.wallTime > 1.6e9, 'a real wall time');
-    t.true(f.events.slice(1).every((e) => e.what === 'summary' && e.summary!.values.length === 1), 'one Summary.Value per later Event');
+    t.true(
+      f.events.slice(1).every((e) => e.what === 'summary' && e.summary!.values.length === 1),
+      'one Summary.Value per later Event',
+    );
     t.regex(path, /events\.out\.tfevents\.\d+\.[^/]+$/);
     t.is(Number(/tfevents\.(\d+)\./.exec(path)![1]), Math.floor(first.wallTime), 'file name seconds = floor(file_version wall_time)');
   }
@@ -296,7 +299,10 @@ refTest('reference: histogram weights — num 1000, counts sum to 1000, limits i
   t.deepEqual(h.fieldNumbers, [1, 2, 3, 4, 5, 6, 7]);
   t.deepEqual(h.packed, { bucketLimit: true, bucket: true });
   t.is(h.num, 1000);
-  t.is(h.bucket.reduce((a, b) => a + b, 0), 1000);
+  t.is(
+    h.bucket.reduce((a, b) => a + b, 0),
+    1000,
+  );
   t.true(h.bucket.every((c) => Number.isInteger(c) && c >= 0));
   t.is(h.bucket.length, h.bucketLimit.length);
   t.is(h.bucket.length, 606);
@@ -316,7 +322,9 @@ refTest('reference: histogram weights — num 1000, counts sum to 1000, limits i
   t.true(h.bucket[h.bucket.length - 1] > 0);
   t.true(h.bucketLimit[h.bucketLimit.length - 1] >= h.max && h.bucketLimit[h.bucketLimit.length - 2] < h.max);
   t.true(h.bucketLimit.includes(0));
-  t.log(`reference histogram: ${h.bucket.length} buckets, limits ${h.bucketLimit[0]} … ${h.bucketLimit.at(-1)}, ${h.bucket.filter((c) => c === 0).length} empty`);
+  t.log(
+    `reference histogram: ${h.bucket.length} buckets, limits ${h.bucketLimit[0]} … ${h.bucketLimit.at(-1)}, ${h.bucket.filter((c) => c === 0).length} empty`,
+  );
 });
 
 refTest('reference: hparams run — experiment, session_start_info, session_end_info (plugin hparams, no tensor) and the two metrics', (t) => {
@@ -386,7 +394,9 @@ refTest('reference: bytes per scalar event', (t) => {
     const s = scalars.filter((e) => e.summary!.values[0].tag === tag);
     return s.reduce((a, e) => a + e.record.totalBytes, 0) / s.length;
   };
-  t.log(`tensorboardX 2.6.5: ${bytes} of the file's ${f.fileBytes} bytes hold the 1000 scalar events: ${per.toFixed(2)} B/event (train/loss ${perTag('train/loss').toFixed(2)}, train/accuracy ${perTag('train/accuracy').toFixed(2)}; framing 16 B each)`);
+  t.log(
+    `tensorboardX 2.6.5: ${bytes} of the file's ${f.fileBytes} bytes hold the 1000 scalar events: ${per.toFixed(2)} B/event (train/loss ${perTag('train/loss').toFixed(2)}, train/accuracy ${perTag('train/accuracy').toFixed(2)}; framing 16 B each)`,
+  );
   t.is(per, 50.74);
 });
 

@@ -12,7 +12,21 @@ import { RecordBuffer } from '../../packages/tensorboard/dist/record/record-buff
 import { decodeEventBytes, scalarOf } from './support/tb-decode.js';
 import { mulberry32 } from './support/prng.js';
 
-const TAGS = ['', 'a', 'abc', 'loss', 'train/loss', 'ünï ✓', 'x'.repeat(100), 'y'.repeat(117), 'z'.repeat(118), 'w'.repeat(127), 'v'.repeat(128), 't'.repeat(300), 's'.repeat(20_000)];
+const TAGS = [
+  '',
+  'a',
+  'abc',
+  'loss',
+  'train/loss',
+  'ünï ✓',
+  'x'.repeat(100),
+  'y'.repeat(117),
+  'z'.repeat(118),
+  'w'.repeat(127),
+  'v'.repeat(128),
+  't'.repeat(300),
+  's'.repeat(20_000),
+];
 const STEPS = [0, 1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 2 ** 53 - 1];
 const VALUES = [0, -0, 1, -1, 0.1, 1 / 3, 3.4e38, 1e-45, 5e-324, NaN, Infinity, -Infinity, 123456.789];
 
@@ -46,7 +60,10 @@ test('scalar events read back exactly (both CRCs, tag, step, wall time, float32 
       Object.is(scalarOf(v!), Math.fround(x.value)) &&
       e.stepBig === BigInt(x.step) &&
       Object.is(e.wallTime, x.wall);
-    if (!ok && bad++ < 3) firstBad.push(`#${i} ${JSON.stringify({ ...x, tag: x.tag.slice(0, 20) })}: got ${JSON.stringify({ tag: v?.tag.slice(0, 20), value: v && scalarOf(v), step: e.step, wall: e.wallTime })}`);
+    if (!ok && bad++ < 3)
+      firstBad.push(
+        `#${i} ${JSON.stringify({ ...x, tag: x.tag.slice(0, 20) })}: got ${JSON.stringify({ tag: v?.tag.slice(0, 20), value: v && scalarOf(v), step: e.step, wall: e.wallTime })}`,
+      );
   });
   t.deepEqual(firstBad, []);
 });

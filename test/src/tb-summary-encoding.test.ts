@@ -10,15 +10,18 @@ import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { histogramValue, computeHistogram } from '../../packages/tensorboard/dist/summary/histogram.js';
-import {
-  experimentValue, sessionEndValue, sessionStartValue,
-} from '../../packages/tensorboard/dist/summary/hparams.js';
+import { experimentValue, sessionEndValue, sessionStartValue } from '../../packages/tensorboard/dist/summary/hparams.js';
 import { mulberry32 } from './support/prng.js';
 import { referenceData } from './support/reference-data.js';
 
 // ---------------------------------------------------------------- wire-format decoder
 
-interface Field { no: number; wire: number; int?: number; bytes?: Uint8Array }
+interface Field {
+  no: number;
+  wire: number;
+  int?: number;
+  bytes?: Uint8Array;
+}
 
 function readVarint(b: Uint8Array, p: number): [number, number] {
   let v = 0;
@@ -97,7 +100,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 /** Records of a TFRecord file (length u64, crc, payload, crc); CRCs not checked here. */
 function records(file: Buffer): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let p = 0; p < file.length;) {
+  for (let p = 0; p < file.length; ) {
     const len = Number(file.readBigUInt64LE(p));
     out.push(file.subarray(p + 12, p + 12 + len));
     p += 12 + len + 4;
@@ -138,7 +141,15 @@ function upperBound(limits: ArrayLike<number>, x: number): number {
   return lo;
 }
 
-interface Histo { min: number; max: number; num: number; sum: number; sumSquares: number; limits: number[]; counts: number[] }
+interface Histo {
+  min: number;
+  max: number;
+  num: number;
+  sum: number;
+  sumSquares: number;
+  limits: number[];
+  counts: number[];
+}
 function decodeHistoValue(bytes: Uint8Array, tag: string): Histo {
   const v = decode(bytes);
   if (str(only(v, 1)) !== tag) throw new Error('tag');
@@ -146,8 +157,13 @@ function decodeHistoValue(bytes: Uint8Array, tag: string): Histo {
   const h = sub(v, 5);
   for (const f of h) if (f.no < 1 || f.no > 7) throw new Error(`unexpected HistogramProto field ${f.no}`);
   return {
-    min: dbl(h, 1), max: dbl(h, 2), num: dbl(h, 3), sum: dbl(h, 4), sumSquares: dbl(h, 5),
-    limits: packedF64(only(h, 6)), counts: packedF64(only(h, 7)),
+    min: dbl(h, 1),
+    max: dbl(h, 2),
+    num: dbl(h, 3),
+    sum: dbl(h, 4),
+    sumSquares: dbl(h, 5),
+    limits: packedF64(only(h, 6)),
+    counts: packedF64(only(h, 7)),
   };
 }
 
@@ -161,7 +177,10 @@ function checkLayout(t: import('ava').ExecutionContext, h: Histo, values: ArrayL
   const start = TABLE.indexOf(h.limits[0]!);
   t.true(start >= 0, 'first limit is a default-table limit');
   t.deepEqual(h.limits, TABLE.slice(start, start + h.limits.length));
-  t.is(h.counts.reduce((a, c) => a + c, 0), h.num);
+  t.is(
+    h.counts.reduce((a, c) => a + c, 0),
+    h.num,
+  );
   t.is(h.counts[0], 0, 'leading empty bucket');
   t.true(h.counts.at(-1)! > 0, 'last emitted bucket is non-empty');
   t.true(h.counts.length === 1 || h.counts[1]! > 0, 'second bucket is the first non-empty one');
@@ -200,10 +219,13 @@ const REF_WEIGHTS = {
   firstLimit: -3.1665833053880363,
   lastLimit: 2.8787120958073054,
   buckets: 606,
-  counts: ('0 1 5 3 9 8 9 18x2 22 19 26 20 24 28 25 20 30 11 14 17 21 18 22 8 14 9 6 9 10 6 4 5 3 7 6 8 4 2 1 4x2 2 4 '
-    + '2x2 3 1 3 0 1x2 2 0x2 1x3 0x2 1 0x21 1 0x453 1 0x2 1 0x5 1x3 2 0x3 1x2 3 1 2 0 2 1 2 1 2 5 1 3 2 1x2 2 8 0 3 2 4 7 6 '
-    + '10 5 10 7 13x2 11 18 20 19 10 14 15x2 16 24 20 27 23 15 20 16 14 16 13 8 9 5 2')
-    .split(' ').flatMap((s) => {
+  counts: (
+    '0 1 5 3 9 8 9 18x2 22 19 26 20 24 28 25 20 30 11 14 17 21 18 22 8 14 9 6 9 10 6 4 5 3 7 6 8 4 2 1 4x2 2 4 ' +
+    '2x2 3 1 3 0 1x2 2 0x2 1x3 0x2 1 0x21 1 0x453 1 0x2 1 0x5 1x3 2 0x3 1x2 3 1 2 0 2 1 2 1 2 5 1 3 2 1x2 2 8 0 3 2 4 7 6 ' +
+    '10 5 10 7 13x2 11 18 20 19 10 14 15x2 16 24 20 27 23 15 20 16 14 16 13 8 9 5 2'
+  )
+    .split(' ')
+    .flatMap((s) => {
       const [v, n = '1'] = s.split('x');
       return new Array<number>(Number(n)).fill(Number(v));
     }),
@@ -211,12 +233,14 @@ const REF_WEIGHTS = {
 
 /** The three Summary.Values tensorboardX 2.6.5 wrote for {lr 0.01, batch_size 32, optimizer adam, use_bn true}. */
 const REF_HPARAMS_HEX = {
-  experiment: '0a145f68706172616d735f2f6578706572696d656e744a680a660a0768706172616d73125b125922060a026c722003220e0a0a'
-    + '62617463685f73697a652003220d0a096f7074696d697a65722001220a0a067573655f626e20022a130a11120f68706172616d2f61'
-    + '636375726163792a0f0a0d120b68706172616d2f6c6f7373',
-  start: '0a1c5f68706172616d735f2f73657373696f6e5f73746172745f696e666f4a5c0a5a0a0768706172616d73124f1a4d0a130a096f'
-    + '7074696d697a657212061a046164616d0a0f0a026c721209117b14ae47e17a843f0a0c0a067573655f626e120220010a170a0a6261'
-    + '7463685f73697a651209110000000000004040',
+  experiment:
+    '0a145f68706172616d735f2f6578706572696d656e744a680a660a0768706172616d73125b125922060a026c722003220e0a0a' +
+    '62617463685f73697a652003220d0a096f7074696d697a65722001220a0a067573655f626e20022a130a11120f68706172616d2f61' +
+    '636375726163792a0f0a0d120b68706172616d2f6c6f7373',
+  start:
+    '0a1c5f68706172616d735f2f73657373696f6e5f73746172745f696e666f4a5c0a5a0a0768706172616d73124f1a4d0a130a096f' +
+    '7074696d697a657212061a046164616d0a0f0a026c721209117b14ae47e17a843f0a0c0a067573655f626e120220010a170a0a6261' +
+    '7463685f73697a651209110000000000004040',
   end: '0a1a5f68706172616d735f2f73657373696f6e5f656e645f696e666f4a110a0f0a0768706172616d73120422020801',
 };
 
@@ -236,16 +260,17 @@ function normals(n: number, seed: number): Float64Array {
 // ---------------------------------------------------------------- histogram
 
 test('histogram: Summary.Value {tag, histo}, stats, buckets and edge values', (t) => {
-  const values = Float64Array.of(
-    -2.5, -0.5, -1e-12, 0, 0, 1e-13, 1e-12, 5e-324, 3, 1e25, -1e25, DBL_MAX, -DBL_MAX, 0.3, 0.30000000000000004,
-  );
+  const values = Float64Array.of(-2.5, -0.5, -1e-12, 0, 0, 1e-13, 1e-12, 5e-324, 3, 1e25, -1e25, DBL_MAX, -DBL_MAX, 0.3, 0.30000000000000004);
   const h = decodeHistoValue(histogramValue('layer/w', values), 'layer/w');
   t.is(h.num, values.length);
   t.is(h.min, -DBL_MAX);
   t.is(h.max, DBL_MAX);
   let sum = 0;
   let sq = 0;
-  for (const x of values) { sum += x; sq += x * x; }
+  for (const x of values) {
+    sum += x;
+    sq += x * x;
+  }
   t.is(h.sum, sum);
   t.is(h.sumSquares, sq); // Infinity here (1e25² and DBL_MAX²), as TensorFlow's running sum gives
   checkLayout(t, h, values);
@@ -321,8 +346,16 @@ test('histogram: 1M values bucket like a binary search over the full table, quic
   t.is(h.num, n);
   const start = TABLE.indexOf(h.limits[0]!);
   t.deepEqual(h.counts.slice(1), full.slice(start + 1, start + h.limits.length));
-  t.is(full.slice(0, start + 1).reduce((a, c) => a + c, 0), 0, 'nothing left of the emitted range');
-  t.is(full.slice(start + h.limits.length).reduce((a, c) => a + c, 0), 0, 'nothing right of the emitted range');
+  t.is(
+    full.slice(0, start + 1).reduce((a, c) => a + c, 0),
+    0,
+    'nothing left of the emitted range',
+  );
+  t.is(
+    full.slice(start + h.limits.length).reduce((a, c) => a + c, 0),
+    0,
+    'nothing right of the emitted range',
+  );
 });
 
 test('histogram: same layout as tensorboardX for the reference `weights` (1000 standard normals)', (t) => {
@@ -366,7 +399,12 @@ REFERENCE.test('histogram: reference file `weights` decodes to the embedded fact
 
 // ---------------------------------------------------------------- hparams
 
-const REF_PARAMS: Array<[string, string | number | boolean]> = [['lr', 0.01], ['batch_size', 32], ['optimizer', 'adam'], ['use_bn', true]];
+const REF_PARAMS: Array<[string, string | number | boolean]> = [
+  ['lr', 0.01],
+  ['batch_size', 32],
+  ['optimizer', 'adam'],
+  ['use_bn', true],
+];
 
 test('hparams: byte-identical to tensorboardX 2.6.5 for the reference run', (t) => {
   const exp = experimentValue({ hparams: new Map(REF_PARAMS), metricTags: ['hparam/accuracy', 'hparam/loss'], timeCreatedSecs: 0 });
@@ -403,26 +441,55 @@ function pluginData(t: import('ava').ExecutionContext, bytes: Uint8Array, tag: s
 
 test('hparams: experiment types, null skipped, metric groups, time_created_secs', (t) => {
   const hparams = new Map<string, string | number | boolean | null>([
-    ['name', ''], ['zero', 0], ['off', false], ['gone', null], ['lr', 3e-4],
+    ['name', ''],
+    ['zero', 0],
+    ['off', false],
+    ['gone', null],
+    ['lr', 3e-4],
   ]);
-  const content = pluginData(t, experimentValue({
-    hparams, metricTags: ['loss', { tag: 'acc', group: 'eval' }], timeCreatedSecs: 1700000000.5,
-  }), '_hparams_/experiment');
+  const content = pluginData(
+    t,
+    experimentValue({
+      hparams,
+      metricTags: ['loss', { tag: 'acc', group: 'eval' }],
+      timeCreatedSecs: 1700000000.5,
+    }),
+    '_hparams_/experiment',
+  );
   t.deepEqual(fieldNos(content), [2]);
   const e = sub(content, 2);
   t.is(f64(only(e, 3)), 1700000000.5);
   const infos = e.filter((f) => f.no === 4).map((f) => decode(bytesOf(f)));
-  t.deepEqual(infos.map((h) => [str(only(h, 1)), int(only(h, 4))]), [['name', 1], ['zero', 3], ['off', 2], ['lr', 3]]);
+  t.deepEqual(
+    infos.map((h) => [str(only(h, 1)), int(only(h, 4))]),
+    [
+      ['name', 1],
+      ['zero', 3],
+      ['off', 2],
+      ['lr', 3],
+    ],
+  );
   const metrics = e.filter((f) => f.no === 5).map((f) => sub(decode(bytesOf(f)), 1));
-  t.deepEqual(metrics.map((m) => [has(m, 1) ? str(only(m, 1)) : '', str(only(m, 2))]), [['', 'loss'], ['eval', 'acc']]);
+  t.deepEqual(
+    metrics.map((m) => [has(m, 1) ? str(only(m, 1)) : '', str(only(m, 2))]),
+    [
+      ['', 'loss'],
+      ['eval', 'acc'],
+    ],
+  );
 });
 
 test('hparams: session start values (google.protobuf.Value kinds), group name, start time', (t) => {
   const hparams = new Map<string, string | number | boolean | null>([
-    ['s', ''], ['n', 0], ['b', false], ['x', null], ['pi', Math.PI], ['t', true], ['u', 'é✓'],
+    ['s', ''],
+    ['n', 0],
+    ['b', false],
+    ['x', null],
+    ['pi', Math.PI],
+    ['t', true],
+    ['u', 'é✓'],
   ]);
-  const content = pluginData(t, sessionStartValue({ hparams, startTimeSecs: 1700000001.25, groupName: 'job-42' }),
-    '_hparams_/session_start_info');
+  const content = pluginData(t, sessionStartValue({ hparams, startTimeSecs: 1700000001.25, groupName: 'job-42' }), '_hparams_/session_start_info');
   t.deepEqual(fieldNos(content), [3]);
   const s = sub(content, 3);
   t.is(str(only(s, 4)), 'job-42');
@@ -435,7 +502,14 @@ test('hparams: session start values (google.protobuf.Value kinds), group name, s
     const v = k.no === 2 ? f64(k) : k.no === 3 ? str(k) : k.no === 4 ? int(k) === 1 : `kind ${k.no}`;
     return [str(only(e, 1)), k.no, v];
   });
-  t.deepEqual(got, [['s', 3, ''], ['n', 2, 0], ['b', 4, false], ['pi', 2, Math.PI], ['t', 4, true], ['u', 3, 'é✓']]);
+  t.deepEqual(got, [
+    ['s', 3, ''],
+    ['n', 2, 0],
+    ['b', 4, false],
+    ['pi', 2, Math.PI],
+    ['t', 4, true],
+    ['u', 3, 'é✓'],
+  ]);
 });
 
 test('hparams: session end status codes and end time', (t) => {

@@ -190,8 +190,15 @@ test('framing: every record of every file checks (both CRCs), first record file_
   t.is(Number(pid), process.pid);
   t.true(Number(secs) >= Math.floor(before / 1000) - 1 && Number(secs) <= Math.ceil(after / 1000), `seconds ${secs} within the run`);
   // Stamped when the file was created (like the name's seconds): within the run, however long a loaded machine made it.
-  t.true(f.events[0].wallTime >= before / 1000 && f.events[0].wallTime <= after / 1000, `file_version wall_time ${f.events[0].wallTime} not within the run (${before / 1000}..${after / 1000})`);
-  t.is(f.events.reduce((a, e) => a + e.record.totalBytes, 0), statSync(f.path).size, 'records cover the whole file');
+  t.true(
+    f.events[0].wallTime >= before / 1000 && f.events[0].wallTime <= after / 1000,
+    `file_version wall_time ${f.events[0].wallTime} not within the run (${before / 1000}..${after / 1000})`,
+  );
+  t.is(
+    f.events.reduce((a, e) => a + e.record.totalBytes, 0),
+    statSync(f.path).size,
+    'records cover the whole file',
+  );
   t.is(summaryValues(f.events).filter((v) => v.value.tag === 'a/scalar').length, 50);
 });
 
@@ -216,7 +223,10 @@ test('scalars round-trip: tag, step, wall time, float32 value; NaN and ±Infinit
       const x = scalarOf(value);
       t.true(Object.is(x, Math.fround(values[i])), `${tag} #${i}: ${x} is not float32(${values[i]})`);
       t.is(event.stepBig, BigInt(steps[i]), `${tag} #${i}: step`);
-      t.true(event.wallTime >= before / 1000 - 1 && event.wallTime <= after / 1000 + 1, `${tag} #${i}: wall_time ${event.wallTime} not within the log calls (${before / 1000}..${after / 1000})`);
+      t.true(
+        event.wallTime >= before / 1000 - 1 && event.wallTime <= after / 1000 + 1,
+        `${tag} #${i}: wall_time ${event.wallTime} not within the log calls (${before / 1000}..${after / 1000})`,
+      );
     });
   }
 });
@@ -229,7 +239,10 @@ test('text: plugin text, DT_STRING tensor of shape [1], the exact UTF-8 string (
   logger.log(long, 'long', { kind: 'text', step: 4 });
   await logger.destroyLoggerContext();
   const events = allEvents(readRunsChecked(t, runDir));
-  for (const [id, text, step] of [['notes', short, 3], ['long', long, 4]] as const) {
+  for (const [id, text, step] of [
+    ['notes', short, 3],
+    ['long', long, 4],
+  ] as const) {
     const { value, event } = only(t, events, id);
     t.is(event.step, step);
     t.is(value.metadata?.pluginName, 'text', `${id}: plugin`);
@@ -276,7 +289,15 @@ test('images: HWC uint8, float 0..1 and PNG bytes — PNG in Summary.Image, plug
     t.deepEqual(bad.slice(0, 5), [], id);
   };
   check('img/uint8', 1, 8, 8, 3, rgb, 0);
-  check('img/float', 2, 5, 3, 1, Uint8Array.from(grey, (v) => Math.round(v * 255)), 1);
+  check(
+    'img/float',
+    2,
+    5,
+    3,
+    1,
+    Uint8Array.from(grey, (v) => Math.round(v * 255)),
+    1,
+  );
   check('img/png', 3, 3, 2, 4, rgba, 0);
 });
 
@@ -286,10 +307,16 @@ test('JPEG bytes: Summary.Image gets width, height and colorspace from the frame
   const colour = jpegWith(Buffer.from([0xff, 0xff]), sof0(7, 5, 3)); // fill bytes before a marker are legal
   logger.log(grey, 'jpeg/grey', { kind: 'image', step: 1 });
   logger.log(colour, 'jpeg/colour', { kind: 'image', step: 2 });
-  t.throws(() => logger.log(jpegWith(sof0(65535, 65535)), 'jpeg/huge', { kind: 'image', step: 3 }), { instanceOf: TypeError, message: /its header says 65535×65535 pixels, above ranklog's limit/ });
+  t.throws(() => logger.log(jpegWith(sof0(65535, 65535)), 'jpeg/huge', { kind: 'image', step: 3 }), {
+    instanceOf: TypeError,
+    message: /its header says 65535×65535 pixels, above ranklog's limit/,
+  });
   await logger.destroyLoggerContext();
   const events = allEvents(readRunsChecked(t, runDir));
-  for (const [id, bytes, width, height, colorspace] of [['jpeg/grey', grey, 300, 200, 1], ['jpeg/colour', colour, 7, 5, 3]] as const) {
+  for (const [id, bytes, width, height, colorspace] of [
+    ['jpeg/grey', grey, 300, 200, 1],
+    ['jpeg/colour', colour, 7, 5, 3],
+  ] as const) {
     const im = only(t, events, id).value.image;
     t.like(im, { width, height, colorspace }, id);
     t.deepEqual(Buffer.from(im?.encodedImageString ?? []), Buffer.from(bytes), `${id}: the bytes as logged`);
@@ -324,10 +351,20 @@ test('histograms: num, min, max, sum, sum_squares; counts sum to num and match t
     t.true(Math.abs(h.sum - sum) <= 1e-9 * Math.max(1, Math.abs(sq)), `${id}: sum ${h.sum} vs ${sum}`);
     t.true(Math.abs(h.sumSquares - sq) <= 1e-9 * Math.max(1, sq), `${id}: sum_squares ${h.sumSquares} vs ${sq}`);
     t.is(h.bucket.length, h.bucketLimit.length, `${id}: parallel arrays`);
-    t.is(h.bucket.reduce((a, b) => a + b, 0), xs.length, `${id}: counts sum to num`);
-    t.true(h.bucket.every((c) => Number.isInteger(c) && c >= 0), `${id}: counts are non-negative integers`);
+    t.is(
+      h.bucket.reduce((a, b) => a + b, 0),
+      xs.length,
+      `${id}: counts sum to num`,
+    );
+    t.true(
+      h.bucket.every((c) => Number.isInteger(c) && c >= 0),
+      `${id}: counts are non-negative integers`,
+    );
     const L = h.bucketLimit;
-    t.true(L.every((l, i) => i === 0 || l > L[i - 1]), `${id}: bucket_limit strictly increasing`);
+    t.true(
+      L.every((l, i) => i === 0 || l > L[i - 1]),
+      `${id}: bucket_limit strictly increasing`,
+    );
     t.true(L.length <= 1600, `${id}: ${L.length} buckets`);
     const offEdge = L.filter((l) => {
       if (l === 0 || Math.abs(l) === Number.MAX_VALUE) return false;
@@ -384,7 +421,7 @@ test('figure: an SVG is rendered to a PNG image (plugin images) with the right p
   t.true(near(px(2, 2), [255, 255, 255]), `background: ${px(2, 2)}`);
 });
 
-test('hparams: saveHyperparameters + metrics → plugin hparams; session_start_info has every hparam with its type and value; no experiment record, so TensorBoard infers the metrics from the session run\'s scalar tags', async (t) => {
+test("hparams: saveHyperparameters + metrics → plugin hparams; session_start_info has every hparam with its type and value; no experiment record, so TensorBoard infers the metrics from the session run's scalar tags", async (t) => {
   const { logger, runDir } = await startTb(t);
   logger.saveHyperparameters({ lr: 0.01, batch_size: 32, optimizer: 'adam', use_bn: true, opt: { momentum: 0.9, nesterov: false } });
   for (let s = 0; s < 3; s++) {
@@ -395,11 +432,19 @@ test('hparams: saveHyperparameters + metrics → plugin hparams; session_start_i
   const runs = readRunsChecked(t, runDir);
   const expected = { lr: 0.01, batch_size: 32, optimizer: 'adam', use_bn: true, 'opt.momentum': 0.9, 'opt.nesterov': false };
   const kinds = { lr: 'number', batch_size: 'number', optimizer: 'string', use_bn: 'bool', 'opt.momentum': 'number', 'opt.nesterov': 'bool' };
-  const types = { lr: HPARAM_TYPE.FLOAT64, batch_size: HPARAM_TYPE.FLOAT64, optimizer: HPARAM_TYPE.STRING, use_bn: HPARAM_TYPE.BOOL, 'opt.momentum': HPARAM_TYPE.FLOAT64, 'opt.nesterov': HPARAM_TYPE.BOOL };
+  const types = {
+    lr: HPARAM_TYPE.FLOAT64,
+    batch_size: HPARAM_TYPE.FLOAT64,
+    optimizer: HPARAM_TYPE.STRING,
+    use_bn: HPARAM_TYPE.BOOL,
+    'opt.momentum': HPARAM_TYPE.FLOAT64,
+    'opt.nesterov': HPARAM_TYPE.BOOL,
+  };
 
   // Which run holds what.
   const where = new Map<string, string[]>();
-  for (const [run, data] of runs) for (const v of hparamsValues(data.events)) where.set(v.data.data ?? 'none', [...(where.get(v.data.data ?? 'none') ?? []), run]);
+  for (const [run, data] of runs)
+    for (const v of hparamsValues(data.events)) where.set(v.data.data ?? 'none', [...(where.get(v.data.data ?? 'none') ?? []), run]);
   t.log(`hparams summaries by run: ${JSON.stringify(Object.fromEntries(where))}`);
 
   const all = hparamsValues(allEvents(runs));
@@ -418,7 +463,11 @@ test('hparams: saveHyperparameters + metrics → plugin hparams; session_start_i
   t.is(all.filter((v) => v.data.data === 'experiment').length, 0, 'no experiment record');
   const sessionRuns = [...runs].filter(([, r]) => r.events.some((ev) => ev.summary?.values.some((v) => v.tag === '_hparams_/session_start_info')));
   t.is(sessionRuns.length, 1, 'one session run');
-  const sessionTags = new Set(summaryValues(sessionRuns[0]![1].events).filter((v) => scalarOf(v.value) !== undefined).map((v) => v.value.tag));
+  const sessionTags = new Set(
+    summaryValues(sessionRuns[0]![1].events)
+      .filter((v) => scalarOf(v.value) !== undefined)
+      .map((v) => v.value.tag),
+  );
   for (const tag of ['train/loss', 'val/acc']) t.true(sessionTags.has(tag), `scalar ${tag} in the session run, where TensorBoard looks for metrics`);
   const ends = all.filter((v) => v.data.data === 'session_end_info');
   t.is(ends.length, 1, 'one session_end_info');
@@ -439,7 +488,8 @@ test('artifact, model and dataset: no events, no files, no crash', async (t) => 
   t.is(stats.dropped, 0);
   const events = allEvents(readRunsChecked(t, runDir));
   t.deepEqual([...new Set(summaryValues(events).map((v) => v.value.tag))], ['marker']);
-  const everything = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? everything(join(d, e.name)) : [join(d, e.name)]));
+  const everything = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? everything(join(d, e.name)) : [join(d, e.name)]));
   t.deepEqual(
     everything(savedir).filter((p) => !EVENT_FILE_PATTERN.test(basename(p))),
     [],
@@ -497,7 +547,8 @@ refTest('structure: the same inputs give the same tags, value fields, plugin nam
     for (const k of COMPARED) {
       if (JSON.stringify(o[k]) !== JSON.stringify(r[k])) problems.push(`${tag}: ${k} is ${JSON.stringify(o[k])}, tensorboardX ${JSON.stringify(r[k])}`);
     }
-    if (o.metadata && r.metadata && o.dataClass !== r.dataClass) t.log(`${tag}: data_class ${o.dataClass} (tensorboardX ${r.dataClass}) — informative, not compared`);
+    if (o.metadata && r.metadata && o.dataClass !== r.dataClass)
+      t.log(`${tag}: data_class ${o.dataClass} (tensorboardX ${r.dataClass}) — informative, not compared`);
   }
 
   // The hparams contents, beyond their structure.
@@ -514,7 +565,8 @@ refTest('structure: the same inputs give the same tags, value fields, plugin nam
     const infos = (e: typeof ourExp) => JSON.stringify(e.hparamInfos.map((h) => [h.name, h.type]).sort());
     if (infos(ourExp) !== infos(theirExp)) problems.push(`hparams experiment: hparam_infos (name, type) ${infos(ourExp)}, tensorboardX ${infos(theirExp)}`);
     const ourMetricTags = ourExp.metricInfos.map((m) => m.name?.tag);
-    for (const m of theirExp.metricInfos) if (!ourMetricTags.includes(m.name!.tag)) problems.push(`hparams experiment: metric_infos lack ${m.name!.tag} (have ${JSON.stringify(ourMetricTags)})`);
+    for (const m of theirExp.metricInfos)
+      if (!ourMetricTags.includes(m.name!.tag)) problems.push(`hparams experiment: metric_infos lack ${m.name!.tag} (have ${JSON.stringify(ourMetricTags)})`);
   }
   const asObj = (s: ReturnType<typeof start>) => JSON.stringify(s && Object.fromEntries(s.hparams.map(([k, v]) => [k, [v.kind, pvalueToJs(v)]]).sort()));
   if (asObj(start(ourHp)) !== asObj(start(theirHp))) problems.push(`hparams session_start_info: ${asObj(start(ourHp))}, tensorboardX ${asObj(start(theirHp))}`);
@@ -524,8 +576,12 @@ refTest('structure: the same inputs give the same tags, value fields, plugin nam
   t.deepEqual(problems, [], 'differences from tensorboardX');
 
   // The scalars themselves are the reference's, bit for bit.
-  const refVals = summaryValues(ref.main.events).filter((v) => v.value.tag.startsWith('train/')).map((v) => [v.value.tag, v.event.step, scalarOf(v.value)]);
-  const ourVals = summaryValues(allEvents(runs)).filter((v) => v.value.tag.startsWith('train/')).map((v) => [v.value.tag, v.event.step, scalarOf(v.value)]);
+  const refVals = summaryValues(ref.main.events)
+    .filter((v) => v.value.tag.startsWith('train/'))
+    .map((v) => [v.value.tag, v.event.step, scalarOf(v.value)]);
+  const ourVals = summaryValues(allEvents(runs))
+    .filter((v) => v.value.tag.startsWith('train/'))
+    .map((v) => [v.value.tag, v.event.step, scalarOf(v.value)]);
   t.deepEqual(ourVals, refVals);
 });
 
@@ -541,7 +597,9 @@ refTest('bytes per scalar event: ours vs tensorboardX for the same 1000 scalars 
   const theirs = bytesPerScalar(ref.main.events, tags);
   t.is(theirs.values, 1000);
   t.is(ours.values, 1000);
-  t.log(`bytes per scalar: ours ${ours.perScalar.toFixed(2)} (${ours.values} scalars in ${ours.events} events), tensorboardX 2.6.5 ${theirs.perScalar.toFixed(2)} (${theirs.events} events)`);
+  t.log(
+    `bytes per scalar: ours ${ours.perScalar.toFixed(2)} (${ours.values} scalars in ${ours.events} events), tensorboardX 2.6.5 ${theirs.perScalar.toFixed(2)} (${theirs.events} events)`,
+  );
   t.true(ours.perScalar <= theirs.perScalar + 2, `ours ${ours.perScalar} > reference ${theirs.perScalar} + 2`);
 });
 
@@ -554,7 +612,10 @@ test('layout: a single logging rank writes into <savedir>/<run>/ (no rank_ sub-d
   await logger.destroyLoggerContext();
   t.deepEqual(readdirSync(savedir), [runName]);
   const entries = readdirSync(runDir, { withFileTypes: true });
-  t.true(entries.every((e) => e.isFile() && EVENT_FILE_PATTERN.test(e.name)), `only event files: ${entries.map((e) => e.name)}`);
+  t.true(
+    entries.every((e) => e.isFile() && EVENT_FILE_PATTERN.test(e.name)),
+    `only event files: ${entries.map((e) => e.name)}`,
+  );
   t.deepEqual([...readRunsChecked(t, runDir).keys()], ['.']);
 });
 
@@ -667,20 +728,30 @@ test('durability: records reach the file without flush() or destroy (flushSecs 1
   logger.log(42, 'early', { step: 1 });
   let found: TaggedValue | undefined;
   // Broken: the idle writer never polls (the record waits for a flush or the close). LIVENESS_MS is a liveness bound.
-  const visible = await waitFor(() => {
-    if (!existsSync(runDir)) return false;
-    const runs = readRunDir(runDir);
-    for (const run of runs.values()) for (const f of run.files) t.deepEqual(f.errors, [], 'a file being written still frames correctly');
-    found = valuesFor(allEvents(runs), 'early')[0];
-    return found !== undefined;
-  }, LIVENESS_MS, 100);
+  const visible = await waitFor(
+    () => {
+      if (!existsSync(runDir)) return false;
+      const runs = readRunDir(runDir);
+      for (const run of runs.values()) for (const f of run.files) t.deepEqual(f.errors, [], 'a file being written still frames correctly');
+      found = valuesFor(allEvents(runs), 'early')[0];
+      return found !== undefined;
+    },
+    LIVENESS_MS,
+    100,
+  );
   t.true(visible, `the scalar did not reach the file without flush within ${LIVENESS_MS} ms`);
   t.is(found && scalarOf(found.value), 42);
 });
 
 test('durability: the idle writer polls at half of flushSecs (at most 1 s, at least 1 ms), and a short flushSecs makes a record visible without flush()', async (t) => {
   // How often the writer looks is the pollMs the backend asks for; the core uses it (poll.test.ts).
-  for (const [flushSecs, pollMs] of [[0.1, 50], [1, 500], [2, 1000], [120, 1000], [0.001, 1]] as const) {
+  for (const [flushSecs, pollMs] of [
+    [0.1, 50],
+    [1, 500],
+    [2, 1000],
+    [120, 1000],
+    [0.001, 1],
+  ] as const) {
     t.is(new TensorBoardLogger({ savedir: tempDir(t), flushSecs }).sinkSpec().pollMs, pollMs, `flushSecs ${flushSecs}`);
   }
   const { logger, runDir } = await startTb(t, { flushSecs: 0.1 });

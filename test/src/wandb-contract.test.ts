@@ -12,7 +12,21 @@ import createWandbSink, { type WandbSinkOptions } from '../../packages/wandb/dis
 import { readRun, runDirs } from './support/wandb-runs.js';
 
 function options(dir: string): WandbSinkOptions {
-  return { mode: 'offline', dir, project: 'contract', entity: '', displayName: undefined, group: undefined, jobType: '', notes: '', tags: [], runId: undefined, multiRank: true, followExternalSymlinks: false, program: 'contract' };
+  return {
+    mode: 'offline',
+    dir,
+    project: 'contract',
+    entity: '',
+    displayName: undefined,
+    group: undefined,
+    jobType: '',
+    notes: '',
+    tags: [],
+    runId: undefined,
+    multiRank: true,
+    followExternalSymlinks: false,
+    program: 'contract',
+  };
 }
 
 /** Every ranklog record in the history rows of each rank's run, in stored order. */
@@ -33,7 +47,7 @@ function readBack(dir: string): StoredRecord[] {
   return out;
 }
 
-test('W&B keeps the sink contract (read back from each rank\'s transaction log)', async (t) => {
+test("W&B keeps the sink contract (read back from each rank's transaction log)", async (t) => {
   const problems = await checkSinkContract({
     createSink: createWandbSink,
     options: () => {

@@ -107,7 +107,11 @@ test('a commit that fails is not numbered: the stored records stay 1, 2, 3, … 
   const path = join(dir, 'run-test.wandb');
   let fail = false;
   let clock = 0;
-  const failures = new WriteFailures(() => undefined, 'test', () => clock);
+  const failures = new WriteFailures(
+    () => undefined,
+    'test',
+    () => clock,
+  );
   const log = new TransactionLog(path, failures, () => {
     if (fail) throw Object.assign(new Error('ENOSPC: no space left on device, mkdir'), { code: 'ENOSPC' });
   });
@@ -125,10 +129,16 @@ test('a commit that fails is not numbered: the stored records stay 1, 2, 3, … 
   log.close();
   const { records, errors } = readWandbFile(new Uint8Array(readFileSync(path)));
   t.deepEqual(errors, []);
-  t.deepEqual(records.map((r) => [r.num, items(r.body.messages(1)).get('v')]), [[1, 'a'], [2, 'b']]);
+  t.deepEqual(
+    records.map((r) => [r.num, items(r.body.messages(1)).get('v')]),
+    [
+      [1, 'a'],
+      [2, 'b'],
+    ],
+  );
 });
 
-test('framing is byte-identical to wandb\'s own writer: the reference log\'s payloads framed again give the reference file', (t) => {
+test("framing is byte-identical to wandb's own writer: the reference log's payloads framed again give the reference file", (t) => {
   const ref = new Uint8Array(readFileSync(REF));
   const framing = readFraming(ref);
   t.deepEqual(framing.errors, []);

@@ -40,68 +40,138 @@ function seqRows(dir: string): { steps: number[]; problems: string[] } {
   for (const row of run.rows) {
     if (!row.items.has('seq')) continue;
     const v = row.items.get('seq') as number;
-    if (v !== row.items.get('step') || (steps.length > 0 && v <= steps.at(-1)!)) problems.push(`row ${row.step}: seq ${v} at step ${String(row.items.get('step'))}`);
+    if (v !== row.items.get('step') || (steps.length > 0 && v <= steps.at(-1)!))
+      problems.push(`row ${row.step}: seq ${v} at step ${String(row.items.get('step'))}`);
     steps.push(v);
   }
   return { steps, problems };
 }
 
-test.serial('injected faults: a short write then ENOSPC cuts the log back to its last whole record, the batch is counted as lost, the run\'s own records wait, and later records follow without a hole', async (t) => {
-  const savedir = tempDir(t, 'wandb-fault');
-  const warnings: string[] = [];
-  const env: SinkEnv = { runName: 'run', coordinatorRank: 0, worldSize: 1, encodePng: () => Promise.reject(new Error('no images')), warn: (m) => warnings.push(m), debug: () => {} };
-  const sink = await createWandbSink({ mode: 'offline', dir: savedir, project: 'p', entity: '', displayName: undefined, group: undefined, jobType: '', notes: '', tags: [], runId: undefined, multiRank: false, followExternalSymlinks: false, program: 'x' }, env);
+test.serial(
+  "injected faults: a short write then ENOSPC cuts the log back to its last whole record, the batch is counted as lost, the run's own records wait, and later records follow without a hole",
+  async (t) => {
+    const savedir = tempDir(t, 'wandb-fault');
+    const warnings: string[] = [];
+    const env: SinkEnv = {
+      runName: 'run',
+      coordinatorRank: 0,
+      worldSize: 1,
+      encodePng: () => Promise.reject(new Error('no images')),
+      warn: (m) => warnings.push(m),
+      debug: () => {},
+    };
+    const sink = await createWandbSink(
+      {
+        mode: 'offline',
+        dir: savedir,
+        project: 'p',
+        entity: '',
+        displayName: undefined,
+        group: undefined,
+        jobType: '',
+        notes: '',
+        tags: [],
+        runId: undefined,
+        multiRank: false,
+        followExternalSymlinks: false,
+        program: 'x',
+      },
+      env,
+    );
 
-  t.is(await commitBatch(sink, 0, 1000), 0);
-  const dir = runDirs(savedir)[0]!;
-  const file = `${dir}/run-${readRun(dir).runIdFromName}.wandb`;
-  const sizeBefore = statSync(file).size;
+    t.is(await commitBatch(sink, 0, 1000), 0);
+    const dir = runDirs(savedir)[0]!;
+    const file = `${dir}/run-${readRun(dir).runIdFromName}.wandb`;
+    const sizeBefore = statSync(file).size;
 
-  let calls = 0;
-  const restore = injectWriteFaults((f) => f === file, (len) => {
-    if (calls++ === 0) return Math.floor(len / 3); // a short write, then the disk is full
-    throw enospc();
-  });
-  let lost: number;
-  try {
-    // A new key: its define_metric record must survive the failed write.
-    lost = await commitBatch(sink, 1000, 1000, 'other');
-  } finally {
-    restore();
-  }
-  t.is(lost, 1000, 'the batch is counted as lost');
-  t.is(statSync(file).size, sizeBefore, 'the partial write was cut off');
-  t.is(warnings.filter((w) => /cannot write .*run-.*\.wandb \(ENOSPC: no space left on device\)/.test(w)).length, 1, warnings.join('\n'));
+    let calls = 0;
+    const restore = injectWriteFaults(
+      (f) => f === file,
+      (len) => {
+        if (calls++ === 0) return Math.floor(len / 3); // a short write, then the disk is full
+        throw enospc();
+      },
+    );
+    let lost: number;
+    try {
+      // A new key: its define_metric record must survive the failed write.
+      lost = await commitBatch(sink, 1000, 1000, 'other');
+    } finally {
+      restore();
+    }
+    t.is(lost, 1000, 'the batch is counted as lost');
+    t.is(statSync(file).size, sizeBefore, 'the partial write was cut off');
+    t.is(warnings.filter((w) => /cannot write .*run-.*\.wandb \(ENOSPC: no space left on device\)/.test(w)).length, 1, warnings.join('\n'));
 
-  let resumedAt = 2000;
-  while ((await commitBatch(sink, resumedAt, 100)) !== 0) {
-    resumedAt += 100;
-    await new Promise((r) => setImmediate(r)); // the backoff's clock moves on; no fixed wait
-  }
-  await sink.close('finished');
-  t.true(warnings.some((w) => /writing resumed/.test(w)));
+    let resumedAt = 2000;
+    while ((await commitBatch(sink, resumedAt, 100)) !== 0) {
+      resumedAt += 100;
+      await new Promise((r) => setImmediate(r)); // the backoff's clock moves on; no fixed wait
+    }
+    await sink.close('finished');
+    t.true(warnings.some((w) => /writing resumed/.test(w)));
 
-  const { steps, problems } = seqRows(dir);
-  t.deepEqual(problems, [], 'every record reads back, numbered without a gap (a hole would fail the next CRC)');
-  t.deepEqual(steps, [...Array.from({ length: 1000 }, (_, s) => s), ...Array.from({ length: 100 }, (_, k) => resumedAt + k)]);
-  const run = readRun(dir);
-  t.true(run.metrics.some((m) => m.name === 'other' && m.stepMetric === 'step'), 'the metric definition of the lost batch was written later');
-  t.is(run.exit?.exitCode, 0);
-});
+    const { steps, problems } = seqRows(dir);
+    t.deepEqual(problems, [], 'every record reads back, numbered without a gap (a hole would fail the next CRC)');
+    t.deepEqual(steps, [...Array.from({ length: 1000 }, (_, s) => s), ...Array.from({ length: 100 }, (_, k) => resumedAt + k)]);
+    const run = readRun(dir);
+    t.true(
+      run.metrics.some((m) => m.name === 'other' && m.stepMetric === 'step'),
+      'the metric definition of the lost batch was written later',
+    );
+    t.is(run.exit?.exitCode, 0);
+  },
+);
 
 test.serial('injected faults: a media file the disk refuses is counted as lost and never named by the log, which stays valid', async (t) => {
   const savedir = tempDir(t, 'wandb-fault-media');
   const warnings: string[] = [];
   const png = handMadePng(2, 2, 3, new Uint8Array(12));
-  const env: SinkEnv = { runName: 'run', coordinatorRank: 0, worldSize: 1, encodePng: () => Promise.resolve(png), warn: (m) => warnings.push(m), debug: () => {} };
-  const sink = await createWandbSink({ mode: 'offline', dir: savedir, project: 'p', entity: '', displayName: undefined, group: undefined, jobType: '', notes: '', tags: [], runId: undefined, multiRank: false, followExternalSymlinks: false, program: 'x' }, env);
+  const env: SinkEnv = {
+    runName: 'run',
+    coordinatorRank: 0,
+    worldSize: 1,
+    encodePng: () => Promise.resolve(png),
+    warn: (m) => warnings.push(m),
+    debug: () => {},
+  };
+  const sink = await createWandbSink(
+    {
+      mode: 'offline',
+      dir: savedir,
+      project: 'p',
+      entity: '',
+      displayName: undefined,
+      group: undefined,
+      jobType: '',
+      notes: '',
+      tags: [],
+      runId: undefined,
+      multiRank: false,
+      followExternalSymlinks: false,
+      program: 'x',
+    },
+    env,
+  );
   await commitBatch(sink, 0, 1);
-  const restore = injectWriteFaults((f) => f.includes('/media/images/'), () => {
-    throw enospc();
-  });
+  const restore = injectWriteFaults(
+    (f) => f.includes('/media/images/'),
+    () => {
+      throw enospc();
+    },
+  );
   let lost: number;
   try {
-    await sink.write({ kind: 'image', rank: 0, identifier: 'img', step: 1, batchIdx: 0, timeMs: 1_700_000_000_001, value: NaN, item: { format: 'png', data: png } });
+    await sink.write({
+      kind: 'image',
+      rank: 0,
+      identifier: 'img',
+      step: 1,
+      batchIdx: 0,
+      timeMs: 1_700_000_000_001,
+      value: NaN,
+      item: { format: 'png', data: png },
+    });
     await sink.write(scalar(1));
     lost = (await sink.commit()) ?? 0;
   } finally {
@@ -117,7 +187,13 @@ test.serial('injected faults: a media file the disk refuses is counted as lost a
   const dir = runDirs(savedir)[0]!;
   const run = readRun(dir);
   t.deepEqual(run.errors, []);
-  t.deepEqual(run.rows.map((r) => [r.items.get('seq'), r.items.has('img')]), [[0, false], [resumedAt, false]]);
+  t.deepEqual(
+    run.rows.map((r) => [r.items.get('seq'), r.items.has('img')]),
+    [
+      [0, false],
+      [resumedAt, false],
+    ],
+  );
   t.deepEqual(run.files, [], 'no Files record names a file that is not there');
 });
 
@@ -130,55 +206,60 @@ function backendStats(stats: LogStats): { written: number; failed: number } {
   return { written: b.written, failed: b.failed };
 }
 
-test.serial('WandBLogger on a full tmpfs: no stall, nothing held in memory, written counts exactly the rows in the log, failed the rest, told once, resumes when space returns', async (t) => {
-  t.timeout(300_000);
-  const savedir = mountTmpfs(t, TMPFS_BYTES);
-  if (savedir === undefined) return t.pass();
-  const warnings: string[] = [];
-  t.teardown(onDiagnostic((level, m) => void (level === 'warn' && warnings.push(m))));
-  const logger = new WandBLogger({ savedir, offlineMode: true, logFreq: 'batch' });
-  await logger.createLoggerContext({ rank: 0, runName: 'run', handleSignals: false, ringBytes: 1 << 16 });
-  const h = logger.handle('seq');
-  let step = 0;
-  const logChunk = () => {
-    const t0 = performance.now();
-    for (let i = 0; i < CHUNK; i++, step++) logger.metric(h, step, step, 0);
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < 5; i++) logChunk();
-  await logger.flush();
-  t.like(backendStats(await logger.stats()), { written: step, failed: 0 });
-  const dir = runDirs(savedir)[0]!;
-
-  const filler = fillUp(savedir, 16 << 10);
-  const rssBefore = process.memoryUsage().rss;
-  let slowest = 0;
-  for (let i = 0; i < WHILE_FULL / CHUNK; i++) slowest = Math.max(slowest, logChunk());
-  await logger.flush();
-  const full = backendStats(await logger.stats());
-  t.log(`disk full: ${full.written} written, ${full.failed} failed of ${step}; slowest chunk ${slowest.toFixed(1)} ms; RSS +${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(1)} MiB`);
-  t.true(full.failed > 0);
-  t.is(full.written + full.failed, step);
-  let rows = seqRows(dir);
-  t.deepEqual(rows.problems, []);
-  t.is(rows.steps.length, full.written, 'written counts exactly the rows in the log');
-  t.is(warnings.filter((w) => /cannot write .*\(ENOSPC: no space left on device\)/.test(w)).length, 1, warnings.join('\n'));
-
-  rmSync(filler);
-  let resumed = false;
-  for (let i = 0; i < 10_000 && !resumed; i++) {
-    const before = backendStats(await logger.stats()).written;
-    logChunk();
+test.serial(
+  'WandBLogger on a full tmpfs: no stall, nothing held in memory, written counts exactly the rows in the log, failed the rest, told once, resumes when space returns',
+  async (t) => {
+    t.timeout(300_000);
+    const savedir = mountTmpfs(t, TMPFS_BYTES);
+    if (savedir === undefined) return t.pass();
+    const warnings: string[] = [];
+    t.teardown(onDiagnostic((level, m) => void (level === 'warn' && warnings.push(m))));
+    const logger = new WandBLogger({ savedir, offlineMode: true, logFreq: 'batch' });
+    await logger.createLoggerContext({ rank: 0, runName: 'run', handleSignals: false, ringBytes: 1 << 16 });
+    const h = logger.handle('seq');
+    let step = 0;
+    const logChunk = () => {
+      const t0 = performance.now();
+      for (let i = 0; i < CHUNK; i++, step++) logger.metric(h, step, step, 0);
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < 5; i++) logChunk();
     await logger.flush();
-    resumed = backendStats(await logger.stats()).written - before === CHUNK;
-  }
-  t.true(resumed, 'writing resumed once space was back');
-  const stats = backendStats(await logger.destroyLoggerContext());
-  t.is(stats.written + stats.failed, step);
-  rows = seqRows(dir);
-  t.deepEqual(rows.problems, []);
-  t.is(rows.steps.length, stats.written);
-  t.is(readRun(dir).exit?.exitCode, 0, 'the run ends with its Exit');
-  t.true(slowest < 5_000, `a ${CHUNK}-record chunk took ${slowest} ms: training waited for the full disk`);
-  t.deepEqual(readWandbFile(new Uint8Array(readFileSync(`${dir}/run-${readRun(dir).runIdFromName}.wandb`))).errors, []);
-});
+    t.like(backendStats(await logger.stats()), { written: step, failed: 0 });
+    const dir = runDirs(savedir)[0]!;
+
+    const filler = fillUp(savedir, 16 << 10);
+    const rssBefore = process.memoryUsage().rss;
+    let slowest = 0;
+    for (let i = 0; i < WHILE_FULL / CHUNK; i++) slowest = Math.max(slowest, logChunk());
+    await logger.flush();
+    const full = backendStats(await logger.stats());
+    t.log(
+      `disk full: ${full.written} written, ${full.failed} failed of ${step}; slowest chunk ${slowest.toFixed(1)} ms; RSS +${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(1)} MiB`,
+    );
+    t.true(full.failed > 0);
+    t.is(full.written + full.failed, step);
+    let rows = seqRows(dir);
+    t.deepEqual(rows.problems, []);
+    t.is(rows.steps.length, full.written, 'written counts exactly the rows in the log');
+    t.is(warnings.filter((w) => /cannot write .*\(ENOSPC: no space left on device\)/.test(w)).length, 1, warnings.join('\n'));
+
+    rmSync(filler);
+    let resumed = false;
+    for (let i = 0; i < 10_000 && !resumed; i++) {
+      const before = backendStats(await logger.stats()).written;
+      logChunk();
+      await logger.flush();
+      resumed = backendStats(await logger.stats()).written - before === CHUNK;
+    }
+    t.true(resumed, 'writing resumed once space was back');
+    const stats = backendStats(await logger.destroyLoggerContext());
+    t.is(stats.written + stats.failed, step);
+    rows = seqRows(dir);
+    t.deepEqual(rows.problems, []);
+    t.is(rows.steps.length, stats.written);
+    t.is(readRun(dir).exit?.exitCode, 0, 'the run ends with its Exit');
+    t.true(slowest < 5_000, `a ${CHUNK}-record chunk took ${slowest} ms: training waited for the full disk`);
+    t.deepEqual(readWandbFile(new Uint8Array(readFileSync(`${dir}/run-${readRun(dir).runIdFromName}.wandb`))).errors, []);
+  },
+);

@@ -84,7 +84,21 @@ test('SIGKILL leaves a log that reads back whole up to its last record, without 
 
 async function finishedRun(savedir: string): Promise<string> {
   const sink = await createWandbSink(
-    { mode: 'offline', dir: savedir, project: 'p', entity: '', displayName: undefined, group: undefined, jobType: '', notes: '', tags: [], runId: undefined, multiRank: false, followExternalSymlinks: false, program: 'x' },
+    {
+      mode: 'offline',
+      dir: savedir,
+      project: 'p',
+      entity: '',
+      displayName: undefined,
+      group: undefined,
+      jobType: '',
+      notes: '',
+      tags: [],
+      runId: undefined,
+      multiRank: false,
+      followExternalSymlinks: false,
+      program: 'x',
+    },
     { runName: 'run', coordinatorRank: 0, worldSize: 1, encodePng: () => Promise.reject(new Error('none')), warn: () => undefined, debug: () => undefined },
   );
   for (let i = 0; i < 3000; i++) {

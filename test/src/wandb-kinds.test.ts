@@ -27,12 +27,39 @@ function rec(kind: LogRecord['kind'], identifier: string, item: unknown, step?: 
   return { kind, rank: 0, identifier, step, batchIdx, timeMs, value: typeof item === 'number' ? item : NaN, item };
 }
 
-async function runOf(t: ExecutionContext, records: LogRecord[], opts: { reason?: RunEndReason; commitEvery?: number; env?: Partial<SinkEnv>; options?: Partial<WandbSinkOptions> } = {}): Promise<{ run: WandbRunRead; warnings: string[]; lost: number }> {
+async function runOf(
+  t: ExecutionContext,
+  records: LogRecord[],
+  opts: { reason?: RunEndReason; commitEvery?: number; env?: Partial<SinkEnv>; options?: Partial<WandbSinkOptions> } = {},
+): Promise<{ run: WandbRunRead; warnings: string[]; lost: number }> {
   const dir = tempDir(t, 'wandb-kinds');
   const warnings: string[] = [];
-  const env: SinkEnv = { runName: 'kinds', coordinatorRank: 0, worldSize: 1, encodePng: () => Promise.resolve(PNG), warn: (m) => warnings.push(m), debug: () => undefined, ...opts.env };
+  const env: SinkEnv = {
+    runName: 'kinds',
+    coordinatorRank: 0,
+    worldSize: 1,
+    encodePng: () => Promise.resolve(PNG),
+    warn: (m) => warnings.push(m),
+    debug: () => undefined,
+    ...opts.env,
+  };
   const sink = await createWandbSink(
-    { mode: 'offline', dir, project: 'p', entity: '', displayName: undefined, group: undefined, jobType: '', notes: '', tags: [], runId: undefined, multiRank: false, followExternalSymlinks: false, program: 'kinds', ...opts.options },
+    {
+      mode: 'offline',
+      dir,
+      project: 'p',
+      entity: '',
+      displayName: undefined,
+      group: undefined,
+      jobType: '',
+      notes: '',
+      tags: [],
+      runId: undefined,
+      multiRank: false,
+      followExternalSymlinks: false,
+      program: 'kinds',
+      ...opts.options,
+    },
     env,
   );
   let lost = 0;
@@ -77,7 +104,15 @@ test('steps: _step counts rows; batch-level steps go under step, epoch-level und
   );
   t.deepEqual(
     run.metrics.map((m) => [m.name, m.stepMetric]),
-    [['step', ''], ['train/loss', 'step'], ['train/acc', 'step'], ['epoch', ''], ['val/loss', 'epoch'], ['val/acc', 'epoch'], ['lr', 'epoch']],
+    [
+      ['step', ''],
+      ['train/loss', 'step'],
+      ['train/acc', 'step'],
+      ['epoch', ''],
+      ['val/loss', 'epoch'],
+      ['val/acc', 'epoch'],
+      ['lr', 'epoch'],
+    ],
     'define_metric: each step key, then each key with its x-axis, before its first row',
   );
   for (const r of run.rows) {
@@ -88,12 +123,21 @@ test('steps: _step counts rows; batch-level steps go under step, epoch-level und
 
 test('a row split by a commit keeps its step in both parts (records are durable at every commit)', async (t) => {
   const { run } = await runOf(t, [rec('metric', 'a', 1, 5, 0), rec('metric', 'b', 2, 5, 0)], { commitEvery: 1 });
-  t.deepEqual(run.rows.map((r) => [r.items.get('_step'), r.items.get('step'), userKeys(r.items)]), [[0, 5, ['step', 'a']], [1, 5, ['step', 'b']]]);
+  t.deepEqual(
+    run.rows.map((r) => [r.items.get('_step'), r.items.get('step'), userKeys(r.items)]),
+    [
+      [0, 5, ['step', 'a']],
+      [1, 5, ['step', 'b']],
+    ],
+  );
 });
 
 test('NaN and ±Infinity metrics are kept as W&B writes them (bare NaN, Infinity, -Infinity)', async (t) => {
   const { run } = await runOf(t, [rec('metric', 'x', NaN, 0), rec('metric', 'x', Infinity, 1), rec('metric', 'x', -Infinity, 2)]);
-  t.deepEqual(run.rows.map((r) => r.items.get('x')), [NaN, Infinity, -Infinity]);
+  t.deepEqual(
+    run.rows.map((r) => r.items.get('x')),
+    [NaN, Infinity, -Infinity],
+  );
 });
 
 test('histograms: numpy.histogram with 64 bins, as wandb.Histogram computes them; NaN/±Infinity left out, counted and told', async (t) => {
@@ -103,7 +147,13 @@ test('histograms: numpy.histogram with 64 bins, as wandb.Histogram computes them
     ...Object.entries(inputs).map(([k, v], i) => rec('histogram', k, Float64Array.from(v), i)),
     rec('histogram', 'with_nan', Float64Array.from([...spread, NaN, Infinity, -Infinity]), 9),
   ]);
-  const values = new Map(run.rows.flatMap((r) => userKeys(r.items).filter((k) => k !== 'epoch').map((k) => [k, r.items.get(k)] as const)));
+  const values = new Map(
+    run.rows.flatMap((r) =>
+      userKeys(r.items)
+        .filter((k) => k !== 'epoch')
+        .map((k) => [k, r.items.get(k)] as const),
+    ),
+  );
   for (const [name, want] of Object.entries(NUMPY_HISTOGRAMS)) t.deepEqual(values.get(name), { _type: 'histogram', ...want }, name);
   t.deepEqual(values.get('with_nan'), { _type: 'histogram', ...NUMPY_HISTOGRAMS.spread });
   t.is(warnings.filter((w) => /histogram 'with_nan': 3 NaN\/±Infinity values left out/.test(w)).length, 1, warnings.join('\n'));
@@ -133,8 +183,14 @@ test('text becomes an html-file (HTML-escaped, shown in a media panel); dict a J
   t.regex(report, /^dicts\/eval\/report_2_[0-9a-f]{20}\.json$/);
   t.deepEqual(JSON.parse(readFileSync(join(run.dir, 'files', report), 'utf8')), { f1: 0.8, classes: ['a', 'b'] });
   t.true(run.summaries.some((s) => JSON.stringify(s.get('eval/report')) === JSON.stringify({ f1: 0.8, classes: ['a', 'b'] })));
-  t.true(run.files.some((f) => f.startsWith('dicts/big_2_')), 'a big dict is kept as a file');
-  t.false(run.summaries.some((s) => s.has('big')), 'but not put in the summary (over 64 KiB)');
+  t.true(
+    run.files.some((f) => f.startsWith('dicts/big_2_')),
+    'a big dict is kept as a file',
+  );
+  t.false(
+    run.summaries.some((s) => s.has('big')),
+    'but not put in the summary (over 64 KiB)',
+  );
 
   t.deepEqual(
     run.config.map((c) => [c.key || c.nestedKey, JSON.parse(c.json)]),
@@ -175,12 +231,22 @@ test('images and figures become image-file values with their file; artifacts and
   t.like(row.items.get('fig'), { _type: 'image-file', format: 'png', width: 3, height: 2 });
   t.false(row.items.has('fig2'), 'an SVG figure without a renderer is skipped');
   t.true(warnings.some((w) => /figure 'fig2' skipped/.test(w)));
-  t.deepEqual(run.files.filter((f) => f.startsWith('artifacts/')), ['artifacts/ckpt/weights.bin', 'artifacts/ckpt/weights-1.bin', 'artifacts/model/model/config.json', 'artifacts/model/model/sub/a.txt']);
+  t.deepEqual(
+    run.files.filter((f) => f.startsWith('artifacts/')),
+    ['artifacts/ckpt/weights.bin', 'artifacts/ckpt/weights-1.bin', 'artifacts/model/model/config.json', 'artifacts/model/model/sub/a.txt'],
+  );
   t.is(readFileSync(join(run.dir, 'files', 'artifacts', 'model', 'model', 'sub', 'a.txt'), 'utf8'), 'a');
-  t.true(warnings.some((w) => /artifact 'model': not copied from .*'outside'/.test(w)), 'a link out of the directory is skipped, as for every backend');
+  t.true(
+    warnings.some((w) => /artifact 'model': not copied from .*'outside'/.test(w)),
+    'a link out of the directory is skipped, as for every backend',
+  );
 });
 
-for (const [reason, code] of [['finished', 0], ['killed', 255], ['failed', 1]] as const) {
+for (const [reason, code] of [
+  ['finished', 0],
+  ['killed', 255],
+  ['failed', 1],
+] as const) {
   test(`a run that ends '${reason}' gets Exit with exit code ${code}, then Final`, async (t) => {
     const { run } = await runOf(t, [rec('metric', 'x', 1, 0)], { reason });
     t.is(run.exit?.exitCode, code);
@@ -191,12 +257,30 @@ for (const [reason, code] of [['finished', 0], ['killed', 255], ['failed', 1]] a
 test('several ranks in one sink: a run per rank, named <name>-rank<r>, in the group of the job', async (t) => {
   const dir = tempDir(t, 'wandb-ranks');
   const sink = await createWandbSink(
-    { mode: 'offline', dir, project: 'p', entity: '', displayName: undefined, group: undefined, jobType: '', notes: '', tags: [], runId: 'fixed', multiRank: true, followExternalSymlinks: false, program: 'x' },
+    {
+      mode: 'offline',
+      dir,
+      project: 'p',
+      entity: '',
+      displayName: undefined,
+      group: undefined,
+      jobType: '',
+      notes: '',
+      tags: [],
+      runId: 'fixed',
+      multiRank: true,
+      followExternalSymlinks: false,
+      program: 'x',
+    },
     { runName: 'job', coordinatorRank: 0, worldSize: 3, encodePng: () => Promise.resolve(PNG), warn: () => undefined, debug: () => undefined },
   );
   for (const rank of [0, 2, 1]) await sink.write({ ...rec('metric', 'x', rank, 0), rank });
   await sink.commit();
   await sink.close('finished');
   const runs = runDirs(dir).map(readRun);
-  t.deepEqual(runs.map((r) => [r.run!.runId, r.run!.displayName, r.run!.group]).sort(), [['fixed-rank0', 'job-rank0', 'job'], ['fixed-rank1', 'job-rank1', 'job'], ['fixed-rank2', 'job-rank2', 'job']]);
+  t.deepEqual(runs.map((r) => [r.run!.runId, r.run!.displayName, r.run!.group]).sort(), [
+    ['fixed-rank0', 'job-rank0', 'job'],
+    ['fixed-rank1', 'job-rank1', 'job'],
+    ['fixed-rank2', 'job-rank2', 'job'],
+  ]);
 });

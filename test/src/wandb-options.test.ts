@@ -31,13 +31,25 @@ const BAD: [string, WandBLoggerOptions, RegExp][] = [
   ['a misspelled key', { offlineMode: true, projectNme: 'x' } as WandBLoggerOptions, /WandBLogger option 'projectNme' is "x"; .*did you mean 'projectName'\?/],
   ['a project with /', { offlineMode: true, projectName: 'a/b' }, /WandBLogger option projectName is "a\/b"; W&B project names cannot hold/],
   ['an empty entity', { offlineMode: true, entity: '' }, /WandBLogger option entity is ""; pass a W&B entity name/],
-  ['tags that are not an array of short strings', { offlineMode: true, tags: ['ok', 'x'.repeat(65)] }, /WandBLogger option tags is an array of length 2; pass tags of 1 to 64 characters/],
+  [
+    'tags that are not an array of short strings',
+    { offlineMode: true, tags: ['ok', 'x'.repeat(65)] },
+    /WandBLogger option tags is an array of length 2; pass tags of 1 to 64 characters/,
+  ],
   ['a run id that cannot name a directory', { offlineMode: true, runId: '../x' }, /WandBLogger option runId is "\.\.\/x"; use 1 to 64 letters/],
   ['flushSecs 0', { offlineMode: true, flushSecs: 0 }, /WandBLogger option flushSecs is 0; pass a number of seconds above 0/],
   ['offlineMode "yes"', { offlineMode: 'yes' as unknown as boolean }, /WandBLogger option offlineMode is "yes"; pass true/],
-  ['followExternalSymlinks "no"', { offlineMode: true, followExternalSymlinks: 'no' as unknown as boolean }, /WandBLogger option followExternalSymlinks is "no"; pass true or false/],
+  [
+    'followExternalSymlinks "no"',
+    { offlineMode: true, followExternalSymlinks: 'no' as unknown as boolean },
+    /WandBLogger option followExternalSymlinks is "no"; pass true or false/,
+  ],
   ['an empty savedir', { offlineMode: true, savedir: '' }, /WandBLogger option savedir is ""; pass a directory path/],
-  ['online (not there yet)', { offlineMode: false }, /the W&B mode is "online \(offlineMode: false\)"; ranklog writes offline runs only, for now: pass offlineMode: true or set WANDB_MODE=offline/],
+  [
+    'online (not there yet)',
+    { offlineMode: false },
+    /the W&B mode is "online \(offlineMode: false\)"; ranklog writes offline runs only, for now: pass offlineMode: true or set WANDB_MODE=offline/,
+  ],
 ];
 for (const [what, options, message] of BAD) {
   test.serial(`${what} is an error naming the option, the value and the fix`, (t) => {
@@ -45,15 +57,28 @@ for (const [what, options, message] of BAD) {
   });
 }
 
-test.serial('the default mode is wandb\'s (online), which says how to get an offline run; WANDB_MODE=offline gives one', async (t) => {
+test.serial("the default mode is wandb's (online), which says how to get an offline run; WANDB_MODE=offline gives one", async (t) => {
   t.throws(() => new WandBLogger(), { message: /the W&B mode is "online \(WANDB_MODE, or wandb's default\)"; .*WANDB_MODE=offline/ });
   const l = await withEnv({ WANDB_MODE: 'offline' }, () => new WandBLogger());
   t.is(l.mode, 'offline');
-  await t.throwsAsync(withEnv({ WANDB_MODE: 'shared' }, () => new WandBLogger()), { message: /WANDB_MODE \(from the environment\) is "shared"; set it to 'offline', 'online' or 'disabled'/ });
+  await t.throwsAsync(
+    withEnv({ WANDB_MODE: 'shared' }, () => new WandBLogger()),
+    { message: /WANDB_MODE \(from the environment\) is "shared"; set it to 'offline', 'online' or 'disabled'/ },
+  );
 });
 
-test.serial('wandb\'s variables fill in what the options leave out, and the options win', async (t) => {
-  const env = { WANDB_PROJECT: 'envproj', WANDB_ENTITY: 'team', WANDB_NAME: 'env-name', WANDB_RUN_ID: 'envid123', WANDB_RUN_GROUP: 'grp', WANDB_JOB_TYPE: 'eval', WANDB_NOTES: 'from env', WANDB_TAGS: 'a, b,,a', WANDB_MODE: 'offline' };
+test.serial("wandb's variables fill in what the options leave out, and the options win", async (t) => {
+  const env = {
+    WANDB_PROJECT: 'envproj',
+    WANDB_ENTITY: 'team',
+    WANDB_NAME: 'env-name',
+    WANDB_RUN_ID: 'envid123',
+    WANDB_RUN_GROUP: 'grp',
+    WANDB_JOB_TYPE: 'eval',
+    WANDB_NOTES: 'from env',
+    WANDB_TAGS: 'a, b,,a',
+    WANDB_MODE: 'offline',
+  };
   const fromEnv = tempDir(t, 'wandb-env');
   await withEnv({ ...env, WANDB_DIR: fromEnv }, async () => {
     const logger = new WandBLogger();
@@ -63,16 +88,44 @@ test.serial('wandb\'s variables fill in what the options leave out, and the opti
     await logger.destroyLoggerContext();
   });
   const run = readRun(runDirs(fromEnv)[0]!).run!;
-  t.like(run, { project: 'envproj', entity: 'team', displayName: 'env-name', runId: 'envid123', group: 'grp', jobType: 'eval', notes: 'from env', tags: ['a', 'b'] });
+  t.like(run, {
+    project: 'envproj',
+    entity: 'team',
+    displayName: 'env-name',
+    runId: 'envid123',
+    group: 'grp',
+    jobType: 'eval',
+    notes: 'from env',
+    tags: ['a', 'b'],
+  });
 
   const fromOptions = tempDir(t, 'wandb-opt');
   await withEnv(env, async () => {
-    const logger = new WandBLogger({ savedir: fromOptions, projectName: 'p', entity: 'e', runName: 'n', runId: 'id', group: 'g', jobType: 'j', notes: 'o', tags: ['t'] });
+    const logger = new WandBLogger({
+      savedir: fromOptions,
+      projectName: 'p',
+      entity: 'e',
+      runName: 'n',
+      runId: 'id',
+      group: 'g',
+      jobType: 'j',
+      notes: 'o',
+      tags: ['t'],
+    });
     await logger.createLoggerContext({ rank: 0, runName: 'r', handleSignals: false });
     logger.log(1, 'x');
     await logger.destroyLoggerContext();
   });
-  t.like(readRun(runDirs(fromOptions)[0]!).run!, { project: 'p', entity: 'e', displayName: 'n', runId: 'id', group: 'g', jobType: 'j', notes: 'o', tags: ['t'] });
+  t.like(readRun(runDirs(fromOptions)[0]!).run!, {
+    project: 'p',
+    entity: 'e',
+    displayName: 'n',
+    runId: 'id',
+    group: 'g',
+    jobType: 'j',
+    notes: 'o',
+    tags: ['t'],
+  });
 });
 
 test.serial('WANDB_MODE=disabled: the logger takes nothing and writes nothing', async (t) => {
@@ -89,7 +142,10 @@ test.serial('WANDB_BASE_URL must be an http(s) address without credentials, and 
   const e = await t.throwsAsync(withEnv({ WANDB_MODE: 'offline', WANDB_BASE_URL: 'https://me:hunter2@wandb.example' }, () => new WandBLogger()));
   t.regex(e!.message, /WANDB_BASE_URL \(from the environment\) is "https:\/\/\*\*\*@wandb\.example\/"; take the user name and password out/);
   t.notRegex(e!.message, /hunter2/);
-  await t.throwsAsync(withEnv({ WANDB_MODE: 'offline', WANDB_BASE_URL: 'ftp://x' }, () => new WandBLogger()), { message: /set it to the http\(s\) address of your W&B server/ });
+  await t.throwsAsync(
+    withEnv({ WANDB_MODE: 'offline', WANDB_BASE_URL: 'ftp://x' }, () => new WandBLogger()),
+    { message: /set it to the http\(s\) address of your W&B server/ },
+  );
   t.is((await withEnv({ WANDB_MODE: 'offline', WANDB_BASE_URL: 'http://127.0.0.1:8080/' }, () => new WandBLogger())).baseUrl, 'http://127.0.0.1:8080');
 });
 
@@ -100,7 +156,13 @@ test.serial('the API key never shows: not in properties, util.inspect, JSON, mes
   await withEnv({ WANDB_API_KEY: KEY, WANDB_MODE: 'offline' }, async () => {
     const logger = new WandBLogger({ savedir });
     t.true(logger.hasApiKey);
-    for (const shown of [inspect(logger, { depth: 10, showHidden: true }), JSON.stringify(logger), Object.keys(logger).join(), Object.values(logger).map(String).join()]) t.false(shown.includes(KEY));
+    for (const shown of [
+      inspect(logger, { depth: 10, showHidden: true }),
+      JSON.stringify(logger),
+      Object.keys(logger).join(),
+      Object.values(logger).map(String).join(),
+    ])
+      t.false(shown.includes(KEY));
     try {
       new WandBLogger({ savedir, projectName: 'bad/name' });
     } catch (e) {

@@ -33,7 +33,10 @@ test('worker_threads of one process: a run per rank, named <job>-rank<r>, all in
   const runs = runDirs(savedir).map(readRun);
   t.is(runs.length, 4);
   t.deepEqual(runs.map((r) => r.errors).flat(), []);
-  t.deepEqual(runs.map((r) => [r.run!.displayName, r.run!.group, r.run!.project]).sort(), [0, 1, 2, 3].map((r) => [`job-rank${r}`, 'job', 'ranks']));
+  t.deepEqual(
+    runs.map((r) => [r.run!.displayName, r.run!.group, r.run!.project]).sort(),
+    [0, 1, 2, 3].map((r) => [`job-rank${r}`, 'job', 'ranks']),
+  );
   t.is(new Set(runs.map((r) => r.run!.runId)).size, 4, 'each run has its own id');
   for (const run of runs) {
     const rank = Number(run.run!.displayName.slice('job-rank'.length));
@@ -55,6 +58,9 @@ test('separate processes (RANK, WORLD_SIZE, RANKLOG_RUN_NAME): a run per process
   );
   for (const e of ends) t.is(e.code, 0, e.stderr);
   const runs = runDirs(savedir).map(readRun);
-  t.deepEqual(runs.map((r) => [r.run!.displayName, r.run!.group, r.rows.length, r.exit?.exitCode]).sort(), [0, 1, 2].map((r) => [`slurm-42-rank${r}`, 'slurm-42', 100, 0]));
+  t.deepEqual(
+    runs.map((r) => [r.run!.displayName, r.run!.group, r.rows.length, r.exit?.exitCode]).sort(),
+    [0, 1, 2].map((r) => [`slurm-42-rank${r}`, 'slurm-42', 100, 0]),
+  );
   t.deepEqual(runs.map((r) => r.errors).flat(), []);
 });

@@ -53,17 +53,25 @@ function nested(list: RawItem[]): Record<string, unknown> {
 }
 
 function shape(v: unknown): unknown {
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'sha256' || k === 'path' ? 'string' : shape(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'sha256' || k === 'path' ? 'string' : shape(x)]));
   return typeof v;
 }
 
-test('WandBLogger writes the reference run\'s inputs with wandb\'s record order, keys and value shapes', async (t) => {
+test("WandBLogger writes the reference run's inputs with wandb's record order, keys and value shapes", async (t) => {
   const ref = readRun(REF_DIR.replace(/\/$/, ''));
   t.deepEqual(ref.errors, []);
   const refRun = ref.run!;
 
   const savedir = tempDir(t, 'wandb-ref');
-  const logger = new WandBLogger({ savedir, offlineMode: true, projectName: refRun.project, runName: refRun.displayName, jobType: refRun.jobType, tags: refRun.tags });
+  const logger = new WandBLogger({
+    savedir,
+    offlineMode: true,
+    projectName: refRun.project,
+    runName: refRun.displayName,
+    jobType: refRun.jobType,
+    tags: refRun.tags,
+  });
   await logger.createLoggerContext({ rank: 0, runName: 'reference', handleSignals: false });
   logger.saveHyperparameters({ lr: 0.001, batch_size: 32, model: { layers: 4, act: 'relu' } });
   logger.log(5, 'epochs', { kind: 'param' });
@@ -96,7 +104,10 @@ test('WandBLogger writes the reference run\'s inputs with wandb\'s record order,
   t.deepEqual([...run.config], [['_wandb', {}]], "the Run record's config holds _wandb, as wandb.init leaves it");
 
   // The config: equal once nested (the reference passed a dict; ranklog's flattened params nest at '.').
-  const refConfig = nested([...[...refRun.config].filter(([k]) => k !== '_wandb').map(([k, v]) => ({ key: k, nestedKey: [], json: JSON.stringify(v) })), ...ref.config]);
+  const refConfig = nested([
+    ...[...refRun.config].filter(([k]) => k !== '_wandb').map(([k, v]) => ({ key: k, nestedKey: [], json: JSON.stringify(v) })),
+    ...ref.config,
+  ]);
   t.deepEqual(nested(ours.config), refConfig);
 
   // Rows: the reference's keys plus the x-axis key 'epoch'; the same values; _step = step.num = 0, 1, 2, …
@@ -120,7 +131,11 @@ test('WandBLogger writes the reference run\'s inputs with wandb\'s record order,
   const perRow = ours.summaries.filter((s) => s.has('_step'));
   const refPerRow = ref.summaries.filter((s) => s.has('_step'));
   t.is(perRow.length, refPerRow.length);
-  for (const [i, s] of perRow.entries()) t.deepEqual([...s.keys()].filter((k) => k !== 'epoch'), [...refPerRow[i]!.keys()]);
+  for (const [i, s] of perRow.entries())
+    t.deepEqual(
+      [...s.keys()].filter((k) => k !== 'epoch'),
+      [...refPerRow[i]!.keys()],
+    );
   const timing = ours.summaries.filter((s) => s.has('_wandb.runtime'));
   t.is(timing.length, ours.rows.length + 1, 'one before each row, one at the end');
   for (const s of timing) t.deepEqual([...s.keys()], ['_wandb.runtime', '_runtime']);

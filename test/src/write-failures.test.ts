@@ -10,7 +10,11 @@ const enospc = Object.assign(new Error('ENOSPC: no space left on device, write')
 function make() {
   let now = 1_000_000;
   const warnings: string[] = [];
-  const f = new WriteFailures((m) => warnings.push(m), 'sink', () => now);
+  const f = new WriteFailures(
+    (m) => warnings.push(m),
+    'sink',
+    () => now,
+  );
   return { f, warnings, advance: (ms: number) => (now += ms) };
 }
 

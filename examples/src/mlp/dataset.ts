@@ -40,7 +40,9 @@ export function mulberry32(seed: number): () => number {
 export function shuffle<T extends { length: number; [i: number]: number }>(a: T, rand: () => number): T {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    const t = a[i]; a[i] = a[j]; a[j] = t;
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
   }
   return a;
 }

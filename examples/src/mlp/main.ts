@@ -55,7 +55,17 @@ const logger = new LoggersCollection([
   files,
   tensorboard,
   // Every rank: one parent run for the job, a nested run per rank.
-  ...(args.mlflow ? [new MLFlowLogger({ experimentName: 'ranklog-mlp-iris', savedir: args.tbdir, logFreq: 'batch', logOnWorkers: -1, runDescription: 'Data-parallel MLP on Iris, 4 worker_thread ranks' })] : []),
+  ...(args.mlflow
+    ? [
+        new MLFlowLogger({
+          experimentName: 'ranklog-mlp-iris',
+          savedir: args.tbdir,
+          logFreq: 'batch',
+          logOnWorkers: -1,
+          runDescription: 'Data-parallel MLP on Iris, 4 worker_thread ranks',
+        }),
+      ]
+    : []),
   // Every rank: an offline W&B run per rank, all in the group of the job.
   ...(args.wandb ? [new WandBLogger({ offlineMode: true, projectName: 'ranklog-mlp-iris', savedir: args.tbdir, logFreq: 'batch', logOnWorkers: -1 })] : []),
 ]);
@@ -122,7 +132,7 @@ try {
   logger.log(weightsPath, 'trained_model', { kind: 'model' });
 } catch (err) {
   exitCode = 1;
-  report = `training FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
+  report = `training FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
   try {
     logger.log(report, 'training_summary', { kind: 'text' });
   } catch {

@@ -20,7 +20,12 @@ export class MLP {
     return nHidden * nIn + nHidden + nOut * nHidden + nOut;
   }
 
-  constructor(readonly nIn: number, readonly nHidden: number, readonly nOut: number, seed: number) {
+  constructor(
+    readonly nIn: number,
+    readonly nHidden: number,
+    readonly nOut: number,
+    seed: number,
+  ) {
     this.oB1 = nHidden * nIn;
     this.oW2 = this.oB1 + nHidden;
     this.oB2 = this.oW2 + nOut * nHidden;
@@ -55,7 +60,7 @@ export class MLP {
       if (s > max) max = s;
     }
     let z = 0;
-    for (let k = 0; k < nOut; k++) z += (p[k] = Math.exp(p[k] - max)); // subtract max: no overflow
+    for (let k = 0; k < nOut; k++) z += p[k] = Math.exp(p[k] - max); // subtract max: no overflow
     for (let k = 0; k < nOut; k++) p[k] /= z;
   }
 
@@ -114,8 +119,7 @@ export class MLP {
   /** Weights as nested arrays, for a JSON model file. */
   toJSON(): { W1: number[][]; b1: number[]; W2: number[][]; b2: number[] } {
     const w = this.params;
-    const rows = (off: number, r: number, c: number) =>
-      Array.from({ length: r }, (_, j) => Array.from(w.subarray(off + j * c, off + (j + 1) * c)));
+    const rows = (off: number, r: number, c: number) => Array.from({ length: r }, (_, j) => Array.from(w.subarray(off + j * c, off + (j + 1) * c)));
     return {
       W1: rows(this.oW1, this.nHidden, this.nIn),
       b1: Array.from(w.subarray(this.oB1, this.oW2)),

@@ -1,5 +1,15 @@
 import { resolve } from 'node:path';
-import { checkOptionKeys, COMMON_OPTION_KEYS, Logger, pollMsFor, rankFromEnv, type BackendLimits, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
+import {
+  checkOptionKeys,
+  COMMON_OPTION_KEYS,
+  Logger,
+  pollMsFor,
+  rankFromEnv,
+  type BackendLimits,
+  type CommonLoggerOptions,
+  type Kind,
+  type OptionKeys,
+} from '@ranklog/core';
 import type { MlflowSinkOptions } from './mlflow-sink.js';
 import { launchIdFromEnv } from './job-key.js';
 import { MAX_PARAM_VALUE_LENGTH, NAME_RE } from './filestore/validation.js';
@@ -68,7 +78,14 @@ export class MLFlowLogger extends Logger {
     super(options);
     checkOptionKeys(options, 'MLFlowLogger', OPTION_KEYS);
     const o = options;
-    this.opts = { runName: o.runName, runDescription: o.runDescription, runId: o.runId, parentRunId: o.parentRunId, flushSecs: o.flushSecs, closeTimeoutSecs: o.closeTimeoutSecs };
+    this.opts = {
+      runName: o.runName,
+      runDescription: o.runDescription,
+      runId: o.runId,
+      parentRunId: o.parentRunId,
+      flushSecs: o.flushSecs,
+      closeTimeoutSecs: o.closeTimeoutSecs,
+    };
     this.savedir = resolve(options.savedir ?? 'mllogs');
     this.#trackingUri =
       options.trackingUri !== undefined
@@ -78,7 +95,8 @@ export class MLFlowLogger extends Logger {
           : resolve(this.savedir, 'mlflow');
     this.trackingUri = redactCredentials(this.#trackingUri);
     const follow = options.followExternalSymlinks ?? false;
-    if (typeof follow !== 'boolean') throw new TypeError(`ranklog: MLFlowLogger option followExternalSymlinks is ${String(follow)}; pass true or false (default false).`);
+    if (typeof follow !== 'boolean')
+      throw new TypeError(`ranklog: MLFlowLogger option followExternalSymlinks is ${String(follow)}; pass true or false (default false).`);
     this.followExternalSymlinks = follow;
     this.experimentName = options.experimentName ?? process.env.MLFLOW_EXPERIMENT_NAME ?? 'Default';
     if (typeof this.experimentName !== 'string' || this.experimentName.length === 0 || this.experimentName.length > 500) {
@@ -89,10 +107,12 @@ export class MLFlowLogger extends Logger {
       throw new RangeError(`ranklog: MLFlowLogger option flushSecs is ${String(flushSecs)}; pass seconds above 0 and at most 3600 (default 1).`);
     }
     const cts = options.closeTimeoutSecs ?? 10;
-    if (!(typeof cts === 'number' && cts >= 0 && cts <= 3600)) throw new RangeError(`ranklog: MLFlowLogger option closeTimeoutSecs is ${String(cts)}; pass seconds from 0 to 3600 (default 10).`);
+    if (!(typeof cts === 'number' && cts >= 0 && cts <= 3600))
+      throw new RangeError(`ranklog: MLFlowLogger option closeTimeoutSecs is ${String(cts)}; pass seconds from 0 to 3600 (default 10).`);
     for (const k of ['runId', 'parentRunId'] as const) {
       const v = options[k];
-      if (v !== undefined && !/^[a-zA-Z0-9][\w-]{0,255}$/.test(v)) throw new TypeError(`ranklog: MLFlowLogger option ${k} is ${JSON.stringify(v)}; pass an MLflow run id (32 hex characters).`);
+      if (v !== undefined && !/^[a-zA-Z0-9][\w-]{0,255}$/.test(v))
+        throw new TypeError(`ranklog: MLFlowLogger option ${k} is ${JSON.stringify(v)}; pass an MLflow run id (32 hex characters).`);
     }
   }
 
@@ -123,6 +143,11 @@ export class MLFlowLogger extends Logger {
       followExternalSymlinks: this.followExternalSymlinks,
     };
     // Deliveries go out every flushSecs: the idle writer looks twice per flushSecs (at most once a second).
-    return { sinkModule: new URL('./mlflow-sink.js', import.meta.url).href, sinkOptions, pollMs: pollMsFor(sinkOptions.flushSecs), closeTimeoutMs: sinkOptions.closeTimeoutSecs * 1000 };
+    return {
+      sinkModule: new URL('./mlflow-sink.js', import.meta.url).href,
+      sinkOptions,
+      pollMs: pollMsFor(sinkOptions.flushSecs),
+      closeTimeoutMs: sinkOptions.closeTimeoutSecs * 1000,
+    };
   }
 }

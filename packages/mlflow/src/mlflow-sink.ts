@@ -13,7 +13,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { WriteFailures, type DatasetItem, type FigureItem, type ImageItem, type LogRecord, type PathItem, type RawImage, type RunEndReason, type Sink, type SinkEnv, type SinkFactory } from '@ranklog/core/sink';
+import {
+  WriteFailures,
+  type DatasetItem,
+  type FigureItem,
+  type ImageItem,
+  type LogRecord,
+  type PathItem,
+  type RawImage,
+  type RunEndReason,
+  type Sink,
+  type SinkEnv,
+  type SinkFactory,
+} from '@ranklog/core/sink';
 import { FileStore } from './filestore/file-store.js';
 import { jobKey } from './job-key.js';
 import { endTag, endValue, JOB_TAG } from './job-run.js';
@@ -123,7 +135,8 @@ class MlflowSink implements Sink {
     if (!this.o.multiRank) {
       ref = 'run';
       if (this.o.runId) this.delivery.enqueue([{ op: 'attach', ref, runId: this.o.runId }]);
-      else if (this.o.parentRunId) this.delivery.enqueue([{ op: 'attach', ref: 'parent', runId: this.o.parentRunId }, this.runOp(ref, this.runName, now, 'parent')]);
+      else if (this.o.parentRunId)
+        this.delivery.enqueue([{ op: 'attach', ref: 'parent', runId: this.o.parentRunId }, this.runOp(ref, this.runName, now, 'parent')]);
       else this.delivery.enqueue([this.runOp(ref, this.runName, now)]);
     } else {
       if (!this.parentReady) this.delivery.enqueue(this.parentOps(now));
@@ -143,10 +156,21 @@ class MlflowSink implements Sink {
     else {
       const job = this.runOp('job', this.runName, startTime, this.o.parentRunId ? 'parent' : undefined);
       // On a tracking server one process creates it, the others wait for it: the lowest rank that logs here (rank 0 may not).
-      ops.push(this.shared ? { op: 'find', ref: 'job', tag: { key: JOB_TAG, value: this.jobKey }, orCreate: job, wait: this.env.coordinatorRank !== Math.min(...this.jobRanks()) } : job);
+      ops.push(
+        this.shared
+          ? {
+              op: 'find',
+              ref: 'job',
+              tag: { key: JOB_TAG, value: this.jobKey },
+              orCreate: job,
+              wait: this.env.coordinatorRank !== Math.min(...this.jobRanks()),
+            }
+          : job,
+      );
     }
     // 'running' replaces an end tag an earlier launch with the same job key left, before anyone reads it at the end.
-    if (this.shared) ops.push({ op: 'batch', ref: 'job', batch: { metrics: [], params: [], tags: [{ key: endTag(this.env.coordinatorRank), value: endValue('RUNNING') }] } });
+    if (this.shared)
+      ops.push({ op: 'batch', ref: 'job', batch: { metrics: [], params: [], tags: [{ key: endTag(this.env.coordinatorRank), value: endValue('RUNNING') }] } });
     return ops;
   }
 
@@ -212,7 +236,16 @@ class MlflowSink implements Sink {
           {
             op: 'inputs',
             ref,
-            datasets: [{ name: d.name, digest: d.digest, source: JSON.stringify({ uri: d.source }), sourceType, schema: d.schema === undefined ? undefined : JSON.stringify(d.schema), tags: [{ key: 'mlflow.data.context', value: r.identifier }] }],
+            datasets: [
+              {
+                name: d.name,
+                digest: d.digest,
+                source: JSON.stringify({ uri: d.source }),
+                sourceType,
+                schema: d.schema === undefined ? undefined : JSON.stringify(d.schema),
+                tags: [{ key: 'mlflow.data.context', value: r.identifier }],
+              },
+            ],
           },
         ]);
         return;

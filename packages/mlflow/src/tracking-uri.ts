@@ -31,8 +31,7 @@ export function withoutCredentials(uri: string): string {
   }
 }
 
-const URL_FIX =
-  "pass http(s)://host:port (port 1 to 65535; percent-encode '@', ':' and '/' inside a user name or password), file:/path, or a directory path.";
+const URL_FIX = "pass http(s)://host:port (port 1 to 65535; percent-encode '@', ':' and '/' inside a user name or password), file:/path, or a directory path.";
 
 /**
  * A tracking URI that the writer thread will be able to use, checked where the logger is made.

@@ -30,7 +30,9 @@ export class TensorBoardLogger extends Logger {
     }
     const flushSecs = options.flushSecs ?? 2;
     if (typeof flushSecs !== 'number' || !(flushSecs > 0 && flushSecs <= 3600)) {
-      throw new RangeError(`ranklog: TensorBoardLogger option flushSecs is ${String(flushSecs)}; pass a number of seconds above 0 and at most 3600 (default 2).`);
+      throw new RangeError(
+        `ranklog: TensorBoardLogger option flushSecs is ${String(flushSecs)}; pass a number of seconds above 0 and at most 3600 (default 2).`,
+      );
     }
     this.savedir = resolve(savedir);
     this.flushSecs = flushSecs;

@@ -8,7 +8,17 @@
  * reach the file within one writer poll (the logger sets it from flushSecs).
  */
 import { join, resolve, sep } from 'node:path';
-import { WriteFailures, type FigureItem, type ImageItem, type LogRecord, type RawImage, type RunEndReason, type Sink, type SinkEnv, type SinkFactory } from '@ranklog/core/sink';
+import {
+  WriteFailures,
+  type FigureItem,
+  type ImageItem,
+  type LogRecord,
+  type RawImage,
+  type RunEndReason,
+  type Sink,
+  type SinkEnv,
+  type SinkFactory,
+} from '@ranklog/core/sink';
 import { EventFile } from './record/event-file.js';
 import { ScalarTemplate, summaryEvent } from './record/event.js';
 import { textValue } from './summary/text.js';
@@ -64,7 +74,8 @@ class TensorBoardSink implements Sink {
   ) {
     const savedir = resolve(options.savedir);
     this.runDir = resolve(savedir, env.runName);
-    if (!this.runDir.startsWith(savedir + sep)) throw new Error(`ranklog tensorboard: run name ${JSON.stringify(env.runName)} must name a directory inside ${savedir}`);
+    if (!this.runDir.startsWith(savedir + sep))
+      throw new Error(`ranklog tensorboard: run name ${JSON.stringify(env.runName)} must name a directory inside ${savedir}`);
     // logOnWorkers -1 in a world of one rank is still a single run.
     this.multiRank = options.multiRank && env.worldSize !== 1;
     this.hparams = new HparamsCollector(env.runName, env.debug);
@@ -120,7 +131,9 @@ class TensorBoardSink implements Sink {
           this.counters.histogramNonFinite += nonFinite;
           if (!this.nonFiniteWarned.has(r.identifier)) {
             this.nonFiniteWarned.add(r.identifier);
-            this.env.warn(`histogram '${r.identifier}': ${nonFinite} NaN/±Infinity values left out (TensorBoard histograms cannot hold them); counted in stats().histogramNonFinite`);
+            this.env.warn(
+              `histogram '${r.identifier}': ${nonFinite} NaN/±Infinity values left out (TensorBoard histograms cannot hold them); counted in stats().histogramNonFinite`,
+            );
           }
         }
         return this.event(f, r, histogramValue(r.identifier, values));

@@ -20,10 +20,14 @@ for (const dir of positionals) {
     const r = repairRun(dir, exitCode, values['dry-run'] === true);
     const did = [
       r.cut > 0 ? `cut a torn tail of ${r.cut} bytes (${r.scan.stoppedBecause})` : '',
-      r.appended.length > 0 ? `appended ${r.appended.join(' and ')}${r.appended.includes('exit') ? ` (exit code ${exitCode}, runtime ${r.scan.runtimeSecs} s)` : ''}` : '',
+      r.appended.length > 0
+        ? `appended ${r.appended.join(' and ')}${r.appended.includes('exit') ? ` (exit code ${exitCode}, runtime ${r.scan.runtimeSecs} s)` : ''}`
+        : '',
     ].filter((s) => s !== '');
     const verb = values['dry-run'] === true ? 'would have ' : '';
-    process.stdout.write(`${r.path}: ${r.scan.records} records; ${did.length === 0 ? 'already ends with Exit and Final, left as it is' : verb + did.join(', ')}\n`);
+    process.stdout.write(
+      `${r.path}: ${r.scan.records} records; ${did.length === 0 ? 'already ends with Exit and Final, left as it is' : verb + did.join(', ')}\n`,
+    );
   } catch (e) {
     failed++;
     process.stderr.write(`ranklog-wandb-replay: ${(e as Error).message}\n`);

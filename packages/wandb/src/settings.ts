@@ -72,14 +72,19 @@ function name(s: Source | undefined, what: string): string | undefined {
 
 function mode(options: SettingsInput, env: NodeJS.ProcessEnv): Mode {
   if (options.offlineMode !== undefined) {
-    if (typeof options.offlineMode !== 'boolean') throw argError('WandBLogger option offlineMode', options.offlineMode, 'pass true (write an offline run for `wandb sync`) or false.');
+    if (typeof options.offlineMode !== 'boolean')
+      throw argError('WandBLogger option offlineMode', options.offlineMode, 'pass true (write an offline run for `wandb sync`) or false.');
     return options.offlineMode ? 'offline' : 'online';
   }
   const m = env.WANDB_MODE;
   if (m === undefined || m === '' || m === 'online' || m === 'run') return 'online';
   if (m === 'offline' || m === 'dryrun') return 'offline';
   if (m === 'disabled') return 'disabled';
-  throw argError('WANDB_MODE (from the environment)', m, "set it to 'offline', 'online' or 'disabled' (ranklog has no shared mode), or pass offlineMode to the WandBLogger.");
+  throw argError(
+    'WANDB_MODE (from the environment)',
+    m,
+    "set it to 'offline', 'online' or 'disabled' (ranklog has no shared mode), or pass offlineMode to the WandBLogger.",
+  );
 }
 
 function baseUrl(env: NodeJS.ProcessEnv): string {
@@ -95,7 +100,12 @@ function baseUrl(env: NodeJS.ProcessEnv): string {
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw argError('WANDB_BASE_URL (from the environment)', shown, 'set it to the http(s) address of your W&B server, e.g. https://api.wandb.ai.');
   }
-  if (url.username || url.password) throw argError('WANDB_BASE_URL (from the environment)', shown, 'take the user name and password out of the address: the API key (WANDB_API_KEY) is the credential.');
+  if (url.username || url.password)
+    throw argError(
+      'WANDB_BASE_URL (from the environment)',
+      shown,
+      'take the user name and password out of the address: the API key (WANDB_API_KEY) is the credential.',
+    );
   return url.href.replace(/\/$/, '');
 }
 
@@ -104,11 +114,18 @@ export function resolveSettings(options: SettingsInput, env: NodeJS.ProcessEnv):
   const dir = text(pick('savedir', options.savedir, 'WANDB_DIR', env), 4096, "pass a directory path such as 'mllogs'.") ?? 'mllogs';
   const runIdSource = pick('runId', options.runId, 'WANDB_RUN_ID', env);
   const runId = text(runIdSource, 64, 'pass 1 to 64 letters, digits, "_", "-" or ".", or leave it out for a random id.');
-  if (runId !== undefined && !RUN_ID.test(runId)) throw argError(runIdSource!.name, runId, 'use 1 to 64 letters, digits, "_", "-" or "." (it names the run and its directory).');
+  if (runId !== undefined && !RUN_ID.test(runId))
+    throw argError(runIdSource!.name, runId, 'use 1 to 64 letters, digits, "_", "-" or "." (it names the run and its directory).');
   const tagsSource = pick('tags', options.tags, 'WANDB_TAGS', env);
   let tags: string[] = [];
   if (tagsSource !== undefined) {
-    const list = typeof tagsSource.value === 'string' ? tagsSource.value.split(',').map((t) => t.trim()).filter((t) => t !== '') : tagsSource.value;
+    const list =
+      typeof tagsSource.value === 'string'
+        ? tagsSource.value
+            .split(',')
+            .map((t) => t.trim())
+            .filter((t) => t !== '')
+        : tagsSource.value;
     if (!Array.isArray(list) || list.some((t) => typeof t !== 'string' || t.length === 0 || t.length > 64)) {
       throw argError(tagsSource.name, tagsSource.value, 'pass tags of 1 to 64 characters each: an array of strings (WANDB_TAGS: separated by commas).');
     }
@@ -119,7 +136,11 @@ export function resolveSettings(options: SettingsInput, env: NodeJS.ProcessEnv):
     dir,
     project: name(pick('projectName', options.projectName, 'WANDB_PROJECT', env), 'project') ?? '',
     entity: name(pick('entity', options.entity, 'WANDB_ENTITY', env), 'entity') ?? '',
-    displayName: text(pick('runName', options.runName, 'WANDB_NAME', env), 128, 'pass a run name of 1 to 128 characters, or leave it out for ranklog\'s run name.'),
+    displayName: text(
+      pick('runName', options.runName, 'WANDB_NAME', env),
+      128,
+      "pass a run name of 1 to 128 characters, or leave it out for ranklog's run name.",
+    ),
     runId,
     group: text(pick('group', options.group, 'WANDB_RUN_GROUP', env), 128, 'pass a group name of 1 to 128 characters.'),
     jobType: text(pick('jobType', options.jobType, 'WANDB_JOB_TYPE', env), 64, "pass a job type of 1 to 64 characters, e.g. 'train'.") ?? '',

@@ -1,5 +1,15 @@
 import { join, resolve } from 'node:path';
-import { argError, checkOptionKeys, COMMON_OPTION_KEYS, Logger, pollMsFor, type BackendLimits, type CommonLoggerOptions, type Kind, type OptionKeys } from '@ranklog/core';
+import {
+  argError,
+  checkOptionKeys,
+  COMMON_OPTION_KEYS,
+  Logger,
+  pollMsFor,
+  type BackendLimits,
+  type CommonLoggerOptions,
+  type Kind,
+  type OptionKeys,
+} from '@ranklog/core';
 import { resolveSettings, type Mode } from './settings.js';
 import type { WandbSinkOptions } from './wandb-sink.js';
 
@@ -89,7 +99,8 @@ export class WandBLogger extends Logger {
     if (typeof follow !== 'boolean') throw argError('WandBLogger option followExternalSymlinks', follow, 'pass true or false (default false).');
     this.mode = settings.mode;
     // WANDB_MODE=disabled: a logger that takes nothing (as wandb's disabled run), so no record reaches a writer.
-    this.supportedKinds = settings.mode === 'disabled' ? [] : ['metric', 'param', 'text', 'dict', 'image', 'figure', 'histogram', 'artifact', 'model', 'dataset'];
+    this.supportedKinds =
+      settings.mode === 'disabled' ? [] : ['metric', 'param', 'text', 'dict', 'image', 'figure', 'histogram', 'artifact', 'model', 'dataset'];
     this.savedir = resolve(settings.dir);
     this.projectName = settings.project;
     this.entity = settings.entity;
@@ -133,6 +144,10 @@ export class WandBLogger extends Logger {
 
   sinkSpec() {
     // Records reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
-    return { sinkModule: new URL('./wandb-sink.js', import.meta.url).href, sinkOptions: { ...this.sinkOptions, multiRank: this.multiRank }, pollMs: pollMsFor(this.flushSecs) };
+    return {
+      sinkModule: new URL('./wandb-sink.js', import.meta.url).href,
+      sinkOptions: { ...this.sinkOptions, multiRank: this.multiRank },
+      pollMs: pollMsFor(this.flushSecs),
+    };
   }
 }

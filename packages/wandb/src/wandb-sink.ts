@@ -74,7 +74,13 @@ class WandbSink implements Sink {
     const runId = o.runId === undefined ? newRunId() : this.multiRank ? `${o.runId}-rank${rank}` : o.runId;
     // The run starts with its first record: every later record of the rank has a runtime ≥ 0.
     const startTimeMs = Math.min(timeMs, Date.now());
-    const directory = new RunDirectory(join(o.dir, 'wandb'), runId, startTimeMs, { writer: PRODUCER, runName: this.env.runName, rank, pid: process.pid, host: this.host });
+    const directory = new RunDirectory(join(o.dir, 'wandb'), runId, startTimeMs, {
+      writer: PRODUCER,
+      runName: this.env.runName,
+      rank,
+      pid: process.pid,
+      host: this.host,
+    });
     const delivery = new OfflineDelivery(directory, this.failures);
     this.deliveries.push(delivery);
     this.env.debug(`wandb: rank ${rank} logs to ${directory.dir}`);

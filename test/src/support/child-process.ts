@@ -61,7 +61,12 @@ export function runNode(t: ExecutionContext, args: string[], env: NodeJS.Process
 }
 
 /** fixtures/mlflow-child.js with `cfg`, in childEnv(env). */
-export function runChild(t: ExecutionContext, cfg: ChildConfig, env: Record<string, string>, onStdout?: (all: string, child: ChildProcess) => void): Promise<ChildEnd> {
+export function runChild(
+  t: ExecutionContext,
+  cfg: ChildConfig,
+  env: Record<string, string>,
+  onStdout?: (all: string, child: ChildProcess) => void,
+): Promise<ChildEnd> {
   return runNode(t, [CHILD, JSON.stringify(cfg)], childEnv(env), onStdout);
 }
 

@@ -34,7 +34,12 @@ export function handMadePng(width: number, height: number, channels: 1 | 2 | 3 |
   const stride = width * channels;
   const raw = Buffer.alloc(height * (stride + 1));
   for (let y = 0; y < height; y++) Buffer.from(pixels.subarray(y * stride, (y + 1) * stride)).copy(raw, y * (stride + 1) + 1);
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr(width, height, 8, colourType)), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    pngChunk('IHDR', ihdr(width, height, 8, colourType)),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 /** One JPEG marker segment: 0xFF, the marker, a 2-byte length that counts itself, the data. */

@@ -138,7 +138,17 @@ export async function checkSeqCsv(
   const seen = new Map<number, Uint8Array>();
   for (const [rank, n] of expected) seen.set(rank, new Uint8Array(n));
   const last = new Map<number, number>();
-  const r: SeqCsvCheck = { header: undefined, rows: 0, perRank: new Map(), prefix: new Map(), duplicates: 0, notIncreasing: 0, malformed: 0, outOfTime: 0, firstProblems: [] };
+  const r: SeqCsvCheck = {
+    header: undefined,
+    rows: 0,
+    perRank: new Map(),
+    prefix: new Map(),
+    duplicates: 0,
+    notIncreasing: 0,
+    malformed: 0,
+    outOfTime: 0,
+    firstProblems: [],
+  };
   const problem = (s: string) => {
     if (r.firstProblems.length < 10) r.firstProblems.push(s);
   };
@@ -153,8 +163,16 @@ export async function checkSeqCsv(
     const step = Number(stepS);
     const bits = seen.get(rank);
     if (
-      rec.length !== 6 || id !== identifier || batchS !== '' || valueS !== stepS || stepS === '' ||
-      !Number.isSafeInteger(step) || bits === undefined || step < 0 || step >= bits.length || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(ts ?? '')
+      rec.length !== 6 ||
+      id !== identifier ||
+      batchS !== '' ||
+      valueS !== stepS ||
+      stepS === '' ||
+      !Number.isSafeInteger(step) ||
+      bits === undefined ||
+      step < 0 ||
+      step >= bits.length ||
+      !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(ts ?? '')
     ) {
       r.malformed++;
       problem(`malformed row ${r.rows}: ${JSON.stringify(rec)}`);

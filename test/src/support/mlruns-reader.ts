@@ -29,7 +29,20 @@ function foldLines(lines: string[]): string {
 function unescapeDouble(s: string): string {
   return s.replace(/\\(x[0-9A-F]{2}|u[0-9A-F]{4}|U[0-9A-F]{8}|.)/g, (_, e: string) => {
     if (e.length > 1) return String.fromCodePoint(parseInt(e.slice(1), 16));
-    const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '"': '"', '\\': '\\', ' ': ' ', e: '\x1b', N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029' };
+    const map: Record<string, string> = {
+      n: '\n',
+      t: '\t',
+      r: '\r',
+      '0': '\0',
+      '"': '"',
+      '\\': '\\',
+      ' ': ' ',
+      e: '\x1b',
+      N: '\u0085',
+      _: '\u00a0',
+      L: '\u2028',
+      P: '\u2029',
+    };
     if (!(e in map)) throw new Error(`unknown escape \\${e}`);
     return map[e]!;
   });

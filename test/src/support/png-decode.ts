@@ -109,12 +109,23 @@ export function decodePng(file: Uint8Array): DecodedImage {
       const c = x >= bpp && y > 0 ? out[prev + x - bpp] : 0;
       let pred: number;
       switch (ft) {
-        case 0: pred = 0; break;
-        case 1: pred = a; break;
-        case 2: pred = b; break;
-        case 3: pred = (a + b) >>> 1; break;
-        case 4: pred = paeth(a, b, c); break;
-        default: throw new Error(`PNG: unknown filter type ${ft} on row ${y}`);
+        case 0:
+          pred = 0;
+          break;
+        case 1:
+          pred = a;
+          break;
+        case 2:
+          pred = b;
+          break;
+        case 3:
+          pred = (a + b) >>> 1;
+          break;
+        case 4:
+          pred = paeth(a, b, c);
+          break;
+        default:
+          throw new Error(`PNG: unknown filter type ${ft} on row ${y}`);
       }
       out[row + x] = (raw[src + x] + pred) & 0xff;
     }

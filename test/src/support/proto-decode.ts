@@ -18,7 +18,10 @@
  */
 
 export class ProtoError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(`${message} (at byte ${offset})`);
     this.name = 'ProtoError';
   }
@@ -305,7 +308,8 @@ export function decodeMessage(buf: Uint8Array): ProtoMessage {
       case WIRE_LEN: {
         const len = readVarint(buf, pos, end);
         pos = len.next;
-        if (len.hi !== 0 || pos + len.lo > end) throw new ProtoError(`LEN field ${number} claims ${varintToUint64(len.lo, len.hi)} bytes, ${end - pos} remain`, offset);
+        if (len.hi !== 0 || pos + len.lo > end)
+          throw new ProtoError(`LEN field ${number} claims ${varintToUint64(len.lo, len.hi)} bytes, ${end - pos} remain`, offset);
         fields.push({ number, wire, lo: 0, hi: 0, bytes: buf.subarray(pos, pos + len.lo), offset });
         pos += len.lo;
         break;

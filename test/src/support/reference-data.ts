@@ -62,7 +62,12 @@ export function referenceData(file: string, relative: string): ReferenceData {
     present,
     test: (title, body) => {
       // One line per test file, once every test of the module is declared (module evaluation is synchronous).
-      if (skipped.length === 0) queueMicrotask(() => console.log(`${file}: skipping ${skipped.length} test${skipped.length === 1 ? '' : 's'} that read the reference data: ${where}. In CI this is a failure.`));
+      if (skipped.length === 0)
+        queueMicrotask(() =>
+          console.log(
+            `${file}: skipping ${skipped.length} test${skipped.length === 1 ? '' : 's'} that read the reference data: ${where}. In CI this is a failure.`,
+          ),
+        );
       skipped.push(title);
       test.skip(title, body);
     },

@@ -433,7 +433,13 @@ function decodeValue(m: ProtoMessage, c: Checker): DecodedValue {
       break;
     case 'image': {
       const im = m.message(4)!;
-      v.image = { height: im.int32(1), width: im.int32(2), colorspace: im.int32(3), encodedImageString: im.bytes(4) ?? new Uint8Array(0), fieldNumbers: c.known(im, 'Summary.Image', [1, 2, 3, 4]) };
+      v.image = {
+        height: im.int32(1),
+        width: im.int32(2),
+        colorspace: im.int32(3),
+        encodedImageString: im.bytes(4) ?? new Uint8Array(0),
+        fieldNumbers: c.known(im, 'Summary.Image', [1, 2, 3, 4]),
+      };
       break;
     }
     case 'histo': {
@@ -608,8 +614,16 @@ export function scalarOf(v: DecodedValue): number | undefined {
   if (v.kind === 'simple_value') return v.simpleValue;
   const t = v.tensor;
   if (t && t.shape !== undefined && t.shape.length === 0) {
-    if (t.dtype === DT.FLOAT) return t.floatVal[0] ?? (t.tensorContent && t.tensorContent.length === 4 ? new DataView(t.tensorContent.buffer, t.tensorContent.byteOffset, 4).getFloat32(0, true) : undefined);
-    if (t.dtype === DT.DOUBLE) return t.doubleVal[0] ?? (t.tensorContent && t.tensorContent.length === 8 ? new DataView(t.tensorContent.buffer, t.tensorContent.byteOffset, 8).getFloat64(0, true) : undefined);
+    if (t.dtype === DT.FLOAT)
+      return (
+        t.floatVal[0] ??
+        (t.tensorContent && t.tensorContent.length === 4 ? new DataView(t.tensorContent.buffer, t.tensorContent.byteOffset, 4).getFloat32(0, true) : undefined)
+      );
+    if (t.dtype === DT.DOUBLE)
+      return (
+        t.doubleVal[0] ??
+        (t.tensorContent && t.tensorContent.length === 8 ? new DataView(t.tensorContent.buffer, t.tensorContent.byteOffset, 8).getFloat64(0, true) : undefined)
+      );
   }
   return undefined;
 }

@@ -20,9 +20,28 @@ export const CHUNK = { FULL: 1, FIRST: 2, MIDDLE: 3, LAST: 4 } as const;
 
 /** Record.record_type: field number → name (the oneof members a ranklog run may hold, and the rest seen in wandb's proto). */
 export const RECORD_TYPES: Readonly<Record<number, string>> = {
-  2: 'history', 3: 'summary', 4: 'output', 5: 'config', 6: 'files', 7: 'stats', 8: 'artifact', 9: 'tbrecord', 10: 'alert',
-  11: 'telemetry', 12: 'metric', 13: 'output_raw', 17: 'run', 18: 'exit', 20: 'final', 21: 'header', 22: 'footer',
-  23: 'preempting', 24: 'link_artifact', 25: 'use_artifact', 26: 'environment', 100: 'request',
+  2: 'history',
+  3: 'summary',
+  4: 'output',
+  5: 'config',
+  6: 'files',
+  7: 'stats',
+  8: 'artifact',
+  9: 'tbrecord',
+  10: 'alert',
+  11: 'telemetry',
+  12: 'metric',
+  13: 'output_raw',
+  17: 'run',
+  18: 'exit',
+  20: 'final',
+  21: 'header',
+  22: 'footer',
+  23: 'preempting',
+  24: 'link_artifact',
+  25: 'use_artifact',
+  26: 'environment',
+  100: 'request',
 };
 
 export interface Framing {

@@ -5,7 +5,20 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitInfo, files, history, items, metric, rawItems, readWandbFile, runInfo, type DecodedRecord, type Framing, type RawItem, type RunInfo } from './wandb-decode.js';
+import {
+  exitInfo,
+  files,
+  history,
+  items,
+  metric,
+  rawItems,
+  readWandbFile,
+  runInfo,
+  type DecodedRecord,
+  type Framing,
+  type RawItem,
+  type RunInfo,
+} from './wandb-decode.js';
 
 export interface WandbRunRead {
   dir: string;
@@ -33,14 +46,31 @@ export function runDirs(savedir: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => n.startsWith('offline-run-')).sort().map((n) => join(savedir, 'wandb', n));
+  return names
+    .filter((n) => n.startsWith('offline-run-'))
+    .sort()
+    .map((n) => join(savedir, 'wandb', n));
 }
 
 export function readRun(dir: string): WandbRunRead {
   const name = /^offline-run-\d{8}_\d{6}-(.+)$/.exec(dir.split('/').pop()!)?.[1] ?? '';
   const bytes = new Uint8Array(readFileSync(join(dir, `run-${name}.wandb`)));
   const { framing, records, errors } = readWandbFile(bytes);
-  const out: WandbRunRead = { dir, runIdFromName: name, framing, records, errors, types: records.map((r) => r.type), run: undefined, rows: [], config: [], summaries: [], files: [], metrics: [], exit: undefined };
+  const out: WandbRunRead = {
+    dir,
+    runIdFromName: name,
+    framing,
+    records,
+    errors,
+    types: records.map((r) => r.type),
+    run: undefined,
+    rows: [],
+    config: [],
+    summaries: [],
+    files: [],
+    metrics: [],
+    exit: undefined,
+  };
   for (const r of records) {
     switch (r.type) {
       case 'run':

@@ -317,14 +317,30 @@ function parsePythonJson(text: string): PyValue {
         if (e === undefined) fail('Unterminated string');
         i += 2;
         switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '/':
+            out += '/';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
           case 'u': {
             const hex = text.slice(i, i + 4);
             if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('Invalid \\uXXXX escape');
@@ -403,7 +419,14 @@ function parsePythonJson(text: string): PyValue {
       }
     }
     if (c === '"') return str();
-    for (const [tok, v] of [['null', null], ['true', true], ['false', false], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
+    for (const [tok, v] of [
+      ['null', null],
+      ['true', true],
+      ['false', false],
+      ['NaN', NaN],
+      ['Infinity', Infinity],
+      ['-Infinity', -Infinity],
+    ] as const) {
       if (text.startsWith(tok, i)) {
         i += tok.length;
         return v;
@@ -572,13 +595,22 @@ const T = {
   CreateExperiment: msgType('mlflow.CreateExperiment', { name: S, artifact_location: S, tags: { type: KeyValue('mlflow.ExperimentTag'), repeated: true } }),
   GetExperiment: msgType('mlflow.GetExperiment', { experiment_id: S }),
   GetExperimentByName: msgType('mlflow.GetExperimentByName', { experiment_name: S }),
-  CreateRun: msgType('mlflow.CreateRun', { experiment_id: S, user_id: S, run_name: S, start_time: I64, tags: { type: KeyValue('mlflow.RunTag'), repeated: true } }),
+  CreateRun: msgType('mlflow.CreateRun', {
+    experiment_id: S,
+    user_id: S,
+    run_name: S,
+    start_time: I64,
+    tags: { type: KeyValue('mlflow.RunTag'), repeated: true },
+  }),
   UpdateRun: msgType('mlflow.UpdateRun', { run_id: S, run_uuid: S, status: { type: RUN_STATUS }, end_time: I64, run_name: S }),
   GetRun: msgType('mlflow.GetRun', { run_id: S, run_uuid: S }),
   DeleteRun: msgType('mlflow.DeleteRun', { run_id: S }),
   LogBatch: msgType('mlflow.LogBatch', {
     run_id: S,
-    metrics: { type: msgType('mlflow.Metric', { key: S, value: D, timestamp: I64, step: I64, model_id: S, dataset_name: S, dataset_digest: S, run_id: S }), repeated: true },
+    metrics: {
+      type: msgType('mlflow.Metric', { key: S, value: D, timestamp: I64, step: I64, model_id: S, dataset_name: S, dataset_digest: S, run_id: S }),
+      repeated: true,
+    },
     params: { type: KeyValue('mlflow.Param'), repeated: true },
     tags: { type: KeyValue('mlflow.RunTag'), repeated: true },
   }),
@@ -888,8 +920,7 @@ const NAME_RE = /^[/\p{L}\p{N}_.\- :]*\n?$/u;
 const RUN_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,255}\n?$/u;
 const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,63}\n?$/u;
 
-const BAD_CHARACTERS =
-  'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).';
+const BAD_CHARACTERS = 'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).';
 
 function invalidValue(path: string, value: unknown, message?: string): string {
   const formatted = toJson(value);
@@ -906,7 +937,11 @@ function validateName(name: string, path: string): void {
   if (pathNotUnique(name)) {
     throw new MlflowError(
       'INVALID_PARAMETER_VALUE',
-      invalidValue(path, name, `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${posixNormpath(name)}'`),
+      invalidValue(
+        path,
+        name,
+        `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${posixNormpath(name)}'`,
+      ),
     );
   }
 }
@@ -945,9 +980,11 @@ function sameValue(a: number, b: number): boolean {
 
 /** (step, timestamp, value) strictly greater; NaN compares as 0, as the SQL store stores it (value 0, is_nan). */
 function moreRecent(a: MetricPoint, b: MetricPoint): boolean {
-  const as = big(a.step), bs = big(b.step);
+  const as = big(a.step),
+    bs = big(b.step);
   if (as !== bs) return as > bs;
-  const at = big(a.timestamp), bt = big(b.timestamp);
+  const at = big(a.timestamp),
+    bt = big(b.timestamp);
   if (at !== bt) return at > bt;
   const av = Number.isNaN(a.value) ? 0 : a.value;
   const bv = Number.isNaN(b.value) ? 0 : b.value;
@@ -1001,8 +1038,18 @@ function validatePathIsSafe(path: string): string {
 function guessMime(path: string): string {
   const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
   const table: Record<string, string> = {
-    txt: 'text/plain', json: 'application/json', csv: 'text/csv', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg',
-    svg: 'image/svg+xml', html: 'text/html', yaml: 'text/plain', yml: 'text/plain', md: 'text/plain', log: 'text/plain',
+    txt: 'text/plain',
+    json: 'application/json',
+    csv: 'text/csv',
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    svg: 'image/svg+xml',
+    html: 'text/html',
+    yaml: 'text/plain',
+    yml: 'text/plain',
+    md: 'text/plain',
+    log: 'text/plain',
   };
   return (ext && table[ext]) || 'application/octet-stream';
 }
@@ -1045,7 +1092,9 @@ function splitAnd(filter: string): string[] {
 function parseFilter(filter: string): Clause[] | string {
   const clauses: Clause[] = [];
   for (const part of splitAnd(filter)) {
-    const m = /^(tags|tag|params|param|parameters|parameter|attributes|attribute|attr|run)\.(`[^`]+`|"[^"]+"|[\w.\-:/]+)\s*(=|!=)\s*('[^']*'|"[^"]*")$/i.exec(part);
+    const m = /^(tags|tag|params|param|parameters|parameter|attributes|attribute|attr|run)\.(`[^`]+`|"[^"]+"|[\w.\-:/]+)\s*(=|!=)\s*('[^']*'|"[^"]*")$/i.exec(
+      part,
+    );
     if (!m) return `clause ${JSON.stringify(part)}`;
     const prefix = m[1].toLowerCase();
     let key = m[2];
@@ -1203,13 +1252,16 @@ export class MlflowDouble {
     const raw = this.runs.get(runId)?.metrics.get(key) ?? [];
     if (this.backend === 'file') return raw.map((p) => ({ ...p }));
     const out: MetricPoint[] = [];
-    for (const p of raw) if (!out.some((q) => sameValue(q.value, p.value) && big(q.timestamp) === big(p.timestamp) && big(q.step) === big(p.step))) out.push({ ...p });
+    for (const p of raw)
+      if (!out.some((q) => sameValue(q.value, p.value) && big(q.timestamp) === big(p.timestamp) && big(q.step) === big(p.step))) out.push({ ...p });
     const sortKey = (p: MetricPoint) => [big(p.timestamp), big(p.step)] as const;
     return out.sort((a, b) => {
-      const [at, as] = sortKey(a), [bt, bs] = sortKey(b);
+      const [at, as] = sortKey(a),
+        [bt, bs] = sortKey(b);
       if (at !== bt) return at < bt ? -1 : 1;
       if (as !== bs) return as < bs ? -1 : 1;
-      const av = Number.isNaN(a.value) ? 0 : a.value, bv = Number.isNaN(b.value) ? 0 : b.value;
+      const av = Number.isNaN(a.value) ? 0 : a.value,
+        bv = Number.isNaN(b.value) ? 0 : b.value;
       return av - bv;
     });
   }
@@ -1424,7 +1476,11 @@ export class MlflowDouble {
     for (const prefix of ['/api/2.0/mlflow-artifacts/artifacts', '/ajax-api/2.0/mlflow-artifacts/artifacts']) {
       if (pathname === prefix) {
         if (method === 'GET') return { endpoint: 'mlflow-artifacts/list', handler: (c) => this.proxyList(c), json: false };
-        return { endpoint: 'mlflow-artifacts/list', reply: htmlReply(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.', { Allow: 'GET, HEAD, OPTIONS' }), json: false };
+        return {
+          endpoint: 'mlflow-artifacts/list',
+          reply: htmlReply(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.', { Allow: 'GET, HEAD, OPTIONS' }),
+          json: false,
+        };
       }
       if (pathname.startsWith(`${prefix}/`) && pathname.length > prefix.length + 1) {
         let rel = pathname.slice(prefix.length + 1);
@@ -1436,7 +1492,11 @@ export class MlflowDouble {
         if (method === 'PUT') return { endpoint: 'mlflow-artifacts/upload', handler: (c) => this.proxyUpload(c, rel), json: false };
         if (method === 'GET') return { endpoint: 'mlflow-artifacts/download', handler: (c) => this.proxyDownload(c, rel), json: false };
         if (method === 'DELETE') return { endpoint: 'mlflow-artifacts/delete', handler: (c) => this.proxyDelete(c, rel), json: false };
-        return { endpoint: 'mlflow-artifacts/other', reply: htmlReply(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.', { Allow: 'DELETE, GET, HEAD, OPTIONS, PUT' }), json: false };
+        return {
+          endpoint: 'mlflow-artifacts/other',
+          reply: htmlReply(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.', { Allow: 'DELETE, GET, HEAD, OPTIONS, PUT' }),
+          json: false,
+        };
       }
     }
     for (const prefix of ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/']) {
@@ -1447,13 +1507,21 @@ export class MlflowDouble {
       const handler = route[method];
       if (!handler) {
         const allow = [...Object.keys(route), 'OPTIONS'].join(', ');
-        return { endpoint: name, reply: htmlReply(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.', { Allow: allow }), json: true };
+        return {
+          endpoint: name,
+          reply: htmlReply(405, 'Method Not Allowed', 'The method is not allowed for the requested URL.', { Allow: allow }),
+          json: true,
+        };
       }
       return { endpoint: name, handler, json: true };
     }
     return {
       endpoint: 'unknown',
-      reply: htmlReply(404, 'Not Found', 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.'),
+      reply: htmlReply(
+        404,
+        'Not Found',
+        'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.',
+      ),
       json: false,
     };
   }
@@ -1624,7 +1692,8 @@ export class MlflowDouble {
     if (ctx.method === 'POST' || ctx.method === 'PUT') {
       const ct = ctx.headers['content-type'];
       if (ct === undefined) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Bad Request. Content-Type header is missing.');
-      if (ct.split(';')[0] !== 'application/json') throw new MlflowError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].");
+      if (ct.split(';')[0] !== 'application/json')
+        throw new MlflowError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].");
     }
     if (!ctx.parsed) {
       const value = decodeJsonBody(ctx.body);
@@ -1720,7 +1789,11 @@ export class MlflowDouble {
   private lookupExperiment(id: string): DoubleExperiment {
     if (this.backend === 'file' && !EXPERIMENT_ID_RE.test(id)) throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid experiment ID: '${id}'`);
     const e = this.experiments.get(id);
-    if (!e) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', this.backend === 'file' ? `Could not find experiment with ID ${id}` : `No Experiment with id=${id} exists`);
+    if (!e)
+      throw new MlflowError(
+        'RESOURCE_DOES_NOT_EXIST',
+        this.backend === 'file' ? `Could not find experiment with ID ${id}` : `No Experiment with id=${id} exists`,
+      );
     return e;
   }
 
@@ -1747,7 +1820,11 @@ export class MlflowDouble {
     if (m.timestamp < 0n) {
       throw new MlflowError(
         'INVALID_PARAMETER_VALUE',
-        invalidValue(`${path ? `${path}.` : ''}timestamp`, m.timestamp, `metric '${m.key}' (value=${pyRepr(m.value)}). Timestamp must be a nonnegative long (64-bit integer) `),
+        invalidValue(
+          `${path ? `${path}.` : ''}timestamp`,
+          m.timestamp,
+          `metric '${m.key}' (value=${pyRepr(m.value)}). Timestamp must be a nonnegative long (64-bit integer) `,
+        ),
       );
     }
     if (pyLen(m.key) > MAX_ENTITY_KEY_LENGTH) throw new MlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('Metric name', MAX_ENTITY_KEY_LENGTH));
@@ -1848,8 +1925,10 @@ export class MlflowDouble {
     if (location.startsWith('runs:')) throw new MlflowError('INVALID_PARAMETER_VALUE', `Artifact location cannot be a runs:/ URI. Given: '${location}'`);
     for (const t of tags) {
       validateName(t.key, 'key');
-      if (pyLen(t.key) > MAX_EXPERIMENT_TAG_KEY_LENGTH) throw new MlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('key', MAX_EXPERIMENT_TAG_KEY_LENGTH));
-      if (pyLen(t.value) > MAX_EXPERIMENT_TAG_VAL_LENGTH) throw new MlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('value', MAX_EXPERIMENT_TAG_VAL_LENGTH));
+      if (pyLen(t.key) > MAX_EXPERIMENT_TAG_KEY_LENGTH)
+        throw new MlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('key', MAX_EXPERIMENT_TAG_KEY_LENGTH));
+      if (pyLen(t.value) > MAX_EXPERIMENT_TAG_VAL_LENGTH)
+        throw new MlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('value', MAX_EXPERIMENT_TAG_VAL_LENGTH));
     }
     const existing = this.experimentByName(name);
     if (existing) {
@@ -1983,7 +2062,12 @@ export class MlflowDouble {
       ['params', [ARRAY, fieldsPresent('params', ['key'])]],
       ['tags', [ARRAY, fieldsPresent('tags', ['key'])]],
     ]);
-    const metrics: MetricIn[] = (msg.metrics ?? []).map((m: ProtoMsg) => ({ key: m.key ?? '', value: m.value ?? 0, timestamp: m.timestamp ?? 0n, step: m.step ?? 0n }));
+    const metrics: MetricIn[] = (msg.metrics ?? []).map((m: ProtoMsg) => ({
+      key: m.key ?? '',
+      value: m.value ?? 0,
+      timestamp: m.timestamp ?? 0n,
+      step: m.step ?? 0n,
+    }));
     const params: KV[] = (msg.params ?? []).map((p: ProtoMsg) => ({ key: p.key ?? '', value: p.value ?? '' }));
     const tags: KV[] = (msg.tags ?? []).map((t: ProtoMsg) => ({ key: t.key ?? '', value: t.value ?? '' }));
     const runId: string = msg.run_id ?? '';
@@ -2015,7 +2099,10 @@ export class MlflowDouble {
       const conflicts = ps.filter((p) => run.params.has(p.key) && run.params.get(p.key) !== p.value);
       if (conflicts.length) {
         const listed = conflicts.map((p) => `{'key': '${p.key}', 'old_value': '${run.params.get(p.key)}', 'new_value': '${p.value}'}`).join(', ');
-        throw new MlflowError('INVALID_PARAMETER_VALUE', `Changing param values is not allowed. Params were already logged='[${listed}]' for run ID='${runId}'.`);
+        throw new MlflowError(
+          'INVALID_PARAMETER_VALUE',
+          `Changing param values is not allowed. Params were already logged='[${listed}]' for run ID='${runId}'.`,
+        );
       }
       for (const p of ps) run.params.set(p.key, p.value);
     } else {
@@ -2116,7 +2203,8 @@ export class MlflowDouble {
       }
       for (const t of tags) {
         if (pyLen(t.key) > MAX_INPUT_TAG_KEY_SIZE) throw new MlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('key', MAX_INPUT_TAG_KEY_SIZE));
-        if (pyLen(t.value) > MAX_INPUT_TAG_VALUE_SIZE) throw new MlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('value', MAX_INPUT_TAG_VALUE_SIZE));
+        if (pyLen(t.value) > MAX_INPUT_TAG_VALUE_SIZE)
+          throw new MlflowError('INVALID_PARAMETER_VALUE', exceedsMaximumLength('value', MAX_INPUT_TAG_VALUE_SIZE));
       }
     }
     const runId: string = msg.run_id ?? '';
@@ -2251,7 +2339,10 @@ export class MlflowDouble {
     const bytes = this.artifacts.get(path);
     if (!bytes) {
       // ArtifactRepository.download_artifacts collects the failure and raises MlflowException (INTERNAL_ERROR)
-      throw new MlflowError('INTERNAL_ERROR', `The following failures occurred while downloading one or more artifacts from mlflow-artifacts:/: {'${path}': 'FileNotFoundError'}`);
+      throw new MlflowError(
+        'INTERNAL_ERROR',
+        `The following failures occurred while downloading one or more artifacts from mlflow-artifacts:/: {'${path}': 'FileNotFoundError'}`,
+      );
     }
     const name = path.split('/').pop() ?? path;
     return {

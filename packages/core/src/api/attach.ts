@@ -26,8 +26,7 @@ export class AttachedLogger {
   constructor(handle: WorkerHandle) {
     this.rank = handle.rank;
     this.runName = handle.runName;
-    this.producer =
-      handle.ringSab && handle.sharedSab ? new RingProducer(handle.ringSab, new Int32Array(handle.sharedSab), handle.policy) : undefined;
+    this.producer = handle.ringSab && handle.sharedSab ? new RingProducer(handle.ringSab, new Int32Array(handle.sharedSab), handle.policy) : undefined;
     this.dispatcher = new Dispatcher(handle.routes, handle.rank, this.producer && new RecordWriter(this.producer), handle.blobDir);
   }
 
@@ -40,7 +39,8 @@ export class AttachedLogger {
     if (options === undefined) this.dispatcher.log(item, identifier, undefined, undefined, undefined, 0xffff);
     else if (typeof options === 'object' && options !== null) {
       // As in LoggerBase.log(): the hot path (a number with a step, kind metric) skips the scan, decided at compile time.
-      if (typeof item !== 'number' || options.step === undefined || options.batchIdx === undefined || (options.kind !== undefined && options.kind !== 'metric')) checkLogOptionKeys(options);
+      if (typeof item !== 'number' || options.step === undefined || options.batchIdx === undefined || (options.kind !== undefined && options.kind !== 'metric'))
+        checkLogOptionKeys(options);
       this.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, 0xffff);
     } else throw badLogOptions(options);
   }

@@ -14,16 +14,23 @@ export class LoggersCollection extends LoggerBase {
 
   constructor(loggers: readonly Logger[]) {
     super();
-    if (!Array.isArray(loggers)) throw argError('loggers', loggers, 'pass an array of loggers, e.g. new LoggersCollection([new ConsoleLogger(), new LocalFileLogger()]).');
+    if (!Array.isArray(loggers))
+      throw argError('loggers', loggers, 'pass an array of loggers, e.g. new LoggersCollection([new ConsoleLogger(), new LocalFileLogger()]).');
     const classes = new Set<unknown>();
     for (const [i, l] of loggers.entries()) {
-      if (!(l instanceof Logger)) throw argError(`loggers[${i}]`, l, 'each entry must be a backend logger (ConsoleLogger, LocalFileLogger, …); collections do not nest.');
+      if (!(l instanceof Logger))
+        throw argError(`loggers[${i}]`, l, 'each entry must be a backend logger (ConsoleLogger, LocalFileLogger, …); collections do not nest.');
       if (classes.has(l.constructor)) {
-        throw argError(`loggers[${i}]`, l, `the collection already has a ${l.name}; two loggers of the same class would write the same run twice. Keep one (give it the union of the ranks/frequency you need).`);
+        throw argError(
+          `loggers[${i}]`,
+          l,
+          `the collection already has a ${l.name}; two loggers of the same class would write the same run twice. Keep one (give it the union of the ranks/frequency you need).`,
+        );
       }
       classes.add(l.constructor);
     }
-    if (loggers.length > MAX_READERS) throw argError('loggers', loggers, `a collection takes at most ${MAX_READERS} loggers, not ${loggers.length}.`, RangeError);
+    if (loggers.length > MAX_READERS)
+      throw argError('loggers', loggers, `a collection takes at most ${MAX_READERS} loggers, not ${loggers.length}.`, RangeError);
     this.loggers = [...loggers];
   }
 

@@ -12,7 +12,8 @@ export function flattenHyperparameters(params: unknown): [string, ParamValue][] 
   const out: [string, ParamValue][] = [];
   const seen = new Set<object>();
   const walk = (obj: object, prefix: string): void => {
-    if (seen.has(obj)) throw argError(`params${prefix ? ` at ${prefix.slice(0, -1)}` : ''}`, obj, 'it refers back to itself (a cycle); pass a plain tree of values.');
+    if (seen.has(obj))
+      throw argError(`params${prefix ? ` at ${prefix.slice(0, -1)}` : ''}`, obj, 'it refers back to itself (a cycle); pass a plain tree of values.');
     seen.add(obj);
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix + k;

@@ -107,10 +107,17 @@ export abstract class LoggerBase {
     checkOptionKeys(options, 'createLoggerContext()', CONTEXT_OPTION_KEYS);
     // Read the launcher's environment only for what the options leave out, so { rank } overrides a broken RANK.
     const rank = options.rank ?? rankFromEnv().rank;
-    if (!Number.isSafeInteger(rank) || rank < 0) throw argError('options.rank', rank, 'pass a non-negative integer, or leave it out to read it from the launcher (RANK, OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK, SLURM_PROCID).');
+    if (!Number.isSafeInteger(rank) || rank < 0)
+      throw argError(
+        'options.rank',
+        rank,
+        'pass a non-negative integer, or leave it out to read it from the launcher (RANK, OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK, SLURM_PROCID).',
+      );
     const worldSize = options.worldSize ?? worldSizeFromEnv();
-    if (worldSize !== undefined && (!Number.isSafeInteger(worldSize) || worldSize < 1)) throw argError('options.worldSize', worldSize, 'pass a positive integer or leave it out.');
-    if (worldSize !== undefined && rank >= worldSize) throw argError('options.rank', rank, `it must be below worldSize (${worldSize}); check the launcher's environment or the options.`, RangeError);
+    if (worldSize !== undefined && (!Number.isSafeInteger(worldSize) || worldSize < 1))
+      throw argError('options.worldSize', worldSize, 'pass a positive integer or leave it out.');
+    if (worldSize !== undefined && rank >= worldSize)
+      throw argError('options.rank', rank, `it must be below worldSize (${worldSize}); check the launcher's environment or the options.`, RangeError);
     const runName = options.runName ?? defaultRunName();
     if (typeof runName !== 'string' || !/^[\w.\-]{1,200}$/.test(runName)) {
       throw argError('options.runName', runName, 'use 1 to 200 letters, digits, ".", "-" or "_" (it names a directory).');
@@ -151,7 +158,8 @@ export abstract class LoggerBase {
     else if (typeof options === 'object' && options !== null) {
       // Written out here, not in a helper: the test must stay in this body, where V8 decides it from the
       // literal's shape at compile time and drops the scan (and the literal's allocation) on the hot path.
-      if (typeof item !== 'number' || options.step === undefined || options.batchIdx === undefined || (options.kind !== undefined && options.kind !== 'metric')) checkLogOptionKeys(options);
+      if (typeof item !== 'number' || options.step === undefined || options.batchIdx === undefined || (options.kind !== undefined && options.kind !== 'metric'))
+        checkLogOptionKeys(options);
       c.dispatcher.log(item, identifier, options.kind, options.step, options.batchIdx, this.subset);
     } else throw badLogOptions(options);
   }

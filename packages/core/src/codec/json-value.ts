@@ -45,7 +45,11 @@ export function toJsonValue(value: unknown, argument: string): unknown {
         if (callToJson && typeof (v as { toJSON?: unknown }).toJSON === 'function') return fromToJson(v, key, path);
         const proto = Object.getPrototypeOf(v);
         if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
-          throw argError(at(path), v, 'only plain objects, arrays, strings, finite numbers, booleans and null are JSON-serialisable; convert it first (e.g. Object.fromEntries(map)).');
+          throw argError(
+            at(path),
+            v,
+            'only plain objects, arrays, strings, finite numbers, booleans and null are JSON-serialisable; convert it first (e.g. Object.fromEntries(map)).',
+          );
         }
         seen.add(v);
         let copy: unknown;

@@ -26,7 +26,11 @@ function checkedBytes(argument: string, item: unknown, bytes: Uint8Array, format
     else readJpegHeader(bytes);
   } catch (e) {
     const name = format === 'png' ? 'PNG' : 'JPEG';
-    throw argError(argument, item, `it starts like a ${name} file but ${(e as Error).message}; pass a complete, valid ${name} file (or raw pixels as { data, width, height, channels }).`);
+    throw argError(
+      argument,
+      item,
+      `it starts like a ${name} file but ${(e as Error).message}; pass a complete, valid ${name} file (or raw pixels as { data, width, height, channels }).`,
+    );
   }
   return bytes;
 }
@@ -49,14 +53,21 @@ function normalizeImage(item: unknown): ImageItem {
   const { data, width, height, channels = 3 } = item as Record<string, unknown>;
   if (typeof width !== 'number' || !Number.isInteger(width) || width <= 0) throw argError('image width', width, 'pass a positive integer.');
   if (typeof height !== 'number' || !Number.isInteger(height) || height <= 0) throw argError('image height', height, 'pass a positive integer.');
-  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw argError('image channels', channels, 'pass 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA).');
+  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4)
+    throw argError('image channels', channels, 'pass 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA).');
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
     // The same limit as for PNG/JPEG bytes: the encoded PNG must pass the backends' header check too.
-    throw argError('image width × height', `${width}×${height}`, `use each side at most ${MAX_IMAGE_SIDE} and at most 2^28 = ${MAX_IMAGE_PIXELS} pixels in all (downscale it).`, RangeError);
+    throw argError(
+      'image width × height',
+      `${width}×${height}`,
+      `use each side at most ${MAX_IMAGE_SIDE} and at most 2^28 = ${MAX_IMAGE_PIXELS} pixels in all (downscale it).`,
+      RangeError,
+    );
   }
   const n = width * height * channels;
   const check = (len: number) => {
-    if (len !== n) throw argError('image data', data, `its length must be width × height × channels = ${width}×${height}×${channels} = ${n}, not ${len}.`, RangeError);
+    if (len !== n)
+      throw argError('image data', data, `its length must be width × height × channels = ${width}×${height}×${channels} = ${n}, not ${len}.`, RangeError);
   };
   if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) {
     check(data.length);
@@ -67,7 +78,8 @@ function normalizeImage(item: unknown): ImageItem {
     const f = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const x = Number(data[i]);
-      if (!(x >= 0 && x <= 1)) throw argError(`image data[${i}]`, data[i], 'float pixels must lie in 0..1; scale them, or pass a Uint8Array of 0..255.', RangeError);
+      if (!(x >= 0 && x <= 1))
+        throw argError(`image data[${i}]`, data[i], 'float pixels must lie in 0..1; scale them, or pass a Uint8Array of 0..255.', RangeError);
       f[i] = x;
     }
     return { format: 'raw', width, height, channels, dtype: 'float32', data: new Uint8Array(f.buffer) };
@@ -82,14 +94,22 @@ function normalizeFigure(item: unknown): FigureItem {
     throw argError('item (figure bytes)', item, 'figure bytes must be a PNG file; pass SVG as a string or a Vega-Lite spec as an object.');
   }
   if (typeof item === 'string') {
-    if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(item)) return { format: 'svg', svg: wellFormed('item (figure)', item) };
+    if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(item))
+      return { format: 'svg', svg: wellFormed('item (figure)', item) };
     throw argError('item (figure)', item, 'a string figure must be an SVG document starting with <svg.');
   }
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
     const spec = item as Record<string, unknown>;
     const schema = spec.$schema;
     const looksVegaLite =
-      (typeof schema === 'string' && schema.includes('vega-lite')) || 'mark' in spec || 'layer' in spec || 'concat' in spec || 'hconcat' in spec || 'vconcat' in spec || 'facet' in spec || 'repeat' in spec;
+      (typeof schema === 'string' && schema.includes('vega-lite')) ||
+      'mark' in spec ||
+      'layer' in spec ||
+      'concat' in spec ||
+      'hconcat' in spec ||
+      'vconcat' in spec ||
+      'facet' in spec ||
+      'repeat' in spec;
     if (!looksVegaLite) throw argError('item (figure)', item, "an object figure must be a Vega-Lite spec (with $schema '…vega-lite…' or a 'mark').");
     return { format: 'vega-lite', spec: toJsonValue(spec, 'item (Vega-Lite spec)') as Record<string, unknown> };
   }
@@ -98,7 +118,11 @@ function normalizeFigure(item: unknown): FigureItem {
 
 function normalizePath(item: unknown, kind: 'artifact' | 'model'): PathItem {
   if (typeof item !== 'string' || item.length === 0) {
-    throw argError(`item (${kind})`, item, `pass the path of a file or directory to log as ${kind}${kind === 'model' ? ', or an object with a save(dir) method' : ''}.`);
+    throw argError(
+      `item (${kind})`,
+      item,
+      `pass the path of a file or directory to log as ${kind}${kind === 'model' ? ', or an object with a save(dir) method' : ''}.`,
+    );
   }
   const path = resolve(item);
   let st;
@@ -115,7 +139,11 @@ function normalizeDataset(item: unknown): DatasetItem {
   const fix = 'pass { name, digest, source, schema? } with string name, digest and source.';
   if (typeof item !== 'object' || item === null) throw argError('item (dataset)', item, fix);
   const { name, digest, source, schema } = item as Record<string, unknown>;
-  for (const [k, v] of [['name', name], ['digest', digest], ['source', source]] as const) {
+  for (const [k, v] of [
+    ['name', name],
+    ['digest', digest],
+    ['source', source],
+  ] as const) {
     if (typeof v !== 'string' || v.length === 0) throw argError(`dataset ${k}`, v, fix);
     wellFormed(`dataset ${k}`, v);
   }

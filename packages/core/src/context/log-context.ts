@@ -261,7 +261,12 @@ export class LogContext {
   workerHandle(rank: number): WorkerHandle {
     if (!Number.isSafeInteger(rank) || rank < 0) throw argError('rank', rank, 'pass a non-negative integer rank for the worker.');
     if (this.worldSize !== undefined && rank >= this.worldSize) {
-      throw argError('rank', rank, `the context's worldSize is ${this.worldSize}; pass a rank from 0 to ${this.worldSize - 1}, or a larger worldSize to createLoggerContext().`, RangeError);
+      throw argError(
+        'rank',
+        rank,
+        `the context's worldSize is ${this.worldSize}; pass a rank from 0 to ${this.worldSize - 1}, or a larger worldSize to createLoggerContext().`,
+        RangeError,
+      );
     }
     if (this.closed) throw new Error('ranklog: workerHandle() after destroyLoggerContext(); create worker handles while the context is open.');
     const ringSab = this.ringFor(rank);
@@ -426,5 +431,4 @@ export class LogContext {
     for (const r of this.rings) ok = waitReleased(r.sab, shared, Math.max(0, deadline - Date.now())) && ok;
     return ok;
   }
-
 }

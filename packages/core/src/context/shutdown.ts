@@ -69,7 +69,9 @@ function onUncaught(): void {
 
 function onBeforeExit(): void {
   for (const c of live) {
-    warn('ranklog: the program ended without destroyLoggerContext(); closing the loggers now. Call destroyLoggerContext() (or use startLogging()) to be sure everything is written.');
+    warn(
+      'ranklog: the program ended without destroyLoggerContext(); closing the loggers now. Call destroyLoggerContext() (or use startLogging()) to be sure everything is written.',
+    );
     void c.close('finished');
   }
 }

@@ -19,7 +19,11 @@ const METRIC = KIND_CODE.metric;
 /** Why `h` is not a handle of this dispatcher: missing, not a handle at all, or another logger's. */
 function badHandle(h: unknown): Error {
   if (!(h instanceof MetricHandle)) {
-    return argError('handle', h, "pass the MetricHandle that handle('<identifier>') returned on this logger, e.g. const h = logger.handle('loss'); logger.metric(h, value).");
+    return argError(
+      'handle',
+      h,
+      "pass the MetricHandle that handle('<identifier>') returned on this logger, e.g. const h = logger.handle('loss'); logger.metric(h, value).",
+    );
   }
   return argError('handle', h, 'it was made by another logger or thread; make handles with handle() on the logger that uses them.');
 }
@@ -65,7 +69,8 @@ export class Dispatcher {
     this.batchAll = batchAll;
     for (const r of routes) {
       if (!r.limits || (this.mask & (1 << r.index)) === 0) continue;
-      if (r.limits.keyPattern) this.keyRules.push({ name: r.name, re: new RegExp(r.limits.keyPattern, 'u'), rule: r.limits.keyRule ?? `keys matching ${r.limits.keyPattern}` });
+      if (r.limits.keyPattern)
+        this.keyRules.push({ name: r.name, re: new RegExp(r.limits.keyPattern, 'u'), rule: r.limits.keyRule ?? `keys matching ${r.limits.keyPattern}` });
       if (r.limits.maxParamLength) this.paramLimits.push({ bit: 1 << r.index, max: r.limits.maxParamLength, name: r.name });
     }
     this.everyBit = Int32Array.from(bits);
@@ -160,7 +165,13 @@ export class Dispatcher {
     if (k === 'param' && normalized !== null) {
       const len = String(normalized).length;
       for (const p of this.paramLimits) {
-        if ((m & p.bit) !== 0 && len > p.max) throw argError(`param '${identifier}'`, normalized, `${p.name} keeps at most ${p.max} characters (it has ${len}); log it as text instead.`, RangeError);
+        if ((m & p.bit) !== 0 && len > p.max)
+          throw argError(
+            `param '${identifier}'`,
+            normalized,
+            `${p.name} keeps at most ${p.max} characters (it has ${len}); log it as text instead.`,
+            RangeError,
+          );
       }
     }
     if (base !== (subset & this.mask)) this.noticeSkips(k, identifier, subset);
@@ -178,7 +189,11 @@ export class Dispatcher {
     const dir = this.blobs.modelDir(identifier);
     const r = model.save(dir);
     if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
-      throw argError('item (model)', model, `its save(dir) returned a promise, and log() is synchronous; await model.save('<dir>') yourself, then log the directory path.`);
+      throw argError(
+        'item (model)',
+        model,
+        `its save(dir) returned a promise, and log() is synchronous; await model.save('<dir>') yourself, then log the directory path.`,
+      );
     }
     return dir;
   }
@@ -194,7 +209,6 @@ export class Dispatcher {
       debug(`${r.name} does not support kind '${kind}'; skipping '${identifier}' on that backend`);
     }
   }
-
 }
 
 /** Backends in a mask: how many writers must read a blob before it can go. */

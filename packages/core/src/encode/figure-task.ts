@@ -205,7 +205,8 @@ let enums: SchemaEnums | undefined;
 function schemaEnums(): SchemaEnums | undefined {
   if (enums) return enums;
   try {
-    const d = (require('vega-lite/vega-lite-schema.json') as { definitions: Record<string, { enum?: string[]; const?: string; properties?: object }> }).definitions;
+    const d = (require('vega-lite/vega-lite-schema.json') as { definitions: Record<string, { enum?: string[]; const?: string; properties?: object }> })
+      .definitions;
     enums = {
       marks: new Set([...(d.Mark?.enum ?? []), d.BoxPlot?.const, d.ErrorBar?.const, d.ErrorBand?.const].filter((m): m is string => typeof m === 'string')),
       types: new Set(d.Type?.enum ?? []),

@@ -59,7 +59,11 @@ export function createPngEncoder(): PngEncoder {
       if (item?.format === 'png') return item.data;
       let out: RenderedFigure;
       try {
-        out = (await getPool().run(item, { filename: FIGURE_TASK, name: 'renderFigureTask', signal: AbortSignal.timeout(FIGURE_TIMEOUT_MS) })) as RenderedFigure;
+        out = (await getPool().run(item, {
+          filename: FIGURE_TASK,
+          name: 'renderFigureTask',
+          signal: AbortSignal.timeout(FIGURE_TIMEOUT_MS),
+        })) as RenderedFigure;
       } catch (err) {
         // piscina stops the thread of an aborted task: a spec that never finishes cannot hold the pool.
         if ((err as Error | null)?.name === 'AbortError') {

@@ -23,7 +23,8 @@ export function encodeRawImage(img: RawImage): Uint8Array {
   const n = width * height * channels;
   let pixels: Uint8Array;
   if (dtype === 'float32') {
-    if (img.data.byteLength !== n * 4) throw new RangeError(`ranklog: float32 image ${width}×${height}×${channels} needs ${n * 4} bytes, got ${img.data.byteLength}`);
+    if (img.data.byteLength !== n * 4)
+      throw new RangeError(`ranklog: float32 image ${width}×${height}×${channels} needs ${n * 4} bytes, got ${img.data.byteLength}`);
     pixels = floatToUint8(img.data, n);
   } else {
     if (img.data.byteLength !== n) throw new RangeError(`ranklog: uint8 image ${width}×${height}×${channels} needs ${n} bytes, got ${img.data.byteLength}`);

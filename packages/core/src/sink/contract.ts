@@ -101,7 +101,8 @@ export async function checkSinkContract<O>(c: SinkContractOptions<O>): Promise<s
   await sink.close('finished');
   compare(problems, 'after close', expected, await c.readBack(options), round);
   const stats = sink.stats?.() ?? {};
-  for (const [k, v] of Object.entries(stats)) if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`stats().${k} is ${String(v)}, not a finite number`);
+  for (const [k, v] of Object.entries(stats))
+    if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`stats().${k} is ${String(v)}, not a finite number`);
 
   for (const reason of REASONS) {
     const s = await c.createSink(await c.options(), defaultEnv(c.env));

@@ -103,7 +103,9 @@ export function readJpegHeader(jpeg: Uint8Array): ImageHeader {
     const marker = jpeg[at++]!;
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // TEM and RSTn stand alone
     if (marker === 0xd9 || marker === 0xda || marker === 0xd8 || marker === 0x00) {
-      throw new Error(`it has a ${marker === 0xd9 ? 'end-of-image' : marker === 0xda ? 'start-of-scan' : 'misplaced'} marker (0xFF${marker.toString(16).toUpperCase().padStart(2, '0')}) before any frame header (SOFn)`);
+      throw new Error(
+        `it has a ${marker === 0xd9 ? 'end-of-image' : marker === 0xda ? 'start-of-scan' : 'misplaced'} marker (0xFF${marker.toString(16).toUpperCase().padStart(2, '0')}) before any frame header (SOFn)`,
+      );
     }
     if (at + 2 > jpeg.length) throw new Error('it ends inside a segment length (truncated)');
     const length = (jpeg[at]! << 8) | jpeg[at + 1]!;
@@ -117,7 +119,8 @@ export function readJpegHeader(jpeg: Uint8Array): ImageHeader {
       }
       const height = (jpeg[at + 3]! << 8) | jpeg[at + 4]!;
       const width = (jpeg[at + 5]! << 8) | jpeg[at + 6]!;
-      if (height === 0) throw new Error('its frame header gives height 0 (set later by a DNL marker), which ranklog does not read; re-encode it with the height in the header');
+      if (height === 0)
+        throw new Error('its frame header gives height 0 (set later by a DNL marker), which ranklog does not read; re-encode it with the height in the header');
       if (width === 0) throw new Error('its frame header gives width 0');
       checkSize(width, height);
       return { width, height, colorspace: components === 1 ? 1 : 3 };

@@ -20,12 +20,7 @@ export function checkIdentifier(identifier: unknown): string {
   }
   if (identifier.length === 0) throw argError('identifier', identifier, "pass a non-empty string such as 'train_loss'.");
   if (identifier.length > MAX_IDENTIFIER_LENGTH) {
-    throw argError(
-      'identifier',
-      identifier,
-      `it has ${identifier.length} characters; use at most ${MAX_IDENTIFIER_LENGTH} (MLflow's key limit).`,
-      RangeError,
-    );
+    throw argError('identifier', identifier, `it has ${identifier.length} characters; use at most ${MAX_IDENTIFIER_LENGTH} (MLflow's key limit).`, RangeError);
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(identifier)) {
@@ -37,7 +32,11 @@ export function checkIdentifier(identifier: unknown): string {
   if (!identifier.isWellFormed()) throw loneSurrogateError('identifier', identifier);
   for (const segment of identifier.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') {
-      throw argError('identifier', identifier, "remove empty, '.' and '..' path segments: identifiers name files inside the run directory and must not escape it.");
+      throw argError(
+        'identifier',
+        identifier,
+        "remove empty, '.' and '..' path segments: identifiers name files inside the run directory and must not escape it.",
+      );
     }
     // A UTF-16 unit is at most 3 UTF-8 bytes: only segments longer than a third of the limit need counting.
     if (segment.length * 3 > MAX_SEGMENT_BYTES) {

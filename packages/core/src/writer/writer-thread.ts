@@ -67,7 +67,9 @@ let batchTaken = 0;
 
 function warnFailure(error: unknown, what: string): void {
   if (warnedFailures++ < 5) {
-    warn(`${what} failed: ${error instanceof Error ? error.message : String(error)}${warnedFailures === 5 ? ' (further failures are only counted in stats().failed)' : ''}`);
+    warn(
+      `${what} failed: ${error instanceof Error ? error.message : String(error)}${warnedFailures === 5 ? ' (further failures are only counted in stats().failed)' : ''}`,
+    );
   }
 }
 
@@ -80,7 +82,7 @@ function recordFailure(error: unknown, what: string): void {
 async function commitBatch(): Promise<void> {
   let lost: number;
   try {
-    lost = await sink!.commit() ?? 0;
+    lost = (await sink!.commit()) ?? 0;
   } catch (e) {
     warnFailure(e, 'commit');
     lost = batchTaken;

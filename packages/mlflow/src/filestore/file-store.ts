@@ -144,7 +144,7 @@ function localPathOfUri(uri: string): string | null {
 /** An 18-digit experiment id (first digit 1–9) derived from the name, for probe k. */
 export function derivedExperimentId(name: string, k: number): string {
   const h = createHash('sha256').update(`ranklog.mlflow.experiment\0${k}\0${name}`, 'utf8').digest('hex');
-  return (BigInt('0x' + h) % 900_000_000_000_000_000n + 100_000_000_000_000_000n).toString();
+  return ((BigInt('0x' + h) % 900_000_000_000_000_000n) + 100_000_000_000_000_000n).toString();
 }
 
 /** FileStore._get_dataset_id: md5 of the name then the digest (UTF-8). */
@@ -259,7 +259,12 @@ export class FileStore implements TrackingStore {
    * get 'joined', after checking that the existing run carries the `identity` tag (the
    * same job), so an unrelated run at that id is never written into.
    */
-  async createOrJoinRun(experimentId: string, runId: string, opts: { runName: string; startTime: number; tags: RunTag[] }, identity: RunTag): Promise<'created' | 'joined'> {
+  async createOrJoinRun(
+    experimentId: string,
+    runId: string,
+    opts: { runName: string; startTime: number; tags: RunTag[] },
+    identity: RunTag,
+  ): Promise<'created' | 'joined'> {
     validateRunId(runId);
     if (await this.publishRun(experimentId, runId, opts)) return 'created';
     const loc = { experimentId, runDir: path.join(this.rootDir, experimentId, runId) };
@@ -418,7 +423,8 @@ export class FileStore implements TrackingStore {
   }
 
   async logArtifact(runId: string, localPath: string, artifactPath: string): Promise<void> {
-    if (typeof localPath !== 'string' || localPath === '') throw new FileStoreError(`logArtifact: localPath must be a non-empty path, got ${q(String(localPath))}`);
+    if (typeof localPath !== 'string' || localPath === '')
+      throw new FileStoreError(`logArtifact: localPath must be a non-empty path, got ${q(String(localPath))}`);
     const rel = artifactPath ?? '';
     if (typeof rel !== 'string') throw new FileStoreError(`Invalid artifact path: ${String(rel)}`);
     if (rel !== '' && (pathNotUnique(rel) || rel.includes('\\'))) {
@@ -431,7 +437,9 @@ export class FileStore implements TrackingStore {
       const fields = await this.readRun(loc);
       const root = localPathOfUri(fields.artifact_uri);
       if (root === null) {
-        throw new FileStoreError(`Run ${runId} keeps its artifacts at ${q(fields.artifact_uri)}, which is not a local directory; the file store copies only to file: URIs.`);
+        throw new FileStoreError(
+          `Run ${runId} keeps its artifacts at ${q(fields.artifact_uri)}, which is not a local directory; the file store copies only to file: URIs.`,
+        );
       }
       const dest = rel === '' ? root : path.join(root, rel);
       let st;
@@ -673,7 +681,8 @@ export class FileStore implements TrackingStore {
 
   private checkMetric(m: Metric): Metric {
     const key = validateKey('metric', m?.key);
-    if (typeof m.value !== 'number') throw new FileStoreError(`Invalid value ${String(m.value)} for metric ${q(key)}: expected a number (NaN and ±Infinity are allowed).`);
+    if (typeof m.value !== 'number')
+      throw new FileStoreError(`Invalid value ${String(m.value)} for metric ${q(key)}: expected a number (NaN and ±Infinity are allowed).`);
     checkInt(`Timestamp of metric ${q(key)}`, m.timestamp, 0);
     checkInt(`Step of metric ${q(key)}`, m.step);
     return m;

@@ -107,7 +107,8 @@ export function validateKey(kind: KeyKind, key: unknown): string {
     );
   }
   const n = pyLen(key);
-  if (n > MAX_KEY_LENGTH) throw new FileStoreError(`Invalid ${kind} name ${quote(pySlice(key, 50))}…: ${n} characters exceeds the maximum length of ${MAX_KEY_LENGTH}.`);
+  if (n > MAX_KEY_LENGTH)
+    throw new FileStoreError(`Invalid ${kind} name ${quote(pySlice(key, 50))}…: ${n} characters exceeds the maximum length of ${MAX_KEY_LENGTH}.`);
   return key;
 }
 

@@ -41,12 +41,7 @@ function cp(ch: string): number {
 /** libyaml's IS_PRINTABLE (it does not count characters outside the BMP, nor NEL, as printable). */
 function isPrintable(ch: string): boolean {
   const c = cp(ch);
-  return (
-    c === 0x0a ||
-    (c >= 0x20 && c <= 0x7e) ||
-    (c >= 0xa0 && c <= 0xd7ff) ||
-    (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff)
-  );
+  return c === 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
 }
 
 /** libyaml's IS_BREAK. */
@@ -485,8 +480,24 @@ function unescapeDoubleQuoted(s: string): string {
     }
     const n = s[++i];
     const simple: Record<string, string> = {
-      '0': '\0', a: '\x07', b: '\b', t: '\t', '\t': '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b',
-      ' ': ' ', '"': '"', '/': '/', '\\': '\\', N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
+      '0': '\0',
+      a: '\x07',
+      b: '\b',
+      t: '\t',
+      '\t': '\t',
+      n: '\n',
+      v: '\v',
+      f: '\f',
+      r: '\r',
+      e: '\x1b',
+      ' ': ' ',
+      '"': '"',
+      '/': '/',
+      '\\': '\\',
+      N: '\u0085',
+      _: '\u00a0',
+      L: '\u2028',
+      P: '\u2029',
     };
     const width = n === 'x' ? 2 : n === 'u' ? 4 : n === 'U' ? 8 : 0;
     if (width > 0) {
@@ -615,7 +626,9 @@ function readMappingLines(lines: string[], indent: number): { [key: string]: Rea
     if (!kv) throw new Error(`YAML reader: not a "key: value" line: ${JSON.stringify(line)}`);
     if (isBlank(kv.rest) && cont.length > 0 && /^\s+\S/.test(cont[0]!)) {
       const childIndent = /^( *)/.exec(cont[0]!)![1]!.length;
-      const isMapping = cont.some((l) => l.length > childIndent && l[childIndent] !== ' ' && (splitKey(l.slice(childIndent)) !== null || l.slice(childIndent).startsWith('? ')));
+      const isMapping = cont.some(
+        (l) => l.length > childIndent && l[childIndent] !== ' ' && (splitKey(l.slice(childIndent)) !== null || l.slice(childIndent).startsWith('? ')),
+      );
       if (isMapping) {
         out[kv.key] = readMappingLines(cont, childIndent);
         i = j;

@@ -94,7 +94,9 @@ export class HttpClient {
           const permanent = status === 500 && /Changing param values is not allowed/.test(err.message ?? '');
           if (!permanent && (status === 429 || status >= 500 || status === 0)) {
             const ra = Number(res.headers['retry-after']);
-            return reject(new TransientError(`${endpoint} answered ${status}${err.error_code ? ` ${err.error_code}` : ''}`, Number.isFinite(ra) ? ra * 1000 : undefined));
+            return reject(
+              new TransientError(`${endpoint} answered ${status}${err.error_code ? ` ${err.error_code}` : ''}`, Number.isFinite(ra) ? ra * 1000 : undefined),
+            );
           }
           if (status === 401 || status === 403) return reject(new AuthError(endpoint, status));
           reject(new MlflowApiError(status, err.error_code ?? 'UNKNOWN', err.message ?? text.slice(0, 200), endpoint));

@@ -32,7 +32,11 @@ export class RestStore implements TrackingStore {
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const json = body === undefined ? undefined : JSON.stringify(body);
-    const r = await withRetry(() => this.client.request(method, API + path, json), this.retry, () => this.retries++);
+    const r = await withRetry(
+      () => this.client.request(method, API + path, json),
+      this.retry,
+      () => this.retries++,
+    );
     return r.body as T;
   }
 
@@ -126,7 +130,12 @@ export class RestStore implements TrackingStore {
   async logArtifact(runId: string, localPath: string, artifactPath: string): Promise<void> {
     const root = await this.artifactRoot(runId);
     if (!root?.startsWith('mlflow-artifacts:')) {
-      throw new MlflowApiError(0, 'ARTIFACTS_NOT_PROXIED', `the run's artifact_uri is ${root ?? 'unknown'}; only a server started with --serve-artifacts (artifact_uri mlflow-artifacts:/…) accepts uploads from ranklog`, 'artifact upload');
+      throw new MlflowApiError(
+        0,
+        'ARTIFACTS_NOT_PROXIED',
+        `the run's artifact_uri is ${root ?? 'unknown'}; only a server started with --serve-artifacts (artifact_uri mlflow-artifacts:/…) accepts uploads from ranklog`,
+        'artifact upload',
+      );
     }
     const base = root.replace(/^mlflow-artifacts:\/*/, '').replace(/\/$/, '');
     // A directory's files, its links followed as core's listTree decides; a single file under its own name.
@@ -140,9 +149,16 @@ export class RestStore implements TrackingStore {
       files = [{ source: localPath, relative: basename(localPath) }];
     }
     for (const file of files) {
-      const dest = [base, artifactPath, file.relative].filter((s) => s !== '').map((s) => s.split('/').map(encodeURIComponent).join('/')).join('/');
+      const dest = [base, artifactPath, file.relative]
+        .filter((s) => s !== '')
+        .map((s) => s.split('/').map(encodeURIComponent).join('/'))
+        .join('/');
       const bytes = readFileSync(file.source);
-      await withRetry(() => this.client.request('PUT', `${ARTIFACTS}/${dest}`, bytes, 'application/octet-stream'), this.retry, () => this.retries++);
+      await withRetry(
+        () => this.client.request('PUT', `${ARTIFACTS}/${dest}`, bytes, 'application/octet-stream'),
+        this.retry,
+        () => this.retries++,
+      );
     }
   }
 

@@ -21,7 +21,12 @@ import type { Spool } from './spool.js';
 /** A store with what a job's shared parent run needs: an exclusive create (the file store) or a search by tag (a tracking server). */
 export interface FindingStore extends TrackingStore {
   findRun?(experimentId: string, tag: RunTag): Promise<string | undefined>;
-  createOrJoinRun?(experimentId: string, runId: string, opts: { runName: string; startTime: number; tags: RunTag[] }, identity: RunTag): Promise<'created' | 'joined'>;
+  createOrJoinRun?(
+    experimentId: string,
+    runId: string,
+    opts: { runName: string; startTime: number; tags: RunTag[] },
+    identity: RunTag,
+  ): Promise<'created' | 'joined'>;
 }
 
 type Item = ['m', Batch['metrics'][number]] | ['p', Batch['params'][number]] | ['t', Batch['tags'][number]];
@@ -381,7 +386,11 @@ export class Delivery {
     } catch (e) {
       if (!(e instanceof MlflowApiError)) throw e;
       // Bisect the items as one list (metrics, then params, then tags), so every half is smaller.
-      const items: Item[] = [...batch.metrics.map((m) => ['m', m] as Item), ...batch.params.map((p) => ['p', p] as Item), ...batch.tags.map((t) => ['t', t] as Item)];
+      const items: Item[] = [
+        ...batch.metrics.map((m) => ['m', m] as Item),
+        ...batch.params.map((p) => ['p', p] as Item),
+        ...batch.tags.map((t) => ['t', t] as Item),
+      ];
       if (items.length <= 1) {
         this.counters.rejected++;
         this.warn(`key '${items[0]?.[1].key}' rejected by the tracking server: ${e.serverMessage} (${e.errorCode}); the rest of the stream goes on`);

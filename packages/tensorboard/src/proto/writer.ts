@@ -13,7 +13,6 @@ export class ProtoWriter extends Growable {
     super(initial);
   }
 
-
   /** Unsigned varint of a non-negative safe integer. */
   varint(v: number): this {
     this.reserve(10);

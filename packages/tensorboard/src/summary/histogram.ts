@@ -84,7 +84,8 @@ const LOG_FIRST = Math.log(1e-12);
 /** Number of positive limits <= a (strict = false) or < a (strict = true), for a >= 0. */
 function countBelow(a: number, strict: boolean): number {
   let g = Math.floor((Math.log(a) - LOG_FIRST) * INV_LN_GROWTH) + 1;
-  if (!(g > 0)) g = 0; // also catches -Infinity for a = 0
+  if (!(g > 0))
+    g = 0; // also catches -Infinity for a = 0
   else if (g > NPOS) g = NPOS;
   if (strict) {
     while (g < NPOS && POS[g]! < a) g++;
@@ -140,8 +141,14 @@ export function computeHistogram(values: ArrayLike<number>): HistogramData {
   }
   if (num === 0) {
     return {
-      min: 0, max: 0, num: 0, sum: 0, sumSquares: 0,
-      bucketLimit: Float64Array.of(DBL_MAX), bucket: Float64Array.of(0), nonFinite,
+      min: 0,
+      max: 0,
+      num: 0,
+      sum: 0,
+      sumSquares: 0,
+      bucketLimit: Float64Array.of(DBL_MAX),
+      bucket: Float64Array.of(0),
+      nonFinite,
     };
   }
   let first = 0;

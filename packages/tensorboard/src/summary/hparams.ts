@@ -146,11 +146,7 @@ export function experimentValue(opts: {
 }
 
 /** `_hparams_/session_start_info`: the values of this session (run); nulls skipped. */
-export function sessionStartValue(opts: {
-  hparams: ReadonlyMap<string, HParamValue>;
-  startTimeSecs: number;
-  groupName?: string;
-}): Uint8Array {
+export function sessionStartValue(opts: { hparams: ReadonlyMap<string, HParamValue>; startTimeSecs: number; groupName?: string }): Uint8Array {
   return pluginValue(SESSION_START_INFO_TAG, PLUGIN_DATA_FIELDS.sessionStartInfo, (s) => {
     for (const [name, v] of opts.hparams) {
       if (v === null) continue;
@@ -169,10 +165,7 @@ export function sessionStartValue(opts: {
 }
 
 /** `_hparams_/session_end_info`. TensorBoard keeps the first one per run: write it once, at the end. */
-export function sessionEndValue(opts: {
-  status: 'success' | 'failure' | 'running' | 'unknown';
-  endTimeSecs: number;
-}): Uint8Array {
+export function sessionEndValue(opts: { status: 'success' | 'failure' | 'running' | 'unknown'; endTimeSecs: number }): Uint8Array {
   return pluginValue(SESSION_END_INFO_TAG, PLUGIN_DATA_FIELDS.sessionEndInfo, (s) => {
     const status = STATUS[opts.status];
     if (status !== STATUS.unknown) s.int64(SESSION_END.status, status);

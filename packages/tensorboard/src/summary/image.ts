@@ -29,11 +29,7 @@ export function imageValue(tag: string, encoded: Uint8Array, size: ImageSize): U
   return new ProtoWriter(encoded.length + tag.length + 32)
     .string(VALUE.tag, tag)
     .message(VALUE.image, (m) =>
-      m
-        .int64(IMAGE.height, size.height)
-        .int64(IMAGE.width, size.width)
-        .int64(IMAGE.colorspace, size.colorspace)
-        .bytes(IMAGE.encodedImageString, encoded),
+      m.int64(IMAGE.height, size.height).int64(IMAGE.width, size.width).int64(IMAGE.colorspace, size.colorspace).bytes(IMAGE.encodedImageString, encoded),
     )
     .message(VALUE.metadata, (m) => m.message(METADATA.pluginData, (p) => p.string(PLUGIN_DATA.pluginName, 'images')))
     .finish();

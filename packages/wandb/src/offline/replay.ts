@@ -37,7 +37,11 @@ export function repairRun(runDir: string, exitCode: number, dryRun = false): Rep
   const w = new ProtoWriter(64);
   let num = scan.lastNum;
   const add = (field: number, message: Uint8Array, name: string) => {
-    const p = new ProtoWriter(32).varint(RECORD.num * 8).varint(++num).varint(field * 8 + 2).varint(message.length);
+    const p = new ProtoWriter(32)
+      .varint(RECORD.num * 8)
+      .varint(++num)
+      .varint(field * 8 + 2)
+      .varint(message.length);
     p.reserve(message.length);
     p.buf.set(message, p.pos);
     p.pos += message.length;

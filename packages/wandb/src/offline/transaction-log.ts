@@ -138,14 +138,21 @@ export class TransactionLog {
         out.view.setUint16(at + 4, payload, true);
         out.buf[at + 6] = CHUNK.FULL;
         out.pos = at + CHUNK_HEADER;
-        out.varint(RECORD.num * 8).varint(num++).varint(tag).varint(length);
+        out
+          .varint(RECORD.num * 8)
+          .varint(num++)
+          .varint(tag)
+          .varint(length);
         out.buf.set(src.subarray(start, end), out.pos);
         out.pos += length;
         out.view.setUint32(at, crc32(out.buf.subarray(at + 6, out.pos)), true);
       } else {
         const p = this.payload;
         p.pos = 0;
-        p.varint(RECORD.num * 8).varint(num++).varint(tag).varint(length);
+        p.varint(RECORD.num * 8)
+          .varint(num++)
+          .varint(tag)
+          .varint(length);
         p.reserve(length);
         p.buf.set(src.subarray(start, end), p.pos);
         p.pos += length;

@@ -4,7 +4,23 @@
  * is added by the transaction log when it writes, so that `num` counts stored records only.
  */
 import { ProtoWriter } from '@ranklog/core/sink';
-import { ENVIRONMENT, EXIT, FILES, FILES_ITEM, HEADER, HISTORY, HISTORY_STEP, ITEM, METRIC, METRIC_OPTIONS, RUN, STATS, TIMESTAMP, UPDATE, VERSION_INFO } from './fields.js';
+import {
+  ENVIRONMENT,
+  EXIT,
+  FILES,
+  FILES_ITEM,
+  HEADER,
+  HISTORY,
+  HISTORY_STEP,
+  ITEM,
+  METRIC,
+  METRIC_OPTIONS,
+  RUN,
+  STATS,
+  TIMESTAMP,
+  UPDATE,
+  VERSION_INFO,
+} from './fields.js';
 
 const utf8 = new TextEncoder();
 
@@ -86,7 +102,9 @@ function begin(w: ProtoWriter): ProtoWriter {
 }
 
 export function headerMessage(w: ProtoWriter, producer: string): Uint8Array {
-  return begin(w).message(HEADER.versionInfo, (v) => v.string(VERSION_INFO.producer, producer)).finish();
+  return begin(w)
+    .message(HEADER.versionInfo, (v) => v.string(VERSION_INFO.producer, producer))
+    .finish();
 }
 
 export interface RunFields {
@@ -168,7 +186,11 @@ export function rowHistoryMessage(w: ProtoWriter, items: ProtoWriter, wandbStep:
   writeItem(w, HISTORY.item, '_step', step);
   w.varint(HISTORY.step * 8 + 2);
   if (wandbStep === 0) return w.varint(0).finish();
-  return w.varint(1 + varintLength(wandbStep)).varint(HISTORY_STEP.num * 8).varint(wandbStep).finish();
+  return w
+    .varint(1 + varintLength(wandbStep))
+    .varint(HISTORY_STEP.num * 8)
+    .varint(wandbStep)
+    .finish();
 }
 
 /** A FilesRecord: paths relative to the run's files/ directory, policy NOW (the default, so not written). */

@@ -16,8 +16,35 @@
  * value in the summary; artifact and model are copied under files/.
  */
 import { arch, cpus, release, type as osType } from 'node:os';
-import { readJpegHeader, readPngHeader, ProtoWriter, type DatasetItem, type FigureItem, type ImageItem, type LogRecord, type PathItem, type RawImage, type RunEndReason, type SinkEnv, type WriteFailures } from '@ranklog/core/sink';
-import { environmentMessage, exitMessage, filesMessage, headerMessage, metricMessage, rowHistoryMessage, rowSummaryMessage, runMessage, statsMessage, updateMessage, EMPTY_MESSAGE, type Item, type RunFields } from '../records/messages.js';
+import {
+  readJpegHeader,
+  readPngHeader,
+  ProtoWriter,
+  type DatasetItem,
+  type FigureItem,
+  type ImageItem,
+  type LogRecord,
+  type PathItem,
+  type RawImage,
+  type RunEndReason,
+  type SinkEnv,
+  type WriteFailures,
+} from '@ranklog/core/sink';
+import {
+  environmentMessage,
+  exitMessage,
+  filesMessage,
+  headerMessage,
+  metricMessage,
+  rowHistoryMessage,
+  rowSummaryMessage,
+  runMessage,
+  statsMessage,
+  updateMessage,
+  EMPTY_MESSAGE,
+  type Item,
+  type RunFields,
+} from '../records/messages.js';
 import { ConfigKeys } from './config-keys.js';
 import type { RunDelivery } from './delivery.js';
 import { histogram } from './histogram.js';
@@ -192,7 +219,9 @@ export class WandbRun {
       this.ctx.counters.histogramNonFinite += nonFinite;
       if (!this.ctx.told.has(`histogram:${r.identifier}`)) {
         this.ctx.told.add(`histogram:${r.identifier}`);
-        this.ctx.env.warn(`histogram '${r.identifier}': ${nonFinite} NaN/±Infinity values left out (W&B histograms cannot hold them); counted in stats().histogramNonFinite`);
+        this.ctx.env.warn(
+          `histogram '${r.identifier}': ${nonFinite} NaN/±Infinity values left out (W&B histograms cannot hold them); counted in stats().histogramNonFinite`,
+        );
       }
     }
     const h = histogram(finite);
@@ -220,7 +249,15 @@ export class WandbRun {
 
   private imageFile(r: LogRecord, bytes: Uint8Array, format: 'png' | 'jpg'): void {
     const size = format === 'png' ? readPngHeader(bytes) : readJpegHeader(bytes);
-    this.media(r, 'media/images', `.${format}`, bytes, (f) => ({ _type: 'image-file', sha256: f.sha256, size: f.size, path: f.path, format, width: size.width, height: size.height }));
+    this.media(r, 'media/images', `.${format}`, bytes, (f) => ({
+      _type: 'image-file',
+      sha256: f.sha256,
+      size: f.size,
+      path: f.path,
+      format,
+      width: size.width,
+      height: size.height,
+    }));
   }
 
   private async figure(r: LogRecord, item: FigureItem): Promise<void> {

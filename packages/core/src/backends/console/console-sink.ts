@@ -248,12 +248,15 @@ class ConsoleSink implements Sink {
 
   private scheduleRedraw(ms: number): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.closed || !this.progressDirty || !this.progressOpen) return;
-      this.lastDraw = performance.now();
-      this.emit(this.progressText());
-    }, Math.max(1, ms));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        if (this.closed || !this.progressDirty || !this.progressOpen) return;
+        this.lastDraw = performance.now();
+        this.emit(this.progressText());
+      },
+      Math.max(1, ms),
+    );
     this.timer.unref();
   }
 

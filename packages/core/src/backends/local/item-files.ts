@@ -117,10 +117,12 @@ export class ItemFiles {
     }
     let encoded: Promise<Uint8Array | Error>;
     try {
-      encoded = render.call(this.env, f, (w) => this.warnFigure(identifier, w)).then(
-        (png) => png,
-        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-      );
+      encoded = render
+        .call(this.env, f, (w) => this.warnFigure(identifier, w))
+        .then(
+          (png) => png,
+          (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+        );
     } catch (err) {
       encoded = Promise.resolve(err instanceof Error ? err : new Error(String(err)));
     }

@@ -63,7 +63,16 @@ interface LineHeads {
   json: Uint8Array;
 }
 
-const EMPTY_HEADS: LineHeads = { csvId: NO_BYTES, jsonId: NO_BYTES, timeMs: NaN, rank: -1, csvHead: new LineBuffer(0), jsonHead: new LineBuffer(0), csv: NO_BYTES, json: NO_BYTES };
+const EMPTY_HEADS: LineHeads = {
+  csvId: NO_BYTES,
+  jsonId: NO_BYTES,
+  timeMs: NaN,
+  rank: -1,
+  csvHead: new LineBuffer(0),
+  jsonHead: new LineBuffer(0),
+  csv: NO_BYTES,
+  json: NO_BYTES,
+};
 
 /** Appends each metric record's CSV line to `csv` and its JSON line to `json` (if there is one). */
 export class MetricLines {

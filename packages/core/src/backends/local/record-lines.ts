@@ -16,7 +16,7 @@ function jsonNumber(v: number): string {
 }
 
 function jsonValue(v: unknown): string {
-  return typeof v === 'number' ? jsonNumber(v) : JSON.stringify(v) ?? 'null';
+  return typeof v === 'number' ? jsonNumber(v) : (JSON.stringify(v) ?? 'null');
 }
 
 /** `,"count":…,"min":…,"max":…,"mean":…,"values":[…]`; min/max/mean over the finite values (null if none). */
@@ -61,14 +61,31 @@ export class RecordLines {
   }
 
   histogram(r: LogRecord): string {
-    return this.head(r) + ',"step":' + step(r) + ',"batch_idx":' + (r.batchIdx === undefined ? 'null' : '' + r.batchIdx) + histogramFields(r.item as Float64Array) + '}\n';
+    return (
+      this.head(r) +
+      ',"step":' +
+      step(r) +
+      ',"batch_idx":' +
+      (r.batchIdx === undefined ? 'null' : '' + r.batchIdx) +
+      histogramFields(r.item as Float64Array) +
+      '}\n'
+    );
   }
 
   dataset(r: LogRecord): string {
     const d = r.item as DatasetItem;
     return (
-      this.head(r) + ',"step":' + step(r) + ',"name":' + JSON.stringify(d.name) + ',"digest":' + JSON.stringify(d.digest) + ',"source":' + JSON.stringify(d.source) +
-      (d.schema === undefined ? '' : ',"schema":' + JSON.stringify(d.schema)) + '}\n'
+      this.head(r) +
+      ',"step":' +
+      step(r) +
+      ',"name":' +
+      JSON.stringify(d.name) +
+      ',"digest":' +
+      JSON.stringify(d.digest) +
+      ',"source":' +
+      JSON.stringify(d.source) +
+      (d.schema === undefined ? '' : ',"schema":' + JSON.stringify(d.schema)) +
+      '}\n'
     );
   }
 }
