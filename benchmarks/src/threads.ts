@@ -71,7 +71,9 @@ async function runThreads(n: number, plan: BatchPlan, run: number): Promise<{ an
     }),
   );
   const st = await lg.destroyLoggerContext();
+  // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds, which Math.min cannot take
   const t0 = answers.reduce((m, a) => (a.t0 < m ? a.t0 : m), answers[0]!.t0);
+  // biome-ignore lint/complexity/useMathMinMax: as above
   const t1 = answers.reduce((m, a) => (a.t1 > m ? a.t1 : m), answers[0]!.t1);
   const records = n * plan.batch * plan.batches;
   return { answers, recordsPerSec: records / (Number(t1 - t0) / 1e9), dropped: st.dropped };

@@ -106,29 +106,29 @@ class Mlp {
       }
       let sum = 0;
       for (let k = 0; k < nOut; k++) sum += p[k] = Math.exp(p[k]! - max);
-      for (let k = 0; k < nOut; k++) p[k] /= sum;
+      for (let k = 0; k < nOut; k++) p[k]! /= sum;
       const label = y[i]!;
       loss -= Math.log(Math.max(p[label]!, 1e-300));
       dh.fill(0);
       for (let k = 0; k < nOut; k++) {
         const dz = p[k]! - (k === label ? 1 : 0);
-        g[b2 + k] += dz;
+        g[b2 + k]! += dz;
         for (let j = 0; j < nHid; j++) {
-          g[w2 + k * nHid + j] += dz * h[j]!;
-          dh[j] += dz * w[w2 + k * nHid + j]!;
+          g[w2 + k * nHid + j]! += dz * h[j]!;
+          dh[j]! += dz * w[w2 + k * nHid + j]!;
         }
       }
       for (let j = 0; j < nHid; j++) {
         const da = dh[j]! * (1 - h[j]! * h[j]!);
-        g[b1 + j] += da;
-        for (let q = 0; q < nIn; q++) g[j * nIn + q] += da * x[xo + q]!;
+        g[b1 + j]! += da;
+        for (let q = 0; q < nIn; q++) g[j * nIn + q]! += da * x[xo + q]!;
       }
     }
     return loss;
   }
 
   step(g: Float64Array, lr: number): void {
-    for (let i = 0; i < this.n; i++) this.w[i] -= lr * g[i]!;
+    for (let i = 0; i < this.n; i++) this.w[i]! -= lr * g[i]!;
   }
 }
 
@@ -172,7 +172,7 @@ class Allreduce {
       }
     }
     for (let i = 0; i < len; i++) v[i] = data[half + i]!;
-    for (let r = 1; r < world; r++) for (let i = 0; i < len; i++) v[i] += data[half + r * len + i]!;
+    for (let r = 1; r < world; r++) for (let i = 0; i < len; i++) v[i]! += data[half + r * len + i]!;
   }
 }
 
@@ -401,7 +401,9 @@ export async function oneRun(
   const st = logger ? await logger.destroyLoggerContext() : undefined;
   const closeMs = performance.now() - c0;
   rmSync(dir, { recursive: true, force: true });
+  // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds, which Math.min cannot take
   const t0 = answers.reduce((m, a) => (a.t0 < m ? a.t0 : m), answers[0]!.t0);
+  // biome-ignore lint/complexity/useMathMinMax: as above
   const t1 = answers.reduce((m, a) => (a.t1 > m ? a.t1 : m), answers[0]!.t1);
   return {
     stepsPerSec: steps / (Number(t1 - t0) / 1e9),

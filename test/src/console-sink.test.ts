@@ -55,10 +55,10 @@ function screen(text: string): string[] {
       lines.push('');
       col = 0;
     } else if (c === '\x1b' && text.startsWith('\x1b[K', i)) {
-      lines[row] = lines[row].slice(0, col);
+      lines[row] = lines[row]!.slice(0, col);
       i += 2;
     } else {
-      lines[row] = lines[row].slice(0, col) + c + lines[row].slice(col + 1);
+      lines[row] = lines[row]!.slice(0, col) + c + lines[row]!.slice(col + 1);
       col++;
     }
   }
@@ -119,7 +119,7 @@ test('not a TTY: one readable line per record, written at commit', async (t) => 
   sink.close('finished');
   const lines = output().split('\n');
   t.is(lines.pop(), '', 'ends with a newline');
-  const bigLine = lines.splice(11, 1)[0];
+  const bigLine = lines.splice(11, 1)[0]!;
   t.deepEqual(lines, [
     '[ranklog] rank 0 step 12 batch 3  train_loss = 0.2345',
     '[ranklog] rank 1 step 2  val_acc = 0.91235',

@@ -44,13 +44,13 @@ function rgba(img: DecodedImage, x: number, y: number): number[] {
   const c = img.channels;
   const i = (y * img.width + x) * c;
   const px = Array.from(img.data.subarray(i, i + c));
-  if (c === 1) return [px[0], px[0], px[0], 255];
-  if (c === 2) return [px[0], px[0], px[0], px[1]];
+  if (c === 1) return [px[0]!, px[0]!, px[0]!, 255];
+  if (c === 2) return [px[0]!, px[0]!, px[0]!, px[1]!];
   if (c === 3) return [...px, 255];
   return px;
 }
 
-const near = (a: number[], b: number[], tol = 2) => a.length >= b.length && b.every((v, i) => Math.abs(a[i] - v) <= tol);
+const near = (a: number[], b: number[], tol = 2) => a.length >= b.length && b.every((v, i) => Math.abs(a[i]! - v) <= tol);
 
 function encoder(t: { teardown(fn: () => Promise<void>): void }): PngEncoder {
   const e = createPngEncoder();
@@ -118,7 +118,7 @@ test('text in an SVG is drawn (a font is available without system fonts)', async
   const svg = `<svg xmlns="${SVG_NS}" width="120" height="40"><text x="4" y="30" font-family="sans-serif" font-size="28" fill="black">Loss</text></svg>`;
   const img = decodePng(await encoder(t).renderFigure({ format: 'svg', svg }));
   let dark = 0;
-  for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) if (rgba(img, x, y)[0] < 100) dark++;
+  for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) if (rgba(img, x, y)[0]! < 100) dark++;
   t.true(dark > 150, `${dark} dark pixels: the glyphs were drawn`);
 });
 
@@ -138,18 +138,18 @@ test("Vega-Lite bar chart → PNG: plausible size, bars in vega's blue with heig
     for (let y = 0; y < img.height; y++) {
       const p = rgba(img, x, y);
       if (near(p, BAR_BLUE, 3)) n++;
-      if (p[0] < 80 && p[1] < 80 && p[2] < 80) dark++;
+      if (p[0]! < 80 && p[1]! < 80 && p[2]! < 80) dark++;
     }
     blueHeight.push(n);
   }
   const runs: number[] = [];
   for (let x = 0; x < blueHeight.length; x++) {
-    if (blueHeight[x] > 0 && (x === 0 || blueHeight[x - 1] === 0)) runs.push(0);
-    if (blueHeight[x] > 0) runs[runs.length - 1] = Math.max(runs[runs.length - 1], blueHeight[x]);
+    if (blueHeight[x]! > 0 && (x === 0 || blueHeight[x - 1] === 0)) runs.push(0);
+    if (blueHeight[x]! > 0) runs[runs.length - 1] = Math.max(runs[runs.length - 1]!, blueHeight[x]!);
   }
   t.is(runs.length, 2, `two bars, got blue runs ${JSON.stringify(runs)}`);
-  t.true(Math.abs(runs[1] - 80) <= 1, `the 40 bar spans the 80 px plot: ${runs[1]}`);
-  t.true(Math.abs(runs[0] - 20) <= 1, `the 10 bar is a quarter of it: ${runs[0]}`);
+  t.true(Math.abs(runs[1]! - 80) <= 1, `the 40 bar spans the 80 px plot: ${runs[1]}`);
+  t.true(Math.abs(runs[0]! - 20) <= 1, `the 10 bar is a quarter of it: ${runs[0]}`);
   // Labels (A, B, 0…40) and titles are black text: without a font none of these exist.
   t.true(dark > 100, `${dark} near-black pixels of axis text`);
 });
@@ -202,7 +202,7 @@ test('modules that run without figures do not import resvg, vega or the figure t
   // The lazy-loading promise: png-pool and png-task load in every run with images, the writer thread in every run.
   const dist = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../packages/core/dist');
   const staticImports = (file: string) =>
-    [...fs.readFileSync(path.join(dist, file), 'utf8').matchAll(/^\s*import\s[^;]*?from\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+    [...fs.readFileSync(path.join(dist, file), 'utf8').matchAll(/^\s*import\s[^;]*?from\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
   for (const file of ['encode/png-pool.js', 'encode/png-task.js', 'writer/writer-thread.js', 'backends/local/local-sink.js']) {
     const bad = staticImports(file).filter((s) => /vega|resvg|figure-task/.test(s));
     t.deepEqual(bad, [], `${file} imports ${bad.join(', ')} statically`);
@@ -314,10 +314,10 @@ test('local sink: an invalid Vega-Lite spec is a warning naming the problem; its
   t.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'bad/rank0-step1.vl.json'), 'utf8')), bad);
   t.is(warnings.length, 2, warnings.join('\n'));
   t.regex(
-    warnings[0],
+    warnings[0]!,
     /figure 'bad' \(rank0-step1\) could not be rendered to PNG: .*spec\.mark "histogram" is not a Vega-Lite mark.*; its Vega-Lite source is kept as rank0-step1\.vl\.json/,
   );
-  t.regex(warnings[1], /figure 'broken-svg' \(rank0\) could not be rendered to PNG: the SVG could not be parsed.*; its SVG source is kept as rank0\.svg/);
+  t.regex(warnings[1]!, /figure 'broken-svg' \(rank0\) could not be rendered to PNG: the SVG could not be parsed.*; its SVG source is kept as rank0\.svg/);
   t.like(sink.stats!(), { errors: 2, metrics: 1 });
   t.true(fs.readFileSync(path.join(dir, '..', 'metrics.csv'), 'utf8').includes(',loss,'));
 });
@@ -333,7 +333,7 @@ test('local sink: vega warnings for a figure logged every step are reported once
   await sink.close('finished');
   t.is(listFiles(dir).filter((f) => f.endsWith('.png')).length, 3);
   t.is(warnings.length, 1, warnings.join('\n'));
-  t.regex(warnings[0], /figure 'w': .*Invalid aggregation operator "frobnicate"/);
+  t.regex(warnings[0]!, /figure 'w': .*Invalid aggregation operator "frobnicate"/);
 });
 
 test("end to end: figures logged through LoggersCollection are rendered in the writer thread's pool", async (t) => {

@@ -6,7 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EmptyLogger, LoggersCollection, MetricHandle, onDiagnostic, startLogging, type DiagLevel, type LoggerBase } from '@ranklog/core';
+import { EmptyLogger, LoggersCollection, NullLogger, onDiagnostic, startLogging, type DiagLevel, type LoggerBase } from '@ranklog/core';
 import { OtherRecordingLogger, RecordingLogger, readRecords, startRecording, tempFile, uniqueRunName } from './support/recording-logger.js';
 
 /** The not-initialized error: names the class and the method, and tells to call createLoggerContext or use startLogging. */
@@ -19,11 +19,16 @@ function notInitialized(cls: string, method: string) {
 
 /** Every entry point must throw the not-initialized error; the async ones must reject with it. */
 async function assertAllNotInitialized(t: ExecutionContext, logger: LoggerBase, cls: string): Promise<void> {
+  // A handle made by another logger's live context (MetricHandle has no public constructor).
+  const other = new NullLogger();
+  await other.createLoggerContext({ runName: uniqueRunName('other'), handleSignals: false });
+  const foreign = other.handle('loss');
+  await other.destroyLoggerContext();
   t.throws(() => logger.log(1, 'loss'), notInitialized(cls, 'log'));
   t.throws(() => logger.log('x', 'note', { kind: 'text', step: 1 }), notInitialized(cls, 'log'));
   t.throws(() => logger.saveHyperparameters({ lr: 0.1 }), notInitialized(cls, 'saveHyperparameters'));
   t.throws(() => logger.handle('loss'), notInitialized(cls, 'handle'));
-  t.throws(() => logger.metric(new MetricHandle('loss', 0, 1, {}), 1), notInitialized(cls, 'metric'));
+  t.throws(() => logger.metric(foreign, 1), notInitialized(cls, 'metric'));
   t.throws(() => logger.workerHandle(1), notInitialized(cls, 'workerHandle'));
   // destroy/flush/stats are async: they must reject (a synchronous throw would also fail throwsAsync's contract).
   await t.throwsAsync(async () => logger.destroyLoggerContext(), notInitialized(cls, 'destroyLoggerContext'));

@@ -109,19 +109,19 @@ test('metrics.csv: one header, one RFC 4180 row per record, every field exact', 
   const text = read('metrics.csv');
   const rows = parseCsvDetailed(text);
   t.deepEqual(
-    rows[0].map((f) => f.value),
+    rows[0]!.map((f) => f.value),
     HEADER,
   );
   t.is(rows.length, METRICS.length + 1);
   for (const [i, m] of METRICS.entries()) {
-    const row = rows[i + 1];
+    const row = rows[i + 1]!;
     t.is(row.length, 6, `row ${i + 1}`);
-    const [ts, rank, identifier, step, batch, value] = row.map((f) => f.value);
+    const [ts, rank, identifier, step, batch, value] = row.map((f) => f.value) as [string, string, string, string, string, string];
     t.regex(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     t.is(Date.parse(ts), Math.floor(m.timeMs), `timestamp of row ${i + 1}`);
     t.is(rank, String(m.rank));
     t.is(identifier, m.identifier);
-    t.is(row[2].quoted, /[",\n]/.test(m.identifier), `quoting of ${JSON.stringify(m.identifier)}`);
+    t.is(row[2]!.quoted, /[",\n]/.test(m.identifier), `quoting of ${JSON.stringify(m.identifier)}`);
     t.is(step, m.step === undefined ? '' : String(m.step));
     t.is(batch, m.batchIdx === undefined ? '' : String(m.batchIdx));
     if (Number.isNaN(m.value)) t.is(value, 'NaN');
@@ -181,7 +181,7 @@ test('a commit larger than the 1 MiB soft cap still yields whole lines in order'
   t.is(rows.length, n + 1);
   let ok = 0;
   for (let i = 0; i < n; i++) {
-    const r = rows[i + 1];
+    const r = rows[i + 1]!;
     if (r.length === 6 && r[3] === String(i) && Number(r[5]) === i / 3 && r[2] === (i % 2 ? 'a,b' : 'loss')) ok++;
   }
   t.is(ok, n);
@@ -214,7 +214,7 @@ function checkMetricRows(
         m.batchIdx === undefined ? '' : String(m.batchIdx),
         Number.isNaN(m.value) ? 'NaN' : m.value === Infinity ? 'inf' : m.value === -Infinity ? '-inf' : Object.is(m.value, -0) ? '-0' : String(m.value),
       ]);
-    const l = lines[i];
+    const l = lines[i]!;
     const jsonOk =
       l.timestamp === iso(m.timeMs) &&
       l.time_ms === m.timeMs &&
@@ -283,12 +283,12 @@ test('lines of one identifier follow its changes of time and rank, in any order 
   const { sink, read } = await openRun(t);
   const recs = Array.from({ length: 600 }, (_, i) => ({
     kind: 'metric' as const,
-    identifier: ['loss', 'acc', 'ünï,"q"'][i % 3],
-    rank: [0, 1, 0, 7, 7][i % 5],
-    timeMs: T0 + [0, 0, 1, 0, 2, 2, 1][i % 7] + (i >> 6), // back and forth, as batches of different rings interleave
+    identifier: ['loss', 'acc', 'ünï,"q"'][i % 3]!,
+    rank: [0, 1, 0, 7, 7][i % 5]!,
+    timeMs: T0 + [0, 0, 1, 0, 2, 2, 1][i % 7]! + (i >> 6), // back and forth, as batches of different rings interleave
     step: i % 4 === 0 ? undefined : i,
     batchIdx: i % 6 === 0 ? undefined : i % 50,
-    value: [0.1 + 0.2, -0, NaN, Infinity, -Infinity, 1e21, 5e-324, -123.456, 42, 2 ** 32, Math.fround(0.7)][i % 11],
+    value: [0.1 + 0.2, -0, NaN, Infinity, -Infinity, 1e21, 5e-324, -123.456, 42, 2 ** 32, Math.fround(0.7)][i % 11]!,
   }));
   await feed(sink, recs.slice(0, 250));
   await sink.commit();
@@ -319,8 +319,8 @@ test('very long identifiers (larger than the line buffers start with) and a para
     params.map((p) => p.identifier),
     ['big', 'small'],
   );
-  t.true(params[0].value === big, 'the big param line is whole');
-  t.is(params[1].value, 'ok');
+  t.true(params[0]!.value === big, 'the big param line is whole');
+  t.is(params[1]!.value, 'ok');
 });
 
 /**
@@ -643,8 +643,8 @@ test('an artifact that cannot be copied is a warning and a counted error, not a 
   ]);
   await sink.close('finished');
   t.is(env.warnings.length, 2);
-  t.regex(env.warnings[0], /cannot copy 'gone'.*ENOENT/);
-  t.regex(env.warnings[1], /cannot write 'n'/);
+  t.regex(env.warnings[0]!, /cannot copy 'gone'.*ENOENT/);
+  t.regex(env.warnings[1]!, /cannot write 'n'/);
   t.like(sink.stats!(), { errors: 2, files: 0, metrics: 1 });
   t.is(parseCsv(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8')).length, 2);
   t.false(
@@ -665,16 +665,16 @@ function encodePngWithFilters(width: number, height: number, channels: 1 | 2 | 3
     const ft = y % 5;
     raw[y * (stride + 1)] = ft;
     for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? px[y * stride + x - channels] : 0;
-      const b = y > 0 ? px[(y - 1) * stride + x] : 0;
-      const c = x >= channels && y > 0 ? px[(y - 1) * stride + x - channels] : 0;
+      const a = x >= channels ? px[y * stride + x - channels]! : 0;
+      const b = y > 0 ? px[(y - 1) * stride + x]! : 0;
+      const c = x >= channels && y > 0 ? px[(y - 1) * stride + x - channels]! : 0;
       const p = a + b - c;
       const pa = Math.abs(p - a),
         pb = Math.abs(p - b),
         pc = Math.abs(p - c);
       const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      const pred = [0, a, b, (a + b) >>> 1, paeth][ft];
-      raw[y * (stride + 1) + 1 + x] = (px[y * stride + x] - pred) & 0xff;
+      const pred = [0, a, b, (a + b) >>> 1, paeth][ft]!;
+      raw[y * (stride + 1) + 1 + x] = (px[y * stride + x]! - pred) & 0xff;
     }
   }
   const chunk = (type: string, data: Uint8Array) => {
@@ -720,7 +720,7 @@ test('the test PNG decoder: all filter types, split IDAT, CRC check', (t) => {
     t.deepEqual({ w: d.width, h: d.height, c: d.channels }, { w: 9, h: 7, c: ch });
     t.deepEqual(d.data, px);
     const bad = Uint8Array.from(png);
-    bad[bad.length - 20] ^= 1; // inside the last IDAT
+    bad[bad.length - 20]! ^= 1; // inside the last IDAT
     t.throws(() => decodePng(bad), { message: /CRC mismatch/ });
   }
 });
@@ -746,7 +746,7 @@ test('raw images are encoded to PNG (inline and in the pool), PNG/JPEG bytes wri
     fc = 4;
   const f = new Float32Array(fw * fh * fc);
   const special = [0, 1, 0.5, 1 / 255, 0.5 / 255, 0.49 / 255, 254.5 / 255, 0.999];
-  for (let i = 0; i < f.length; i++) f[i] = i < special.length ? special[i] : (i % 1000) / 999;
+  for (let i = 0; i < f.length; i++) f[i] = i < special.length ? special[i]! : (i % 1000) / 999;
   const floatImg: RawImage = { format: 'raw', width: fw, height: fh, channels: fc, dtype: 'float32', data: new Uint8Array(f.buffer) };
   const smallFloat: RawImage = {
     format: 'raw',
@@ -779,7 +779,7 @@ test('raw images are encoded to PNG (inline and in the pool), PNG/JPEG bytes wri
   const dl = img('large/rank0-step2-batch3.png');
   t.deepEqual([dl.width, dl.height, dl.channels], [80, 60, 3]);
   t.deepEqual(dl.data, large.data);
-  t.deepEqual(img('large/rank0-step2-batch3-1.png').data, small[2].data, 'a taken name gets -1');
+  t.deepEqual(img('large/rank0-step2-batch3-1.png').data, small[2]!.data, 'a taken name gets -1');
 
   const df = img('float/rank1.png');
   t.deepEqual([df.width, df.height, df.channels], [fw, fh, fc]);
@@ -811,7 +811,7 @@ test('an image the encoder rejects is a warning; the other images are still writ
   await sink.close('finished');
   t.deepEqual(listFiles(path.join(dir, 'images')), ['i/rank0-step1.png']);
   t.is(env.warnings.length, 1);
-  t.regex(env.warnings[0], /image 'i'.*boom/);
+  t.regex(env.warnings[0]!, /image 'i'.*boom/);
   t.like(sink.stats!(), { errors: 1, files: 1 });
 });
 
@@ -879,18 +879,18 @@ test('4 processes × 20 000 metrics into one run: one header, no torn or lost li
   let bad = 0;
   let switches = 0;
   for (let k = 1; k < rows.length; k++) {
-    const [ts, rank, id, step, batch, value] = rows[k];
+    const [ts, rank, id, step, batch, value] = rows[k]!;
     const r = Number(rank);
     const i = Number(step);
     const ok =
-      rows[k].length === 6 &&
+      rows[k]!.length === 6 &&
       ts === iso(1_700_000_000_000 + r * 1000 + (i >> 4)) &&
       id === ids[i % 2] &&
       batch === (i % 3 === 0 ? '' : String(i % 100)) &&
       Number(value) === i / 7 + r;
     if (!ok) bad++;
     seen.add(`${rank}:${step}`);
-    if (k > 1 && rows[k - 1][1] !== rank) switches++;
+    if (k > 1 && rows[k - 1]![1] !== rank) switches++;
   }
   t.is(bad, 0, 'every row carries exactly what its process wrote');
   t.is(seen.size, P * N, 'every (rank, step) exactly once');

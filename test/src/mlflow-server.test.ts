@@ -11,6 +11,7 @@ import { LIVENESS_MS, waitFor } from './support/wait-for.js';
 interface Answer {
   status: number;
   text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the server's JSON, read field by field by the tests
   json: any;
   headers: Headers;
 }
@@ -36,6 +37,7 @@ async function call(
   const url = path.startsWith('/') ? `${d.url}${path}` : `${d.url}/api/2.0/mlflow/${path}`;
   const res = await fetch(url, { method, headers, body: payload });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: see Answer.json
   let json: any;
   try {
     json = JSON.parse(text);
@@ -189,7 +191,7 @@ test('runs: an unknown status in runs/update is dropped silently by the real ser
   t.is(d.run(runId).info.status, 'RUNNING');
   t.is(d.run(runId).info.end_time, undefined, 'end_time came after the bad field, so it was never parsed');
   t.is(d.violations.length, 1);
-  t.regex(d.violations[0], /status.*Invalid enum value DONE/);
+  t.regex(d.violations[0]!, /status.*Invalid enum value DONE/);
 });
 
 // ───────────────────────── log-batch: limits ─────────────────────────
@@ -316,7 +318,7 @@ test('longValues: "truncate" stores the first 6000 / 8000 characters like a defa
   t.is(d.run(runId).params.get('p'), '𝒳'.repeat(6000));
   t.is(d.run(runId).tags.get('t'), 'y'.repeat(8000));
   t.is(d.violations.length, 2);
-  t.regex(d.violations[0], /truncates it to 6000/);
+  t.regex(d.violations[0]!, /truncates it to 6000/);
 });
 
 test('params: re-logging the same value is fine, another value → 400 INVALID_PARAMETER_VALUE and nothing of that batch is written', async (t) => {
@@ -398,7 +400,7 @@ test('metric values: a SQL store reads ±Infinity back as ±1.7976931348623157e3
   t.is((await post(d, 'runs/log-batch', { run_id: runId, metrics: [{ key: 'v', value: 'Infinity', timestamp: 1 }] })).status, 200);
   const h = await get(d, `metrics/get-history?run_id=${runId}&metric_key=v`);
   t.is(h.json.metrics[0].value, 1.7976931348623157e308);
-  t.is(d.run(runId).metrics.get('v')![0].value, Infinity);
+  t.is(d.run(runId).metrics.get('v')![0]!.value, Infinity);
   t.is(d.notes.length, 1);
   t.is(d.violations.length, 0);
 });
@@ -419,7 +421,7 @@ test('metric values: a bare NaN token is accepted (200) but stored as 0 and the 
   t.false(run.metrics.has('lost'));
   t.is(run.params.size, 0);
   t.is(d.violations.length, 1);
-  t.regex(d.violations[0], /metrics\[1\]\.value: Couldn't parse NaN/);
+  t.regex(d.violations[0]!, /metrics\[1\]\.value: Couldn't parse NaN/);
   // Infinity and -Infinity tokens likewise
   for (const token of ['Infinity', '-Infinity']) {
     const b = await post(d, 'runs/log-batch', undefined, { raw: `{"run_id": "${runId}", "metrics": [{"key": "i", "value": ${token}, "timestamp": 1}]}` });
@@ -538,8 +540,8 @@ test('unknown fields and nulls are ignored by the real server → 200 and violat
   t.false(d.run(runId).metrics.has('typo'));
   t.deepEqual(d.run(runId).metrics.get('a'), [{ value: 1, timestamp: 1, step: 0 }]);
   t.is(d.violations.length, 2);
-  t.regex(d.violations[0], /unknown field metric /);
-  t.regex(d.violations[1], /null at metrics\[0\]\.step/);
+  t.regex(d.violations[0]!, /unknown field metric /);
+  t.regex(d.violations[1]!, /null at metrics\[0\]\.step/);
 });
 
 test('a param value sent as a number is a protobuf parse error: the real server silently drops it (violation)', async (t) => {
@@ -581,19 +583,19 @@ test('runs/search: by tag (plain or backquoted key) and by attributes.run_name; 
   await post(d, 'runs/create', { experiment_id: exp, run_name: 'rank_0', start_time: 2, tags: [{ key: 'mlflow.parentRunId', value: parent }] });
   const byTag = await post(d, 'runs/search', { experiment_ids: [exp], filter: "tags.`ranklog.job_id` = 'J1'", max_results: 10 });
   t.deepEqual(
-    byTag.json.runs.map((r: any) => r.info.run_id),
+    byTag.json.runs.map((r: { info: { run_id: string } }) => r.info.run_id),
     [parent],
   );
   const plain = await post(d, 'runs/search', { experiment_ids: [exp], filter: "tags.mlflow.parentRunId = '" + parent + "'" });
   t.deepEqual(
-    plain.json.runs.map((r: any) => r.info.run_name),
+    plain.json.runs.map((r: { info: { run_name: string } }) => r.info.run_name),
     ['rank_0'],
   );
   const byName = await post(d, 'runs/search', { experiment_ids: [exp], filter: "attributes.run_name = 'parent' and tags.ranklog.job_id = 'J1'" });
   t.is(byName.json.runs.length, 1);
   const all = await post(d, 'runs/search', { experiment_ids: [exp] });
   t.deepEqual(
-    all.json.runs.map((r: any) => r.info.run_name),
+    all.json.runs.map((r: { info: { run_name: string } }) => r.info.run_name),
     ['rank_0', 'parent'],
     'newest start_time first',
   );
@@ -848,7 +850,7 @@ test('bookkeeping: requests, counts per endpoint, errors; wrong method → 405, 
   await post(d, 'runs/log-batch', { run_id: runId, metrics: [metric('a', 1)] });
   t.is(d.counts['runs/log-batch'], 2);
   t.is(d.counts['runs/create'], 1);
-  const lb = d.requestsTo('runs/log-batch')[0];
+  const lb = d.requestsTo('runs/log-batch')[0]!;
   t.like(lb, { method: 'POST', path: '/api/2.0/mlflow/runs/log-batch', status: 200, outcome: 'answered', applied: true });
   t.is(JSON.parse(lb.body!).run_id, runId);
   t.is(lb.bodyBytes, Buffer.byteLength(lb.body!));

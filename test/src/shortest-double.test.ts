@@ -113,6 +113,7 @@ test('edges and special values: powers of two and ten, short decimals, ties, int
     1e-5,
     3e-4,
     1e-6,
+    // biome-ignore lint/correctness/noPrecisionLoss: the double just below 1e-6, written as its shortest form
     9.999999999999999e-7,
     1e-7,
     2.5e-9,
@@ -150,10 +151,14 @@ test('negative zero: writeShortest declines it (the CSV/JSON writers spell it -0
 function nextUp(x: number): number {
   bits[0] = x;
   if (x >= 0) {
-    if (words[0] === 0xffffffff) (words[0] = 0), (words[1] = words[1]! + 1);
-    else words[0] = words[0]! + 1;
-  } else if (words[0] === 0) (words[0] = 0xffffffff), (words[1] = words[1]! - 1);
-  else words[0] = words[0]! - 1;
+    if (words[0] === 0xffffffff) {
+      words[0] = 0;
+      words[1] = words[1]! + 1;
+    } else words[0] = words[0]! + 1;
+  } else if (words[0] === 0) {
+    words[0] = 0xffffffff;
+    words[1] = words[1]! - 1;
+  } else words[0] = words[0]! - 1;
   return bits[0]!;
 }
 

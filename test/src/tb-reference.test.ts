@@ -93,14 +93,14 @@ const TEXT = 'Hello from **tensorboardX** - unicode: é✓';
 function mainFile(): string {
   const names = readdirSync(REF_DIR).filter((n) => n.startsWith('events.out.tfevents.'));
   if (names.length !== 1) throw new Error(`expected one event file in ${REF_DIR}, found ${names.join(', ')}`);
-  return join(REF_DIR, names[0]);
+  return join(REF_DIR, names[0]!);
 }
 
 function hparamsFile(): string {
   const dir = join(REF_DIR, 'hparams');
   const names = readdirSync(dir).filter((n) => n.startsWith('events.out.tfevents.'));
   if (names.length !== 1) throw new Error(`expected one event file in ${dir}, found ${names.join(', ')}`);
-  return join(dir, names[0]);
+  return join(dir, names[0]!);
 }
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
@@ -109,7 +109,7 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
   return dir;
 }
 
-const scalarEvents = (events: DecodedEvent[]) => events.filter((e) => e.summary?.values.length === 1 && e.summary.values[0].kind === 'simple_value');
+const scalarEvents = (events: DecodedEvent[]) => events.filter((e) => e.summary?.values.length === 1 && e.summary.values[0]!.kind === 'simple_value');
 
 // ------------------------------------------------------------------ the oracle itself
 
@@ -194,7 +194,7 @@ refTest('reference: both files frame correctly (every length and payload CRC che
       statSync(path).size,
       'the records cover the whole file',
     );
-    const first = f.events[0];
+    const first = f.events[0]!;
     t.is(first.what, 'file_version');
     t.is(first.fileVersion, 'brain.Event:2');
     t.deepEqual(first.fieldNumbers, [1, 3], 'wall_time and file_version only');
@@ -230,8 +230,8 @@ refTest('reference: 1000 scalars train/loss and train/accuracy, steps 0..499, ac
     Array.from({ length: 500 }, (_, i) => i),
   );
   for (let i = 0; i < 500; i++) {
-    const l = loss[i].value;
-    const a = acc[i].value;
+    const l = loss[i]!.value;
+    const a = acc[i]!.value;
     t.is(l.kind, 'simple_value');
     t.deepEqual(l.fieldNumbers, [1, 2], 'tag and simple_value only: no metadata');
     t.deepEqual(a.fieldNumbers, [1, 2]);
@@ -239,18 +239,18 @@ refTest('reference: 1000 scalars train/loss and train/accuracy, steps 0..499, ac
     const av = scalarOf(a)!;
     t.is(Math.fround(lv), lv, 'a float32');
     if (Math.abs(av - (1 - lv)) > 2 ** -23) t.fail(`step ${i}: accuracy ${av} is not 1 − loss ${lv}`);
-    t.is(loss[i].event.wallTime, 1700000000 + i);
-    t.deepEqual(loss[i].event.fieldNumbers, i === 0 ? [1, 5] : [1, 2, 5], 'step 0 is not written (proto3 default)');
+    t.is(loss[i]!.event.wallTime, 1700000000 + i);
+    t.deepEqual(loss[i]!.event.fieldNumbers, i === 0 ? [1, 5] : [1, 2, 5], 'step 0 is not written (proto3 default)');
   }
-  t.is(scalarOf(loss[0].value), 1);
-  t.is(scalarOf(acc[0].value), 0, 'simple_value 0 is present (oneof member), decoded as 0');
+  t.is(scalarOf(loss[0]!.value), 1);
+  t.is(scalarOf(acc[0]!.value), 0, 'simple_value 0 is present (oneof member), decoded as 0');
 });
 
 refTest('reference: text notes/text_summary — plugin text, DT_STRING [1], the exact unicode string', (t) => {
   const f = readEventFile(mainFile());
   const values = valuesOfTag(f.events, 'notes/text_summary');
   t.is(values.length, 1);
-  const { value, event } = values[0];
+  const { value, event } = values[0]!;
   t.is(event.step, 0);
   t.is(value.kind, 'tensor');
   t.deepEqual(value.fieldNumbers, [1, 8, 9]);
@@ -269,7 +269,7 @@ refTest('reference: image sample — 8×8 RGB PNG, colorspace 3, red = 32·x, gr
   const f = readEventFile(mainFile());
   const values = valuesOfTag(f.events, 'sample');
   t.is(values.length, 1);
-  const { value } = values[0];
+  const { value } = values[0]!;
   t.is(value.kind, 'image');
   t.deepEqual(value.fieldNumbers, [1, 4, 9]);
   t.is(value.metadata?.pluginName, 'images');
@@ -292,7 +292,7 @@ refTest('reference: histogram weights — num 1000, counts sum to 1000, limits i
   const f = readEventFile(mainFile());
   const values = valuesOfTag(f.events, 'weights');
   t.is(values.length, 1);
-  const { value } = values[0];
+  const { value } = values[0]!;
   t.is(value.kind, 'histo');
   t.is(value.metadata, undefined, 'no metadata on the legacy histo');
   const h = value.histo!;
@@ -306,7 +306,7 @@ refTest('reference: histogram weights — num 1000, counts sum to 1000, limits i
   t.true(h.bucket.every((c) => Number.isInteger(c) && c >= 0));
   t.is(h.bucket.length, h.bucketLimit.length);
   t.is(h.bucket.length, 606);
-  for (let i = 1; i < h.bucketLimit.length; i++) if (!(h.bucketLimit[i] > h.bucketLimit[i - 1])) t.fail(`bucket_limit[${i}] does not increase`);
+  for (let i = 1; i < h.bucketLimit.length; i++) if (!(h.bucketLimit[i]! > h.bucketLimit[i - 1]!)) t.fail(`bucket_limit[${i}] does not increase`);
   t.true(h.min < h.max);
   t.true(h.min > -6 && h.max < 6, 'a standard normal sample');
   t.true(Math.abs(h.sum / 1000) < 0.2);
@@ -318,9 +318,9 @@ refTest('reference: histogram weights — num 1000, counts sum to 1000, limits i
     if (Math.abs(k - Math.round(k)) > 1e-6) t.fail(`limit ${l} is not ±1e-12·1.1^k`);
   }
   t.is(h.bucket[0], 0, 'an empty bucket on the left');
-  t.true(h.bucketLimit[0] <= h.min && h.bucketLimit[1] >= h.min);
-  t.true(h.bucket[h.bucket.length - 1] > 0);
-  t.true(h.bucketLimit[h.bucketLimit.length - 1] >= h.max && h.bucketLimit[h.bucketLimit.length - 2] < h.max);
+  t.true(h.bucketLimit[0]! <= h.min && h.bucketLimit[1]! >= h.min);
+  t.true(h.bucket[h.bucket.length - 1]! > 0);
+  t.true(h.bucketLimit[h.bucketLimit.length - 1]! >= h.max && h.bucketLimit[h.bucketLimit.length - 2]! < h.max);
   t.true(h.bucketLimit.includes(0));
   t.log(
     `reference histogram: ${h.bucket.length} buckets, limits ${h.bucketLimit[0]} … ${h.bucketLimit.at(-1)}, ${h.bucket.filter((c) => c === 0).length} empty`,
@@ -334,7 +334,7 @@ refTest('reference: hparams run — experiment, session_start_info, session_end_
   t.deepEqual(tags, ['_hparams_/experiment', '_hparams_/session_start_info', '_hparams_/session_end_info', 'hparam/accuracy', 'hparam/loss']);
 
   const hp = (tag: string) => {
-    const [{ value }] = valuesOfTag(f.events, tag);
+    const { value } = valuesOfTag(f.events, tag)[0]!;
     t.is(value.kind, undefined, `${tag}: no value (no tensor, no simple_value)`);
     t.deepEqual(value.fieldNumbers, [1, 9]);
     t.is(value.metadata?.pluginName, 'hparams');
@@ -378,7 +378,7 @@ refTest('reference: hparams run — experiment, session_start_info, session_end_
   t.is(end.data, 'session_end_info');
   t.is(end.sessionEndInfo!.status, HPARAM_STATUS.SUCCESS);
 
-  const metric = (tag: string) => scalarOf(valuesOfTag(f.events, tag)[0].value);
+  const metric = (tag: string) => scalarOf(valuesOfTag(f.events, tag)[0]!.value);
   t.is(metric('hparam/accuracy'), Math.fround(0.93));
   t.is(metric('hparam/loss'), Math.fround(0.21));
 });
@@ -391,7 +391,7 @@ refTest('reference: bytes per scalar event', (t) => {
   const bytes = scalars.reduce((a, e) => a + e.record.totalBytes, 0);
   const per = bytes / scalars.length;
   const perTag = (tag: string) => {
-    const s = scalars.filter((e) => e.summary!.values[0].tag === tag);
+    const s = scalars.filter((e) => e.summary!.values[0]!.tag === tag);
     return s.reduce((a, e) => a + e.record.totalBytes, 0) / s.length;
   };
   t.log(
@@ -406,24 +406,24 @@ refTest('oracle: a flipped payload byte stops reading with a payload CRC error; 
   const dir = tempDir(t);
   const bytes = new Uint8Array(readFileSync(mainFile()));
   const good = decodeEventBytes(bytes);
-  const r = good.events[5].record;
+  const r = good.events[5]!.record;
 
   const payloadHit = bytes.slice();
-  payloadHit[r.offset + 12 + 3] ^= 0x01;
+  payloadHit[r.offset + 12 + 3]! ^= 0x01;
   const a = decodeEventBytes(payloadHit);
   t.is(a.events.length, 5);
   t.is(a.errors.length, 1);
-  t.regex(a.errors[0], /record 5 .*payload CRC/);
+  t.regex(a.errors[0]!, /record 5 .*payload CRC/);
 
   const lengthHit = bytes.slice();
-  lengthHit[r.offset + 1] ^= 0x40;
+  lengthHit[r.offset + 1]! ^= 0x40;
   const b = decodeEventBytes(lengthHit);
   t.is(b.events.length, 5);
-  t.regex(b.errors[0], /record 5 .*length CRC/);
+  t.regex(b.errors[0]!, /record 5 .*length CRC/);
 
   const crcHit = bytes.slice();
-  crcHit[r.offset + 12 + r.payloadLength] ^= 0x80; // the stored payload CRC itself
-  t.regex(decodeEventBytes(crcHit).errors[0], /payload CRC/);
+  crcHit[r.offset + 12 + r.payloadLength]! ^= 0x80; // the stored payload CRC itself
+  t.regex(decodeEventBytes(crcHit).errors[0]!, /payload CRC/);
 
   // readEventFile reads the same thing from disk.
   const file = join(dir, 'events.out.tfevents.1.x');
@@ -443,7 +443,7 @@ refTest('oracle: a file cut inside a record reports a truncated tail and decodes
     [1003, 100], // inside the histogram payload
   ] as const) {
     copyFileSync(src, copy);
-    truncateSync(copy, whole.events[k].record.offset + cut);
+    truncateSync(copy, whole.events[k]!.record.offset + cut);
     const f = readEventFile(copy);
     t.true(f.truncatedTail, `record ${k} cut after ${cut} bytes`);
     t.is(f.tailBytes, cut);
@@ -453,7 +453,7 @@ refTest('oracle: a file cut inside a record reports a truncated tail and decodes
   }
   // Cut exactly at a record boundary: nothing truncated.
   copyFileSync(src, copy);
-  truncateSync(copy, whole.events[700].record.offset);
+  truncateSync(copy, whole.events[700]!.record.offset);
   const f = readEventFile(copy);
   t.false(f.truncatedTail);
   t.is(f.events.length, 700);

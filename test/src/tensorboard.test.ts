@@ -26,7 +26,6 @@ import {
   DT,
   EVENT_FILE_PATTERN,
   firstStructures,
-  HPARAM_TYPE,
   pvalueToJs,
   readEventFile,
   readRunDir,
@@ -110,7 +109,7 @@ function valuesFor(events: DecodedEvent[], id: string): TaggedValue[] {
 function only(t: ExecutionContext, events: DecodedEvent[], id: string): TaggedValue {
   const vs = valuesFor(events, id);
   t.is(vs.length, 1, `one value for ${id}, found ${vs.length} (tags: ${[...new Set(summaryValues(events).map((v) => v.value.tag))].join(', ')})`);
-  return vs[0];
+  return vs[0]!;
 }
 
 /** Deterministic N(0, 1) samples (mulberry32 + Box–Muller). */
@@ -184,15 +183,15 @@ test('framing: every record of every file checks (both CRCs), first record file_
   t.deepEqual([...runs.keys()], ['.'], 'one run, in the run directory itself');
   const files = runs.get('.')!.files;
   t.is(files.length, 1);
-  const f = files[0];
+  const f = files[0]!;
   const [, secs, host, pid] = OUR_NAME.exec(basename(f.path)) ?? [];
   t.is(host, hostname());
   t.is(Number(pid), process.pid);
   t.true(Number(secs) >= Math.floor(before / 1000) - 1 && Number(secs) <= Math.ceil(after / 1000), `seconds ${secs} within the run`);
   // Stamped when the file was created (like the name's seconds): within the run, however long a loaded machine made it.
   t.true(
-    f.events[0].wallTime >= before / 1000 && f.events[0].wallTime <= after / 1000,
-    `file_version wall_time ${f.events[0].wallTime} not within the run (${before / 1000}..${after / 1000})`,
+    f.events[0]!.wallTime >= before / 1000 && f.events[0]!.wallTime <= after / 1000,
+    `file_version wall_time ${f.events[0]!.wallTime} not within the run (${before / 1000}..${after / 1000})`,
   );
   t.is(
     f.events.reduce((a, e) => a + e.record.totalBytes, 0),
@@ -221,8 +220,8 @@ test('scalars round-trip: tag, step, wall time, float32 value; NaN and ±Infinit
     t.is(got.length, values.length, tag);
     got.forEach(({ value, event }, i) => {
       const x = scalarOf(value);
-      t.true(Object.is(x, Math.fround(values[i])), `${tag} #${i}: ${x} is not float32(${values[i]})`);
-      t.is(event.stepBig, BigInt(steps[i]), `${tag} #${i}: step`);
+      t.true(Object.is(x, Math.fround(values[i]!)), `${tag} #${i}: ${x} is not float32(${values[i]})`);
+      t.is(event.stepBig, BigInt(steps[i]!), `${tag} #${i}: step`);
       t.true(
         event.wallTime >= before / 1000 - 1 && event.wallTime <= after / 1000 + 1,
         `${tag} #${i}: wall_time ${event.wallTime} not within the log calls (${before / 1000}..${after / 1000})`,
@@ -281,8 +280,8 @@ test('images: HWC uint8, float 0..1 and PNG bytes — PNG in Summary.Image, plug
     const bad: string[] = [];
     for (let i = 0; i < w * h; i++) {
       for (let c = 0; c < channels; c++) {
-        const got = png.data[i * png.channels + c];
-        const want = expect[i * channels + c];
+        const got = png.data[i * png.channels + c]!;
+        const want = expect[i * channels + c]!;
         if (Math.abs(got - want) > tol) bad.push(`pixel ${i} channel ${c}: ${got} ≠ ${want}`);
       }
     }
@@ -362,7 +361,7 @@ test('histograms: num, min, max, sum, sum_squares; counts sum to num and match t
     );
     const L = h.bucketLimit;
     t.true(
-      L.every((l, i) => i === 0 || l > L[i - 1]),
+      L.every((l, i) => i === 0 || l > L[i - 1]!),
       `${id}: bucket_limit strictly increasing`,
     );
     t.true(L.length <= 1600, `${id}: ${L.length} buckets`);
@@ -372,14 +371,14 @@ test('histograms: num, min, max, sum, sum_squares; counts sum to num and match t
       return Math.abs(k - Math.round(k)) > 1e-6 || Math.round(k) < 0;
     });
     t.deepEqual(offEdge, [], `${id}: limits that are not 0 or ±1e-12·1.1^k`);
-    t.true(L[L.length - 1] >= Math.max(...xs), `${id}: the last limit ${L.at(-1)} covers the max`);
+    t.true(L[L.length - 1]! >= Math.max(...xs), `${id}: the last limit ${L.at(-1)} covers the max`);
     // Recount the samples into the decoded buckets: TensorFlow puts x in the first bucket with limit > x
     // ([prev, limit)); accept limit ≥ x ((prev, limit]) as well.
     const recount = (closedRight: boolean) => {
       const c = new Array<number>(L.length).fill(0);
       for (const x of xs) {
         const i = L.findIndex((l) => (closedRight ? l >= x : l > x));
-        c[i === -1 ? L.length - 1 : i]++;
+        c[i === -1 ? L.length - 1 : i]!++;
       }
       return c;
     };
@@ -397,7 +396,7 @@ test('dict: written as pretty-printed JSON text (plugin text)', async (t) => {
   t.is(value.metadata?.pluginName, 'text');
   t.is(value.tensor?.dtype, DT.STRING);
   t.deepEqual(value.tensor?.shape, [1]);
-  const [text] = tensorStrings(value.tensor!);
+  const text = tensorStrings(value.tensor!)[0]!;
   const json = text.replace(/^\s*```(json)?\s*\n/, '').replace(/\n\s*```\s*$/, '');
   t.deepEqual(JSON.parse(json), obj);
   t.true(json.split('\n').length > 5, `pretty-printed (several lines): ${JSON.stringify(text)}`);
@@ -416,7 +415,7 @@ test('figure: an SVG is rendered to a PNG image (plugin images) with the right p
   t.like(value.image, { width: 40, height: 30, colorspace: png.channels });
   t.like(png, { width: 40, height: 30 });
   const px = (x: number, y: number) => Array.from(png.data.subarray((y * 40 + x) * png.channels, (y * 40 + x) * png.channels + Math.min(3, png.channels)));
-  const near = (a: number[], b: number[]) => b.every((v, i) => Math.abs(a[i] - v) <= 2);
+  const near = (a: number[], b: number[]) => b.every((v, i) => Math.abs(a[i]! - v) <= 2);
   t.true(near(px(20, 10), [255, 0, 0]), `inside the rectangle: ${px(20, 10)}`);
   t.true(near(px(2, 2), [255, 255, 255]), `background: ${px(2, 2)}`);
 });
@@ -432,14 +431,6 @@ test("hparams: saveHyperparameters + metrics → plugin hparams; session_start_i
   const runs = readRunsChecked(t, runDir);
   const expected = { lr: 0.01, batch_size: 32, optimizer: 'adam', use_bn: true, 'opt.momentum': 0.9, 'opt.nesterov': false };
   const kinds = { lr: 'number', batch_size: 'number', optimizer: 'string', use_bn: 'bool', 'opt.momentum': 'number', 'opt.nesterov': 'bool' };
-  const types = {
-    lr: HPARAM_TYPE.FLOAT64,
-    batch_size: HPARAM_TYPE.FLOAT64,
-    optimizer: HPARAM_TYPE.STRING,
-    use_bn: HPARAM_TYPE.BOOL,
-    'opt.momentum': HPARAM_TYPE.FLOAT64,
-    'opt.nesterov': HPARAM_TYPE.BOOL,
-  };
 
   // Which run holds what.
   const where = new Map<string, string[]>();
@@ -505,8 +496,8 @@ async function logReferenceInputs(t: ExecutionContext, ref: EventFile): Promise<
   const loss = summaryValues(ref.events).filter((v) => v.value.tag === 'train/loss');
   const acc = summaryValues(ref.events).filter((v) => v.value.tag === 'train/accuracy');
   for (let i = 0; i < loss.length; i++) {
-    logger.log(scalarOf(loss[i].value)!, 'train/loss', { step: loss[i].event.step });
-    logger.log(scalarOf(acc[i].value)!, 'train/accuracy', { step: acc[i].event.step });
+    logger.log(scalarOf(loss[i]!.value)!, 'train/loss', { step: loss[i]!.event.step });
+    logger.log(scalarOf(acc[i]!.value)!, 'train/accuracy', { step: acc[i]!.event.step });
   }
   logger.log('Hello from **tensorboardX** - unicode: é✓', 'notes', { kind: 'text', step: 0 });
   logger.log({ data: referencePattern(), width: 8, height: 8, channels: 3 }, 'sample', { kind: 'image', step: 0 });
@@ -520,7 +511,7 @@ async function logReferenceInputs(t: ExecutionContext, ref: EventFile): Promise<
 
 function refFiles(): { main: EventFile; hparams: EventFile } {
   const runs = readRunDir(REF_DIR);
-  return { main: runs.get('.')!.files[0], hparams: runs.get('hparams')!.files[0] };
+  return { main: runs.get('.')!.files[0]!, hparams: runs.get('hparams')!.files[0]! };
 }
 
 const COMPARED: (keyof ValueStructure)[] = ['kind', 'metadata', 'pluginName', 'dtype', 'shape', 'colorspace', 'hparamsData'];
@@ -654,7 +645,7 @@ test.serial('layout: logOnWorkers -1 with 4 worker ranks writes rank_0/ … rank
       count++;
       const s = event.step;
       if (value.tag !== 'train/loss' || !(s >= 0 && s < N) || scalarOf(value) !== r * 1e6 + s) wrong++;
-      else seen[s]++;
+      else seen[s]!++;
     }
     t.is(count, N, `rank_${r}: values`);
     t.is(wrong, 0, `rank_${r}: values with a wrong tag, step or value`);
@@ -669,7 +660,7 @@ test('durability: a copy cut inside its last record reports a truncated tail; ev
   for (let i = 0; i < 200; i++) logger.log(Math.sin(i), 'wave', { step: i });
   logger.log('the end', 'notes', { kind: 'text', step: 200 });
   await logger.destroyLoggerContext();
-  const [file] = readRunsChecked(t, runDir).get('.')!.files;
+  const file = readRunsChecked(t, runDir).get('.')!.files[0]!;
   const whole = readEventFile(file.path);
   const last = whole.events.at(-1)!.record;
   const copyDir = tempDir(t, 'tb-cut');
@@ -690,7 +681,7 @@ test('durability: reopening a run (same runName) adds a new event file; the old 
   const first = await startTb(t, { savedir }, { runName });
   for (let i = 0; i < 10; i++) first.logger.log(i, 'loss', { step: i });
   await first.logger.destroyLoggerContext();
-  const [old] = readRunsChecked(t, first.runDir).get('.')!.files;
+  const old = readRunsChecked(t, first.runDir).get('.')!.files[0]!;
   const oldBytes = readFileSync(old.path);
 
   const second = await startTb(t, { savedir }, { runName });

@@ -816,6 +816,7 @@ test('a model object whose save() returns a promise is a clear error; a synchron
     }
   }
   const asyncModel = new AsyncModel();
+  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, the case under test
   const thenable = { save: () => ({ then: () => undefined }) };
   const fix = /its save\(dir\) returned a promise, and log\(\) is synchronous; await model\.save\('<dir>'\) yourself, then log the directory path/;
   const cases: BadCase[] = [
@@ -1454,7 +1455,7 @@ test('lone surrogates (which UTF-8 would turn into U+FFFD) are rejected in ident
     },
     {
       title: 'dict key',
-      call: (l) => l.log({ ['k\uDC00']: 1 }, 'd', { kind: 'dict' }),
+      call: (l) => l.log({ 'k\uDC00': 1 }, 'd', { kind: 'dict' }),
       type: TypeError,
       arg: /item key at item is/,
       value: /"k\\udc00";/,
@@ -1470,7 +1471,7 @@ test('lone surrogates (which UTF-8 would turn into U+FFFD) are rejected in ident
     },
     {
       title: 'saveHyperparameters key',
-      call: (l) => l.saveHyperparameters({ lr: 0.1, opt: { ['m\uD800']: 1 } }),
+      call: (l) => l.saveHyperparameters({ lr: 0.1, opt: { 'm\uD800': 1 } }),
       type: TypeError,
       arg: /identifier is/,
       value: /"opt\.m\\ud800";/,

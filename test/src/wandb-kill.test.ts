@@ -9,7 +9,7 @@
  */
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, statSync, truncateSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LogRecord } from '@ranklog/core/sink';
 import createWandbSink from '../../packages/wandb/dist/wandb-sink.js';

@@ -32,7 +32,10 @@ test('worker_threads of one process: a run per rank, named <job>-rank<r>, all in
 
   const runs = runDirs(savedir).map(readRun);
   t.is(runs.length, 4);
-  t.deepEqual(runs.map((r) => r.errors).flat(), []);
+  t.deepEqual(
+    runs.flatMap((r) => r.errors),
+    [],
+  );
   t.deepEqual(
     runs.map((r) => [r.run!.displayName, r.run!.group, r.run!.project]).sort(),
     [0, 1, 2, 3].map((r) => [`job-rank${r}`, 'job', 'ranks']),
@@ -62,5 +65,8 @@ test('separate processes (RANK, WORLD_SIZE, RANKLOG_RUN_NAME): a run per process
     runs.map((r) => [r.run!.displayName, r.run!.group, r.rows.length, r.exit?.exitCode]).sort(),
     [0, 1, 2].map((r) => [`slurm-42-rank${r}`, 'slurm-42', 100, 0]),
   );
-  t.deepEqual(runs.map((r) => r.errors).flat(), []);
+  t.deepEqual(
+    runs.flatMap((r) => r.errors),
+    [],
+  );
 });

@@ -56,10 +56,10 @@ export class Allreduce {
     const half = (this.calls++ & 1) * worldSize * length;
     data.set(vec, half + this.rank * length);
     this.barrier();
-    for (let i = 0; i < length; i++) vec[i] = data[half + i];
+    for (let i = 0; i < length; i++) vec[i] = data[half + i]!;
     for (let r = 1; r < worldSize; r++) {
       const off = half + r * length;
-      for (let i = 0; i < length; i++) vec[i] += data[off + i];
+      for (let i = 0; i < length; i++) vec[i]! += data[off + i]!;
     }
   }
 

@@ -40,8 +40,8 @@ export function mulberry32(seed: number): () => number {
 export function shuffle<T extends { length: number; [i: number]: number }>(a: T, rand: () => number): T {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    const t = a[i];
-    a[i] = a[j];
+    const t = a[i]!;
+    a[i] = a[j]!;
     a[j] = t;
   }
   return a;
@@ -52,9 +52,9 @@ function take(xs: number[][], ys: number[], idx: ArrayLike<number>, mean: number
   const x = new Float64Array(n * N_FEATURES);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const row = xs[idx[i]];
-    for (let f = 0; f < N_FEATURES; f++) x[i * N_FEATURES + f] = (row[f] - mean[f]) / std[f];
-    y[i] = ys[idx[i]];
+    const row = xs[idx[i]!]!;
+    for (let f = 0; f < N_FEATURES; f++) x[i * N_FEATURES + f] = (row[f]! - mean[f]!) / std[f]!;
+    y[i] = ys[idx[i]!]!;
   }
   return { x, y, n };
 }
@@ -71,9 +71,9 @@ export function loadIris(seed: number, testFraction = 0.2): IrisData {
   // Statistics from the training split only, so the test split stays unseen.
   const mean = new Array<number>(N_FEATURES).fill(0);
   const std = new Array<number>(N_FEATURES).fill(0);
-  for (const i of trainIdx) for (let f = 0; f < N_FEATURES; f++) mean[f] += xs[i][f] / trainIdx.length;
-  for (const i of trainIdx) for (let f = 0; f < N_FEATURES; f++) std[f] += (xs[i][f] - mean[f]) ** 2 / trainIdx.length;
-  for (let f = 0; f < N_FEATURES; f++) std[f] = Math.sqrt(std[f]);
+  for (const i of trainIdx) for (let f = 0; f < N_FEATURES; f++) mean[f]! += xs[i]![f]! / trainIdx.length;
+  for (const i of trainIdx) for (let f = 0; f < N_FEATURES; f++) std[f]! += (xs[i]![f]! - mean[f]!) ** 2 / trainIdx.length;
+  for (let f = 0; f < N_FEATURES; f++) std[f] = Math.sqrt(std[f]!);
 
   return {
     train: take(xs, ys, trainIdx, mean, std),
@@ -96,7 +96,7 @@ export function shard(s: Split, rank: number, worldSize: number): Split {
   const y = new Int32Array(per);
   idx.forEach((i, k) => {
     x.set(s.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES), k * N_FEATURES);
-    y[k] = s.y[i];
+    y[k] = s.y[i]!;
   });
   return { x, y, n: per };
 }

@@ -109,7 +109,7 @@ try {
   if (checksums.size !== 1) {
     throw new Error(`ranks disagree on the final weights: ${results.map((r) => `rank ${r.rank} ${r.checksum.slice(0, 12)}`).join(', ')}`);
   }
-  const r0 = results[0];
+  const r0 = results[0]!;
 
   // The model file: weights plus what is needed to use them (standardisation, class names).
   const data = loadIris(hp.seed);

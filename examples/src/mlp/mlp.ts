@@ -48,25 +48,25 @@ export class MLP {
   private forward(x: Float64Array, off: number): void {
     const { params: w, h, p, nIn, nHidden, nOut } = this;
     for (let j = 0; j < nHidden; j++) {
-      let s = w[this.oB1 + j];
-      for (let i = 0; i < nIn; i++) s += w[this.oW1 + j * nIn + i] * x[off + i];
+      let s = w[this.oB1 + j]!;
+      for (let i = 0; i < nIn; i++) s += w[this.oW1 + j * nIn + i]! * x[off + i]!;
       h[j] = Math.tanh(s);
     }
     let max = -Infinity;
     for (let k = 0; k < nOut; k++) {
-      let s = w[this.oB2 + k];
-      for (let j = 0; j < nHidden; j++) s += w[this.oW2 + k * nHidden + j] * h[j];
-      p[k] = s;
+      let s = w[this.oB2 + k]!;
+      for (let j = 0; j < nHidden; j++) s += w[this.oW2 + k * nHidden + j]! * h[j]!;
+      p[k]! = s;
       if (s > max) max = s;
     }
     let z = 0;
-    for (let k = 0; k < nOut; k++) z += p[k] = Math.exp(p[k] - max); // subtract max: no overflow
-    for (let k = 0; k < nOut; k++) p[k] /= z;
+    for (let k = 0; k < nOut; k++) z += p[k] = Math.exp(p[k]! - max); // subtract max: no overflow
+    for (let k = 0; k < nOut; k++) p[k]! /= z;
   }
 
   private argmax(): number {
     let best = 0;
-    for (let k = 1; k < this.nOut; k++) if (this.p[k] > this.p[best]) best = k;
+    for (let k = 1; k < this.nOut; k++) if (this.p[k]! > this.p[best]!) best = k;
     return best;
   }
 
@@ -79,23 +79,23 @@ export class MLP {
     const { params: w, h, p, dh, nIn, nHidden, nOut } = this;
     let loss = 0;
     for (let s = from; s < to; s++) {
-      const i = idx[s];
+      const i = idx[s]!;
       const off = i * nIn;
       this.forward(x, off);
-      loss -= Math.log(Math.max(p[y[i]], 1e-300));
+      loss -= Math.log(Math.max(p[y[i]!]!, 1e-300));
       dh.fill(0);
       for (let k = 0; k < nOut; k++) {
-        const dz = p[k] - (k === y[i] ? 1 : 0); // ∂loss/∂logit for softmax + cross-entropy
-        grad[this.oB2 + k] += dz;
+        const dz = p[k]! - (k === y[i] ? 1 : 0); // ∂loss/∂logit for softmax + cross-entropy
+        grad[this.oB2 + k]! += dz;
         for (let j = 0; j < nHidden; j++) {
-          grad[this.oW2 + k * nHidden + j] += dz * h[j];
-          dh[j] += dz * w[this.oW2 + k * nHidden + j];
+          grad[this.oW2 + k * nHidden + j]! += dz * h[j]!;
+          dh[j]! += dz * w[this.oW2 + k * nHidden + j]!;
         }
       }
       for (let j = 0; j < nHidden; j++) {
-        const da = dh[j] * (1 - h[j] * h[j]); // tanh' = 1 − tanh²
-        grad[this.oB1 + j] += da;
-        for (let q = 0; q < nIn; q++) grad[this.oW1 + j * nIn + q] += da * x[off + q];
+        const da = dh[j]! * (1 - h[j]! * h[j]!); // tanh' = 1 − tanh²
+        grad[this.oB1 + j]! += da;
+        for (let q = 0; q < nIn; q++) grad[this.oW1 + j * nIn + q]! += da * x[off + q]!;
       }
     }
     return loss;
@@ -103,7 +103,7 @@ export class MLP {
 
   /** params −= lr · grad. */
   sgdStep(grad: Float64Array, lr: number): void {
-    for (let i = 0; i < this.nParams; i++) this.params[i] -= lr * grad[i];
+    for (let i = 0; i < this.nParams; i++) this.params[i]! -= lr * grad[i]!;
   }
 
   /** Fraction of samples classified correctly. */

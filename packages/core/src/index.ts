@@ -19,7 +19,7 @@ export { isMultiRank, pollMsFor } from './api/backend-helpers.js';
 export type { ContextOptions, LogStats } from './context/log-context.js';
 export type { WorkerHandle } from './context/worker-handle.js';
 export type { BackendStats } from './writer/protocol.js';
-export { MetricHandle } from './dispatch/metric-handle.js';
+export type { MetricHandle } from './dispatch/metric-handle.js';
 export type { FullRingPolicy } from './ring/producer.js';
 export type { BackendLimits } from './dispatch/route.js';
 export { onDiagnostic, type DiagLevel, type DiagListener } from './util/diag.js';

@@ -69,7 +69,7 @@ class TensorBoardSink implements Sink {
   private readonly failures: WriteFailures;
 
   constructor(
-    private readonly options: TensorBoardSinkOptions,
+    options: TensorBoardSinkOptions,
     private readonly env: SinkEnv,
   ) {
     const savedir = resolve(options.savedir);

@@ -15,7 +15,7 @@ export const CRC32C_POLY_REFLECTED = 0x82f63b78;
 export function crc32cUpdate(previous: number, bytes: Uint8Array): number {
   let crc = ~previous >>> 0;
   for (let i = 0; i < bytes.length; i++) {
-    crc = (crc ^ bytes[i]) >>> 0;
+    crc = (crc ^ bytes[i]!) >>> 0;
     for (let bit = 0; bit < 8; bit++) {
       // Shift one bit out; when it was 1, divide by (XOR with) the polynomial.
       const lsb = crc & 1;

@@ -30,7 +30,7 @@ const CRC_TABLE = (() => {
 
 export function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -71,7 +71,7 @@ export function decodePng(file: Uint8Array): DecodedImage {
         const [bitDepth, colourType, compression, filter, interlace] = data.subarray(8, 13);
         if (width === 0 || height === 0) throw new Error('PNG: zero size');
         if (bitDepth !== 8) throw new Error(`PNG: bit depth ${bitDepth} not supported by this decoder`);
-        const channels = CHANNELS_OF_COLOUR_TYPE[colourType];
+        const channels = CHANNELS_OF_COLOUR_TYPE[colourType!];
         if (channels === undefined) throw new Error(`PNG: colour type ${colourType} not supported by this decoder`);
         if (compression !== 0 || filter !== 0) throw new Error('PNG: unknown compression or filter method');
         if (interlace !== 0) throw new Error('PNG: interlaced images not supported by this decoder');
@@ -104,9 +104,9 @@ export function decodePng(file: Uint8Array): DecodedImage {
     const row = y * stride;
     const prev = row - stride;
     for (let x = 0; x < stride; x++) {
-      const a = x >= bpp ? out[row + x - bpp] : 0;
-      const b = y > 0 ? out[prev + x] : 0;
-      const c = x >= bpp && y > 0 ? out[prev + x - bpp] : 0;
+      const a = x >= bpp ? out[row + x - bpp]! : 0;
+      const b = y > 0 ? out[prev + x]! : 0;
+      const c = x >= bpp && y > 0 ? out[prev + x - bpp]! : 0;
       let pred: number;
       switch (ft) {
         case 0:
@@ -127,7 +127,7 @@ export function decodePng(file: Uint8Array): DecodedImage {
         default:
           throw new Error(`PNG: unknown filter type ${ft} on row ${y}`);
       }
-      out[row + x] = (raw[src + x] + pred) & 0xff;
+      out[row + x] = (raw[src + x]! + pred) & 0xff;
     }
   }
   return { width, height, channels, data: out };

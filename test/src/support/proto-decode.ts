@@ -62,7 +62,7 @@ export function readVarint(buf: Uint8Array, pos: number, end = buf.length): Vari
   const start = pos;
   for (let n = 0; n < 10; n++) {
     if (pos >= end) throw new ProtoError('truncated varint', start);
-    const b = buf[pos++];
+    const b = buf[pos++]!;
     const payload = b & 0x7f;
     if (n < 4) {
       lo |= payload << (7 * n);
@@ -130,8 +130,8 @@ export class ProtoMessage {
   one(n: number, wire: WireType): ProtoField | undefined {
     const list = this.byNumber.get(n);
     if (list === undefined) return undefined;
-    if (list.length > 1) throw new ProtoError(`singular field ${n} occurs ${list.length} times`, list[1].offset);
-    const f = list[0];
+    if (list.length > 1) throw new ProtoError(`singular field ${n} occurs ${list.length} times`, list[1]!.offset);
+    const f = list[0]!;
     if (f.wire !== wire) throw new ProtoError(`field ${n} has wire type ${WIRE_NAMES[f.wire]}, expected ${WIRE_NAMES[wire]}`, f.offset);
     return f;
   }

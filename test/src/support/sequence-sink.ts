@@ -84,7 +84,7 @@ class SequenceSink implements Sink {
       return;
     }
     const m = this.missing.get(rank);
-    if (m !== undefined && m.delete(v)) this.outOfOrder++;
+    if (m?.delete(v)) this.outOfOrder++;
     else this.duplicates++;
   }
 

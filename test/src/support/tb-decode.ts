@@ -267,7 +267,7 @@ class Checker {
       .map(Number)
       .filter((n) => msg.has(n));
     if (set.length > 1) throw new ProtoError(`${type}: oneof has ${set.length} members set (fields ${set.join(', ')})`, 0);
-    return set.length === 1 ? members[set[0]] : undefined;
+    return set.length === 1 ? members[set[0]!] : undefined;
   }
 }
 

@@ -513,7 +513,7 @@ function pyFloatOfString(s: string): number | undefined {
   const t = s.replace(/^\s+|\s+$/g, '');
   const special = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
   if (special) {
-    if (special[2].toLowerCase() === 'nan') return NaN;
+    if (special[2]!.toLowerCase() === 'nan') return NaN;
     return special[1] === '-' ? -Infinity : Infinity;
   }
   const digits = String.raw`\d(?:_?\d)*`;
@@ -578,6 +578,7 @@ interface FieldDef {
   type: ScalarType | EnumType | MessageType;
   repeated?: boolean;
 }
+// biome-ignore lint/suspicious/noExplicitAny: a parsed message of any proto type, checked against its descriptor
 type ProtoMsg = Record<string, any>;
 
 const msgType = (name: string, fields: Record<string, FieldDef>): MessageType => ({ kind: 'message', name, fields });
@@ -748,8 +749,8 @@ function parseInto(js: PyValue, type: MessageType, out: ProtoMsg, path: string, 
     }
     if (seen.has(fname)) throw new ProtoParseError(`Message type "${type.name}" should not have multiple "${fname}" fields.`, p);
     seen.add(fname);
-    const def = type.fields[fname];
-    const v = js[key];
+    const def = type.fields[fname]!;
+    const v = js[key]!;
     if (v === null) {
       delete out[fname];
       notes.nulls.push(p);
@@ -1068,7 +1069,7 @@ function splitAnd(filter: string): string[] {
   let quote: string | undefined;
   let start = 0;
   for (let i = 0; i < filter.length; i++) {
-    const c = filter[i];
+    const c = filter[i]!;
     if (quote) {
       if (c === quote) quote = undefined;
       continue;
@@ -1096,10 +1097,10 @@ function parseFilter(filter: string): Clause[] | string {
       part,
     );
     if (!m) return `clause ${JSON.stringify(part)}`;
-    const prefix = m[1].toLowerCase();
-    let key = m[2];
+    const prefix = m[1]!.toLowerCase();
+    let key = m[2]!;
     if (/^[`"]/.test(key)) key = key.slice(1, -1);
-    const value = m[4].slice(1, -1);
+    const value = m[4]!.slice(1, -1);
     const entity = prefix.startsWith('tag') ? 'tag' : prefix.startsWith('param') ? 'param' : 'attribute';
     if (entity === 'attribute' && !['run_name', 'status', 'run_id', 'user_id'].includes(key)) return `attribute ${JSON.stringify(key)}`;
     clauses.push({ entity, key, op: m[3] as '=' | '!=', value });
@@ -1643,12 +1644,12 @@ export class MlflowDouble {
     if (pathname === '/health' || pathname.startsWith('/static') || pathname.startsWith('/favicon.ico')) return undefined;
     const h = req.headers.authorization ?? '';
     const m = /^(\S+)\s+(.*)$/.exec(h);
-    if (m && auth.basic && m[1].toLowerCase() === 'basic') {
-      const decoded = Buffer.from(m[2].trim(), 'base64').toString('utf8');
+    if (m && auth.basic && m[1]!.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(m[2]!.trim(), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon >= 0 && decoded.slice(0, colon) === auth.basic.user && decoded.slice(colon + 1) === auth.basic.password) return undefined;
     }
-    if (m && auth.bearer !== undefined && m[1].toLowerCase() === 'bearer' && m[2].trim() === auth.bearer) return undefined;
+    if (m && auth.bearer !== undefined && m[1]!.toLowerCase() === 'bearer' && m[2]!.trim() === auth.bearer) return undefined;
     if (auth.basic) {
       return {
         status: 401,
@@ -2026,7 +2027,7 @@ export class MlflowDouble {
     ]);
     const run = this.lookupRun(msg.run_id || msg.run_uuid || '');
     this.checkActive(run);
-    if ('status' in msg) run.info.status = STATUS_NAME[msg.status as number];
+    if ('status' in msg) run.info.status = STATUS_NAME[msg.status as number]!;
     if ('end_time' in msg) run.info.end_time = toPublicInt(msg.end_time as bigint);
     if (msg.run_name) this.setRunTag(run, { key: 'mlflow.runName', value: msg.run_name });
     return jsonReply({ run_info: this.runInfoJson(run.info) });

@@ -119,7 +119,7 @@ export abstract class LoggerBase {
     if (worldSize !== undefined && rank >= worldSize)
       throw argError('options.rank', rank, `it must be below worldSize (${worldSize}); check the launcher's environment or the options.`, RangeError);
     const runName = options.runName ?? defaultRunName();
-    if (typeof runName !== 'string' || !/^[\w.\-]{1,200}$/.test(runName)) {
+    if (typeof runName !== 'string' || !/^[\w.-]{1,200}$/.test(runName)) {
       throw argError('options.runName', runName, 'use 1 to 200 letters, digits, ".", "-" or "_" (it names a directory).');
     }
     const ctx = new LogContext(this.specs(), rank, worldSize, { ...options, runName });

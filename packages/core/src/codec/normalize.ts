@@ -125,7 +125,7 @@ function normalizePath(item: unknown, kind: 'artifact' | 'model'): PathItem {
     );
   }
   const path = resolve(item);
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
   } catch {

@@ -4,7 +4,6 @@
  * shared clock, and the shutdown hooks.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { Kind } from '../vocab/kinds.js';
 import { argError } from '../vocab/errors.js';
 import type { OptionKeys } from '../vocab/option-keys.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';

@@ -33,7 +33,7 @@ export function kindMasks(routes: readonly BackendRoute[], rank: number): Int32A
   const masks = new Int32Array(KINDS.length + 1);
   for (const r of routes) {
     if (!normalizeLogOnWorkers(r.logOnWorkers, r.name)(rank)) continue;
-    for (const k of r.kinds) masks[KIND_CODE[k]] |= 1 << r.index;
+    for (const k of r.kinds) masks[KIND_CODE[k]]! |= 1 << r.index;
   }
   return masks;
 }

@@ -130,8 +130,14 @@ function collectingLogger(): { logger: Vega.LoggerInterface; warnings: string[] 
       lvl = l;
       return logger;
     },
-    error: (...args: unknown[]) => (add(args), logger),
-    warn: (...args: unknown[]) => (add(args), logger),
+    error: (...args: unknown[]) => {
+      add(args);
+      return logger;
+    },
+    warn: (...args: unknown[]) => {
+      add(args);
+      return logger;
+    },
     info: () => logger,
     debug: () => logger,
   };

@@ -13,6 +13,7 @@ function floatToUint8(bytes: Uint8Array, n: number): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < n; i++) {
     const v = Math.round(view.getFloat32(i * 4, true) * 255);
+    // biome-ignore lint/complexity/useMathMinMax: NaN must become 0 here, which Math.max(NaN, 0) does not give
     out[i] = v >= 255 ? 255 : v > 0 ? v : 0;
   }
   return out;

@@ -133,6 +133,7 @@ export interface Sink {
    * delivers later (a tracking-server client) may also report records of earlier batches that
    * it has since lost.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a sink that loses nothing returns nothing (void), as most do
   commit(): void | number | Promise<void | number>;
   /**
    * Optional: called by flush() after commit, for backends whose commit only hands records
@@ -144,6 +145,7 @@ export interface Sink {
    * 'finished' (destroyLoggerContext), 'killed' (SIGINT/SIGTERM), 'failed' (an uncaught exception).
    * May return, as commit() does, how many records taken so far were lost since the last report.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: as commit()
   close(reason: RunEndReason): void | number | Promise<void | number>;
   /** Backend-specific counters merged into stats() (retries, spooled, bytes, …). */
   stats?(): Record<string, number>;

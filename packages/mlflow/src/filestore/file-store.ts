@@ -442,7 +442,7 @@ export class FileStore implements TrackingStore {
         );
       }
       const dest = rel === '' ? root : path.join(root, rel);
-      let st;
+      let st: Awaited<ReturnType<typeof fsp.stat>>;
       try {
         st = await fsp.stat(localPath);
       } catch (e) {
@@ -645,7 +645,7 @@ export class FileStore implements TrackingStore {
 
   private async readRun(loc: RunLoc): Promise<RunFields> {
     const file = path.join(loc.runDir, META);
-    let m;
+    let m: ReturnType<typeof readYamlMapping>;
     try {
       m = readYamlMapping(await fsp.readFile(file, 'utf8'));
     } catch (e) {
@@ -844,7 +844,7 @@ export class FileStore implements TrackingStore {
    * listTree decides (inside the directory; outside ones with followExternalSymlinks).
    */
   private async copyTree(src: string, dest: string, tmpDir: string | undefined): Promise<void> {
-    let listing;
+    let listing: ReturnType<typeof listTree>;
     try {
       listing = listTree(src, { followExternalSymlinks: this.artifacts.followExternalSymlinks === true });
     } catch (e) {

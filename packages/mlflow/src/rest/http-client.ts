@@ -82,7 +82,7 @@ export class HttpClient {
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = undefined;
+          let parsed: unknown;
           try {
             parsed = text ? JSON.parse(text) : {};
           } catch {

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { listTree, skippedLinksMessage } from '@ranklog/core/sink';
 import type { ArtifactTreeOptions, Batch, DatasetInput, RunStatus, RunTag, TrackingStore } from '../store.js';
 import { MlflowApiError, TransientError } from './errors.js';
-import { HttpClient } from './http-client.js';
+import type { HttpClient } from './http-client.js';
 import { splitBatch } from './limits.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 

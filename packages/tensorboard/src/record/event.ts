@@ -3,7 +3,7 @@
  * scalars — millions per second — are written straight into the record
  * buffer from a per-tag template (see ScalarTemplate).
  */
-import { ProtoWriter } from '../proto/writer.js';
+import { ProtoWriter } from '@ranklog/core/sink';
 import { EVENT, FILE_VERSION, SUMMARY, VALUE } from '../proto/fields.js';
 import { HEADER_BYTES, FOOTER_BYTES, type RecordBuffer } from './record-buffer.js';
 import { CrcRun, crc32cUpdate, crc32cUpdate4 } from './crc32c.js';

@@ -5,7 +5,7 @@
  * ever grows by whole records (a kill mid-write truncates at most the last one).
  */
 import { crc32c, maskCrc } from './crc32c.js';
-import { Growable } from '../proto/growable.js';
+import { Growable } from '@ranklog/core/sink';
 
 export const HEADER_BYTES = 12;
 export const FOOTER_BYTES = 4;

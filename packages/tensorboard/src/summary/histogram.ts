@@ -50,7 +50,7 @@
  * Cost: O(n) with no sort — the bucket of |x| is guessed from log(|x|)/log(1.1)
  * and corrected by at most a step or two against the exact table.
  */
-import { ProtoWriter } from '../proto/writer.js';
+import { ProtoWriter } from '@ranklog/core/sink';
 import { HISTOGRAM, VALUE } from '../proto/fields.js';
 
 const DBL_MAX = Number.MAX_VALUE;
@@ -132,7 +132,7 @@ export function computeHistogram(values: ArrayLike<number>): HistogramData {
       nonFinite++; // NaN or ±Infinity
       continue;
     }
-    counts[bucketIndex(x)]++;
+    counts[bucketIndex(x)]!++;
     if (x < min) min = x;
     if (x > max) max = x;
     num++;

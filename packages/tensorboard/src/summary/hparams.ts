@@ -63,7 +63,7 @@
  *    skips it. We skip null like tensorboardX: the hparam is absent from both the
  *    experiment and the session.
  */
-import { ProtoWriter } from '../proto/writer.js';
+import { ProtoWriter } from '@ranklog/core/sink';
 import { METADATA, PLUGIN_DATA, VALUE } from '../proto/fields.js';
 
 export type HParamValue = string | number | boolean | null;

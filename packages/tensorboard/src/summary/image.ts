@@ -3,7 +3,7 @@
  * with plugin metadata 'images': the structure tensorboardX writes.
  */
 import { readJpegHeader, readPngHeader } from '@ranklog/core/sink';
-import { ProtoWriter } from '../proto/writer.js';
+import { ProtoWriter } from '@ranklog/core/sink';
 import { IMAGE, METADATA, PLUGIN_DATA, VALUE } from '../proto/fields.js';
 
 export interface ImageSize {

@@ -2,7 +2,7 @@
  * Text for TensorBoard's text plugin: a DT_STRING tensor of shape [1] with
  * plugin metadata 'text' (the structure tensorboardX writes).
  */
-import { ProtoWriter } from '../proto/writer.js';
+import { ProtoWriter } from '@ranklog/core/sink';
 import { DIM, DT, METADATA, PLUGIN_DATA, TENSOR, TENSOR_SHAPE, VALUE } from '../proto/fields.js';
 
 export function textValue(tag: string, text: string): Uint8Array {

@@ -49,7 +49,7 @@ export function formatNumber(v: number): string {
     const s = v.toPrecision(5);
     if (!s.includes('e')) return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
   }
-  const [mant, exp] = v.toExponential(3).split('e');
+  const [mant = '', exp = ''] = v.toExponential(3).split('e');
   return (mant.includes('.') ? mant.replace(/\.?0+$/, '') : mant) + 'e' + exp;
 }
 
@@ -115,7 +115,7 @@ function describeItem(r: LogRecord): string {
       let sum = 0;
       let finite = 0;
       for (let i = 0; i < h.length; i++) {
-        const v = h[i];
+        const v = h[i]!;
         if (v - v !== 0) continue;
         if (v < min) min = v;
         if (v > max) max = v;

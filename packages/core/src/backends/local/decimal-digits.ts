@@ -2,7 +2,10 @@
 
 /** "00" … "99" as ASCII pairs. */
 const PAIRS = new Uint8Array(200);
-for (let d = 0; d < 100; d++) (PAIRS[2 * d] = 48 + ((d / 10) | 0)), (PAIRS[2 * d + 1] = 48 + (d % 10));
+for (let d = 0; d < 100; d++) {
+  PAIRS[2 * d] = 48 + ((d / 10) | 0);
+  PAIRS[2 * d + 1] = 48 + (d % 10);
+}
 
 /** Writes the `count` low decimal digits of int32 x ≥ 0, zero-padded, into buf ending before `end`. */
 export function putDigits(buf: Uint8Array, x: number, count: number, end: number): void {

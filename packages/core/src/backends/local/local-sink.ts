@@ -31,7 +31,6 @@
  * This file takes records and commits; the lines are made by metric-lines.ts (metrics, the hot
  * path) and record-lines.ts (params, histograms, datasets), item files by item-files.ts.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FigureItem, ImageItem, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
 import { undoAppend, WriteFailure } from '../../sink/whole-records.js';

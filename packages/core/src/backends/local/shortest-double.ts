@@ -117,8 +117,13 @@ export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   let H = Math.floor(big / E8);
   const Hh = Math.floor(H * TWO_M18);
   let L = big - Hh * E8_2_18 - (H - Hh * 262144) * E8;
-  if (L < 0) H--, (L += E8);
-  else if (L >= E8) H++, (L -= E8);
+  if (L < 0) {
+    H--;
+    L += E8;
+  } else if (L >= E8) {
+    H++;
+    L -= E8;
+  }
   // The low parts of vr, vp (mv + 2) and vm (mv − 1 − mmShift); they must share H.
   const r0 = L + (vrIsTrailingZeros ? Math.round(x + tiny) : floorOf(x, tiny, 0, 0));
   const p0 = L + floorOf(x, tiny, uh / 2, ul / 2);
@@ -175,7 +180,10 @@ export function writeShortest(buf: Uint8Array, pos: number, v: number): number {
   }
   if (removed >= 8) return -1; // the interval spans the whole low part: never in this range
   const low = 8 - removed; // digits left in rl
-  if (rl === POW10[low]) H++, (rl = 0);
+  if (rl === POW10[low]) {
+    H++;
+    rl = 0;
+  }
 
   // The digits: H (as top·10^8 + rest, both int32), then rl padded to `low` digits.
   const top = Math.floor(H / E8) | 0;
