@@ -8,25 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkSinkContract, type StoredRecord } from '@ranklog/core/sink-contract';
+import { offlineSinkOptions } from './support/wandb-sink-options.js';
 import createWandbSink, { type WandbSinkOptions } from '../../packages/wandb/dist/wandb-sink.js';
 import { readRun, runDirs } from './support/wandb-runs.js';
 
 function options(dir: string): WandbSinkOptions {
-  return {
-    mode: 'offline',
-    dir,
-    project: 'contract',
-    entity: '',
-    displayName: undefined,
-    group: undefined,
-    jobType: '',
-    notes: '',
-    tags: [],
-    runId: undefined,
-    multiRank: true,
-    followExternalSymlinks: false,
-    program: 'contract',
-  };
+  return offlineSinkOptions(dir, { project: 'contract', multiRank: true, program: 'contract' });
 }
 
 /** Every ranklog record in the history rows of each rank's run, in stored order. */

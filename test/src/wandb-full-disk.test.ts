@@ -10,8 +10,9 @@
 import test from 'ava';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { onDiagnostic, type LogStats } from '@ranklog/core';
-import type { LogRecord, Sink, SinkEnv } from '@ranklog/core/sink';
+import type { LogRecord, Sink } from '@ranklog/core/sink';
 import { WandBLogger } from '@ranklog/wandb';
+import { offlineSinkOptions, sinkEnv } from './support/wandb-sink-options.js';
 import createWandbSink from '../../packages/wandb/dist/wandb-sink.js';
 import { handMadePng } from './support/image-bytes.js';
 import { tempDir } from './support/log-path.js';
@@ -52,32 +53,8 @@ test.serial(
   async (t) => {
     const savedir = tempDir(t, 'wandb-fault');
     const warnings: string[] = [];
-    const env: SinkEnv = {
-      runName: 'run',
-      coordinatorRank: 0,
-      worldSize: 1,
-      encodePng: () => Promise.reject(new Error('no images')),
-      warn: (m) => warnings.push(m),
-      debug: () => {},
-    };
-    const sink = await createWandbSink(
-      {
-        mode: 'offline',
-        dir: savedir,
-        project: 'p',
-        entity: '',
-        displayName: undefined,
-        group: undefined,
-        jobType: '',
-        notes: '',
-        tags: [],
-        runId: undefined,
-        multiRank: false,
-        followExternalSymlinks: false,
-        program: 'x',
-      },
-      env,
-    );
+    const env = sinkEnv(warnings);
+    const sink = await createWandbSink(offlineSinkOptions(savedir), env);
 
     t.is(await commitBatch(sink, 0, 1000), 0);
     const dir = runDirs(savedir)[0]!;
@@ -127,32 +104,8 @@ test.serial('injected faults: a media file the disk refuses is counted as lost a
   const savedir = tempDir(t, 'wandb-fault-media');
   const warnings: string[] = [];
   const png = handMadePng(2, 2, 3, new Uint8Array(12));
-  const env: SinkEnv = {
-    runName: 'run',
-    coordinatorRank: 0,
-    worldSize: 1,
-    encodePng: () => Promise.resolve(png),
-    warn: (m) => warnings.push(m),
-    debug: () => {},
-  };
-  const sink = await createWandbSink(
-    {
-      mode: 'offline',
-      dir: savedir,
-      project: 'p',
-      entity: '',
-      displayName: undefined,
-      group: undefined,
-      jobType: '',
-      notes: '',
-      tags: [],
-      runId: undefined,
-      multiRank: false,
-      followExternalSymlinks: false,
-      program: 'x',
-    },
-    env,
-  );
+  const env = sinkEnv(warnings, { encodePng: () => Promise.resolve(png) });
+  const sink = await createWandbSink(offlineSinkOptions(savedir), env);
   await commitBatch(sink, 0, 1);
   const restore = injectWriteFaults(
     (f) => f.includes('/media/images/'),

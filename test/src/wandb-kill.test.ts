@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, statSync, truncateSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LogRecord } from '@ranklog/core/sink';
+import { offlineSinkOptions } from './support/wandb-sink-options.js';
 import createWandbSink from '../../packages/wandb/dist/wandb-sink.js';
 import { childEnv, runNode } from './support/child-process.js';
 import { tempDir } from './support/log-path.js';
@@ -83,24 +84,14 @@ test('SIGKILL leaves a log that reads back whole up to its last record, without 
 });
 
 async function finishedRun(savedir: string): Promise<string> {
-  const sink = await createWandbSink(
-    {
-      mode: 'offline',
-      dir: savedir,
-      project: 'p',
-      entity: '',
-      displayName: undefined,
-      group: undefined,
-      jobType: '',
-      notes: '',
-      tags: [],
-      runId: undefined,
-      multiRank: false,
-      followExternalSymlinks: false,
-      program: 'x',
-    },
-    { runName: 'run', coordinatorRank: 0, worldSize: 1, encodePng: () => Promise.reject(new Error('none')), warn: () => undefined, debug: () => undefined },
-  );
+  const sink = await createWandbSink(offlineSinkOptions(savedir), {
+    runName: 'run',
+    coordinatorRank: 0,
+    worldSize: 1,
+    encodePng: () => Promise.reject(new Error('none')),
+    warn: () => undefined,
+    debug: () => undefined,
+  });
   for (let i = 0; i < 3000; i++) {
     const r: LogRecord = { kind: 'metric', rank: 0, identifier: 'seq', step: i, batchIdx: 0, timeMs: 1_700_000_000_000 + i, value: i, item: i };
     await sink.write(r);

@@ -13,6 +13,7 @@ import test from 'ava';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogRecord, RunEndReason, SinkEnv } from '@ranklog/core/sink';
+import { offlineSinkOptions } from './support/wandb-sink-options.js';
 import createWandbSink, { type WandbSinkOptions } from '../../packages/wandb/dist/wandb-sink.js';
 import { handMadePng, jpegWith, sof0 } from './support/image-bytes.js';
 import { tempDir } from './support/log-path.js';
@@ -43,25 +44,7 @@ async function runOf(
     debug: () => undefined,
     ...opts.env,
   };
-  const sink = await createWandbSink(
-    {
-      mode: 'offline',
-      dir,
-      project: 'p',
-      entity: '',
-      displayName: undefined,
-      group: undefined,
-      jobType: '',
-      notes: '',
-      tags: [],
-      runId: undefined,
-      multiRank: false,
-      followExternalSymlinks: false,
-      program: 'kinds',
-      ...opts.options,
-    },
-    env,
-  );
+  const sink = await createWandbSink(offlineSinkOptions(dir, { program: 'kinds', ...opts.options }), env);
   let lost = 0;
   for (const [i, r] of records.entries()) {
     await sink.write(r);
@@ -256,24 +239,14 @@ for (const [reason, code] of [
 
 test('several ranks in one sink: a run per rank, named <name>-rank<r>, in the group of the job', async (t) => {
   const dir = tempDir(t, 'wandb-ranks');
-  const sink = await createWandbSink(
-    {
-      mode: 'offline',
-      dir,
-      project: 'p',
-      entity: '',
-      displayName: undefined,
-      group: undefined,
-      jobType: '',
-      notes: '',
-      tags: [],
-      runId: 'fixed',
-      multiRank: true,
-      followExternalSymlinks: false,
-      program: 'x',
-    },
-    { runName: 'job', coordinatorRank: 0, worldSize: 3, encodePng: () => Promise.resolve(PNG), warn: () => undefined, debug: () => undefined },
-  );
+  const sink = await createWandbSink(offlineSinkOptions(dir, { runId: 'fixed', multiRank: true }), {
+    runName: 'job',
+    coordinatorRank: 0,
+    worldSize: 3,
+    encodePng: () => Promise.resolve(PNG),
+    warn: () => undefined,
+    debug: () => undefined,
+  });
   for (const rank of [0, 2, 1]) await sink.write({ ...rec('metric', 'x', rank, 0), rank });
   await sink.commit();
   await sink.close('finished');
