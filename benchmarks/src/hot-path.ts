@@ -67,6 +67,15 @@ export const hotCases: HotCase[] = [
     body: metricBody,
   },
   {
+    id: 'hot.metric.burst.system-metrics',
+    label: 'metric() fast path, bursts, systemMetrics: 1 (sampler thread and training-thread probe running)',
+    options: { logFreq: 'batch', systemMetrics: 1 },
+    batch: 50_000,
+    burst: true,
+    ratioTo: 'hot.metric.burst',
+    body: metricBody,
+  },
+  {
     id: 'hot.log.burst',
     label: 'log() metric in bursts of 50k that fit the ring',
     options: { logFreq: 'batch' },

@@ -148,6 +148,8 @@ export class MLFlowLogger extends Logger {
       sinkOptions,
       pollMs: pollMsFor(sinkOptions.flushSecs),
       closeTimeoutMs: sinkOptions.closeTimeoutSecs * 1000,
+      // Disk I/O in system metrics: the file store's device, else savedir's (the spool's).
+      runDir: /^https?:/i.test(this.#trackingUri) ? this.savedir : this.#trackingUri.replace(/^file:(\/\/)?/i, ''),
     };
   }
 }

@@ -49,6 +49,6 @@ export class TensorBoardLogger extends Logger {
       multiRank: this.multiRank,
     };
     // Events reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
-    return { sinkModule: new URL('./tensorboard-sink.js', import.meta.url).href, sinkOptions, pollMs: pollMsFor(this.flushSecs) };
+    return { sinkModule: new URL('./tensorboard-sink.js', import.meta.url).href, sinkOptions, pollMs: pollMsFor(this.flushSecs), runDir: this.savedir };
   }
 }

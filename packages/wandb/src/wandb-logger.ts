@@ -148,6 +148,7 @@ export class WandBLogger extends Logger {
       sinkModule: new URL('./wandb-sink.js', import.meta.url).href,
       sinkOptions: { ...this.sinkOptions, multiRank: this.multiRank },
       pollMs: pollMsFor(this.flushSecs),
+      runDir: this.savedir,
     };
   }
 }

@@ -10,11 +10,10 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { WriteFailures, type LogRecord, type RunEndReason, type Sink, type SinkEnv, type SinkFactory } from '@ranklog/core/sink';
+import { WriteFailures, type LogRecord, type RunEndReason, type Sink, type SinkEnv, type SinkFactory, type SystemSample } from '@ranklog/core/sink';
 import { OfflineDelivery } from './offline/offline-delivery.js';
 import { newRunId, RunDirectory } from './offline/run-directory.js';
 import type { RunDelivery } from './run/delivery.js';
-import { SystemStats } from './run/system-stats.js';
 import { PRODUCER, WandbRun, type RunContext } from './run/wandb-run.js';
 
 export type WandbMode = 'offline' | 'disabled';
@@ -59,7 +58,6 @@ class WandbSink implements Sink {
       env,
       failures: this.failures,
       counters: { rows: 0, mediaFiles: 0, histogramNonFinite: 0, skipped: 0 },
-      systemStats: new SystemStats(),
       followExternalSymlinks: options.followExternalSymlinks,
       program: options.program,
       told: new Set(),
@@ -107,6 +105,12 @@ class WandbSink implements Sink {
   write(r: LogRecord): void | Promise<void> {
     if (this.options.mode === 'disabled') return;
     return this.run(r.rank, r.timeMs).write(r);
+  }
+
+  /** A StatsRecord in the run of the process's rank (its System charts); the run starts here if nothing was logged yet. */
+  writeSystemSample(s: SystemSample): void {
+    if (this.options.mode === 'disabled') return;
+    this.run(s.rank, s.timeMs).stats(s);
   }
 
   /** Returns the records of this batch the disk refused (dropped; every file ends with whole records). */

@@ -7,7 +7,7 @@ import { KINDS, type Kind } from '../vocab/kinds.js';
 import { argError } from '../vocab/errors.js';
 import { flattenHyperparameters } from './hyperparameters.js';
 import { checkOptionKeys, unknownOptionError, type OptionKeys } from '../vocab/option-keys.js';
-import { normalizeLogFreq, normalizeLogOnWorkers, type CommonLoggerOptions, type LogOnWorkers } from '../vocab/options.js';
+import { normalizeLogFreq, normalizeLogOnWorkers, normalizeSystemMetrics, type CommonLoggerOptions, type LogOnWorkers } from '../vocab/options.js';
 import { rankFromEnv, worldSizeFromEnv } from './rank.js';
 import { CONTEXT_OPTION_KEYS, LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
 import { defaultRunName } from '../context/run-name.js';
@@ -219,6 +219,8 @@ export abstract class Logger extends LoggerBase {
   readonly logOnWorkers: LogOnWorkers;
   /** @internal */
   protected readonly freq: number;
+  /** Seconds between system-metrics samples for this backend; false: none (README "System metrics"). */
+  readonly systemMetrics: number | false;
 
   /** The kinds this backend writes; others are skipped by it (debug message once per identifier). */
   abstract readonly supportedKinds: readonly Kind[];
@@ -230,14 +232,17 @@ export abstract class Logger extends LoggerBase {
     normalizeLogOnWorkers(options.logOnWorkers, this.name);
     this.logFreq = options.logFreq ?? 'epoch';
     this.logOnWorkers = options.logOnWorkers ?? 0;
+    const ms = normalizeSystemMetrics(options.systemMetrics, this.name);
+    this.systemMetrics = ms > 0 ? ms / 1000 : false;
   }
 
   /**
    * The writer thread's sink module and its options (structured-cloneable); pollMs: how often its
    * idle writer looks for records (default 1000 ms); closeTimeoutMs: how long its close may take
-   * (a network backend delivering what is left), which exit paths wait for.
+   * (a network backend delivering what is left), which exit paths wait for; runDir: the directory
+   * it writes into, whose device's I/O system metrics report (default: the working directory).
    */
-  abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown; pollMs?: number; closeTimeoutMs?: number };
+  abstract sinkSpec(): { sinkModule: string; sinkOptions: unknown; pollMs?: number; closeTimeoutMs?: number; runDir?: string };
 
   /** Whether several ranks may log to this backend (logOnWorkers -1, or a list of more than one rank): its sink must keep them apart. */
   protected get multiRank(): boolean {
@@ -255,6 +260,7 @@ export abstract class Logger extends LoggerBase {
     return {
       route: { index, name: this.name, kinds: [...this.supportedKinds], freq: this.freq, logOnWorkers: this.logOnWorkers, limits: this.limits() },
       ...this.sinkSpec(),
+      systemMetricsMs: this.systemMetrics === false ? 0 : this.systemMetrics * 1000,
     };
   }
 

@@ -21,6 +21,7 @@ import { spawnWriter, type WriterHandle } from './writer-handle.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { registerContext, unregisterContext } from './shutdown.js';
 import { warn } from '../util/diag.js';
+import { SystemSampling } from '../system/system-sampling.js';
 
 /** Options of createLoggerContext(). */
 export interface ContextOptions {
@@ -69,6 +70,10 @@ export interface BackendSpec {
   pollMs?: number;
   /** How long the backend may take to close (a network backend delivering what is left), ms; default 0. */
   closeTimeoutMs?: number;
+  /** The logger's systemMetrics interval, ms; 0 or absent: no samples for this backend. */
+  systemMetricsMs?: number;
+  /** The directory the backend writes into: system metrics report the I/O of its block device. */
+  runDir?: string;
 }
 
 /**
@@ -129,6 +134,8 @@ export class LogContext {
   readonly dispatcher: Dispatcher;
   private readonly producer: RingProducer | undefined;
   private finalStats: LogStats | undefined;
+  /** The sampler and probe, when a backend that logs on this rank asked for system metrics. */
+  private system: SystemSampling | undefined;
 
   /**
    * The backends' specs, sink options included. A #private field: sink options may hold secrets
@@ -159,6 +166,7 @@ export class LogContext {
       throw argError('clockResolutionMs', this.clockMs, 'use a whole number of milliseconds from 1 to 1000 (default 1).', RangeError);
     }
     this.blobDir = newBlobDir();
+    this.startSystemMetrics();
     const ringSab = this.ringFor(rank);
     this.producer = ringSab ? new RingProducer(ringSab, this.shared(), this.policy) : undefined;
     this.dispatcher = new Dispatcher(this.routes, rank, this.producer && new RecordWriter(this.producer), this.blobDir);
@@ -190,6 +198,21 @@ export class LogContext {
     return new Int32Array(this.sharedSab);
   }
 
+  /**
+   * System samples are per process: a backend gets them when it asked (systemMetrics) and logs on
+   * this context's rank; they go with that rank (docs/architecture.md, "System metrics").
+   */
+  private startSystemMetrics(): void {
+    const mask = rankMask(this.routes, this.rank);
+    const sampled = this.#backends
+      .filter((b) => (b.systemMetricsMs ?? 0) > 0 && (mask & (1 << b.route.index)) !== 0)
+      .map((b) => ({ index: b.route.index, intervalMs: b.systemMetricsMs!, dir: b.runDir }));
+    if (sampled.length > 0) {
+      this.shared();
+      this.system = new SystemSampling(sampled, this.sharedSab!);
+    }
+  }
+
   /** A ring for a producing thread of `rank`, or undefined when no backend logs on that rank. */
   private ringFor(rank: number): SharedArrayBuffer | undefined {
     const consumers = rankMask(this.routes, rank);
@@ -219,6 +242,7 @@ export class LogContext {
       coordinatorRank: this.rank,
       worldSize: this.worldSize,
       pollMs: this.pollMs ?? spec.pollMs ?? DEFAULT_POLL_MS,
+      systemMetrics: this.system?.initFor(spec.route.index),
     });
     this.ref(w);
     void w.started.then(
@@ -338,6 +362,7 @@ export class LogContext {
       Atomics.notify(shared, SHARED.CLOCK_MS);
       Atomics.notify(shared, SHARED.WRITER_WAKE);
     }
+    await this.system?.stop();
     await this.clock?.terminate();
     this.clockPort?.close();
     removeBlobDir(this.blobDir);

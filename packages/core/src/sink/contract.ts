@@ -12,10 +12,13 @@
  * - what commit() (or flush(), for sinks that deliver later) returned from is durable: readBack()
  *   sees it before close;
  * - commit() returns nothing or a count of lost records (0 here: the disk is fine);
- * - close() accepts each end reason, once, and stats() holds numbers.
+ * - close() accepts each end reason, once, and stats() holds numbers;
+ * - writeSystemSample(), if the sink has it, takes a sample between two batches without
+ *   disturbing the records around it (stored `system/…` metrics are not compared).
  * It knows nothing of ava or any other test framework.
  */
 import type { Kind, LogRecord, RunEndReason, Sink, SinkEnv, SinkFactory } from './index.js';
+import type { SystemSample } from './system-sample.js';
 
 /** What the backend stored for one record, as its own reader sees it. */
 export interface StoredRecord {
@@ -92,6 +95,13 @@ export async function checkSinkContract<O>(c: SinkContractOptions<O>): Promise<s
       Object.assign(rec, { rank: -1, identifier: 'contract/garbage', step: -1, value: NaN, item: NaN, timeMs: 0 });
       expected.push({ rank, identifier, value, step });
     }
+    if (batch === 0 && sink.writeSystemSample) {
+      try {
+        await sink.writeSystemSample(contractSample(ranks[0]!, t0 + i));
+      } catch (e) {
+        problems.push(`writeSystemSample() threw: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     const lost = await sink.commit();
     if (lost !== undefined && lost !== 0) problems.push(`commit() after batch ${batch} reported ${String(lost)} lost records on a healthy disk`);
   }
@@ -115,6 +125,28 @@ export async function checkSinkContract<O>(c: SinkContractOptions<O>): Promise<s
   return problems;
 }
 
+/** A plausible sample of a machine with one GPU and a disk. */
+function contractSample(rank: number, timeMs: number): SystemSample {
+  return {
+    index: 0,
+    timeMs,
+    intervalSecs: 15,
+    rank,
+    processCpuPercent: 150,
+    processRssMb: 512,
+    processThreads: 12,
+    heapUsedMb: 64,
+    eventLoopUtilizationPercent: 40,
+    hostCpuPercent: 30,
+    hostCpuCount: 8,
+    hostMemoryUsedPercent: 50,
+    hostMemoryAvailableMb: 8192,
+    hostMemoryTotalMb: 16384,
+    disk: { device: 'nvme0n1', readMb: 1.5, writtenMb: 3 },
+    gpus: [{ index: 0, utilizationPercent: 90, memoryBusyPercent: 40, memoryUsedMb: 4096, memoryTotalMb: 16384, temperatureC: 60 }],
+  };
+}
+
 /** Every expected record once, per rank in log order (ranks may interleave in any order). */
 function compare(problems: string[], when: string, expected: StoredRecord[], stored: StoredRecord[], round: (v: number) => number): void {
   const per = (list: StoredRecord[]) => {
@@ -123,7 +155,7 @@ function compare(problems: string[], when: string, expected: StoredRecord[], sto
     return m;
   };
   const want = per(expected);
-  const got = per(stored);
+  const got = per(stored.filter((r) => !r.identifier.startsWith('system/')));
   for (const [rank, records] of want) {
     const have = got.get(rank) ?? [];
     if (have.length !== records.length) {

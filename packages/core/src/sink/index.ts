@@ -6,6 +6,7 @@
  * Data flow: log() → ring → writer thread (drain loop) → Sink.write(record) … Sink.commit()
  */
 import type { Kind } from '../vocab/kinds.js';
+import type { SystemSample } from './system-sample.js';
 
 export type { Kind } from '../vocab/kinds.js';
 export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
@@ -14,6 +15,9 @@ export { isDiskError, WriteFailures } from './write-failures.js';
 export { readPngHeader, readJpegHeader, type ImageHeader } from './image-header.js';
 /** Artifact directories: one walk decides which symbolic links are followed (see copy-tree.ts). */
 export { listTree, copyTree, skippedLinksMessage, type TreeEntry, type TreeListing, type SkippedLink, type TreeOptions } from './copy-tree.js';
+/** System metrics (the systemMetrics option): the sample a sink receives, and its generic metric names. */
+export type { SystemSample, DiskSample, GpuSample } from './system-sample.js';
+export { systemMetricEntries } from './system-metric-names.js';
 
 /** Pixels in HWC order. uint8: 0..255; float32: 0..1. */
 export interface RawImage {
@@ -147,6 +151,15 @@ export interface Sink {
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: as commit()
   close(reason: RunEndReason): void | number | Promise<void | number>;
+  /**
+   * Optional: take a system-metrics sample (the logger's systemMetrics option) in the backend's own
+   * form, e.g. W&B's Stats record. Without it the writer hands the sample to write() as `metric`
+   * records named `system/…` (systemMetricEntries), step = sample.index, rank = sample.rank.
+   * Called between records, never during a write(); commit() follows as for records. What a
+   * sample became counts in written / failed like logged records (one per metric record, or one
+   * for writeSystemSample); stats().systemSamples counts the samples.
+   */
+  writeSystemSample?(sample: SystemSample): void | Promise<void>;
   /** Backend-specific counters merged into stats() (retries, spooled, bytes, …). */
   stats?(): Record<string, number>;
 }

@@ -10,10 +10,37 @@ export type LogOnWorkers = number | readonly number[];
 export interface CommonLoggerOptions {
   logFreq?: LogFreq;
   logOnWorkers?: LogOnWorkers;
+  /**
+   * Sample system metrics (CPU, memory, disk I/O, GPUs) every this many seconds and give them to
+   * this backend (README "System metrics"); true is W&B's default, 15 s. Default: off (false or 0).
+   */
+  systemMetrics?: number | boolean;
 }
 
 /** Spread into a backend's own OptionKeys, for checkOptionKeys(). */
-export const COMMON_OPTION_KEYS: OptionKeys<CommonLoggerOptions> = { logFreq: true, logOnWorkers: true };
+export const COMMON_OPTION_KEYS: OptionKeys<CommonLoggerOptions> = { logFreq: true, logOnWorkers: true, systemMetrics: true };
+
+/** What systemMetrics: true means: wandb's own sampling interval (x_stats_sampling_interval). */
+export const DEFAULT_SYSTEM_METRICS_SECS = 15;
+/** Below a second a sample costs more than it tells (reading /proc, running nvidia-smi). */
+export const MIN_SYSTEM_METRICS_SECS = 1;
+/** A day: longer would be one sample per run. */
+export const MAX_SYSTEM_METRICS_SECS = 86_400;
+
+/** systemMetrics as an interval in ms; 0 = off. */
+export function normalizeSystemMetrics(value: unknown, owner: string): number {
+  if (value === undefined || value === false || value === 0) return 0;
+  if (value === true) return DEFAULT_SYSTEM_METRICS_SECS * 1000;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= MIN_SYSTEM_METRICS_SECS && value <= MAX_SYSTEM_METRICS_SECS) {
+    return Math.round(value * 1000);
+  }
+  throw argError(
+    `${owner} option systemMetrics`,
+    value,
+    `pass an interval in seconds from ${MIN_SYSTEM_METRICS_SECS} to ${MAX_SYSTEM_METRICS_SECS} (e.g. ${DEFAULT_SYSTEM_METRICS_SECS}, W&B's default), true for ${DEFAULT_SYSTEM_METRICS_SECS} s, or false / 0 to sample nothing (the default).`,
+    typeof value === 'number' ? RangeError : TypeError,
+  );
+}
 
 /** logFreq as a single number for the hot path: 0 = 'batch' (every call), -1 = 'epoch', N > 0 = every N batches. */
 export function normalizeLogFreq(logFreq: unknown, owner: string): number {

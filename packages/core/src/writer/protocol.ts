@@ -1,4 +1,5 @@
 import type { RunEndReason } from '../sink/index.js';
+import type { SystemMetricsInit } from '../system/sample-reader.js';
 /** What the coordinator and a writer thread say to each other (over comlink). */
 export interface WriterInit {
   /** The context's shared block (ring/layout.ts SHARED). */
@@ -12,6 +13,8 @@ export interface WriterInit {
   coordinatorRank: number;
   worldSize: number | undefined;
   pollMs: number;
+  /** Where this backend's system samples appear, when its logger asked for them (systemMetrics). */
+  systemMetrics: SystemMetricsInit | undefined;
   /** Warnings go to the coordinator through this port (diag.warn there); it also answers pings. */
   diagPort: import('node:worker_threads').MessagePort;
 }

@@ -12,10 +12,12 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RingConsumer } from '../ring/consumer.js';
 import { RecordReader, RecordView } from '../codec/record-reader.js';
 import { END_NONE, END_REASON, SHARED, SHARED_F64 } from '../ring/layout.js';
-import type { RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
+import type { LogRecord, RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
 import type { PngEncoder } from '../encode/png-pool.js';
 import { ringDropped } from '../ring/stats.js';
+import { SampleReader } from '../system/sample-reader.js';
+import { takeAsMetrics } from './system-records.js';
 
 const init = workerData as WriterInit;
 const shared = new Int32Array(init.sharedSab);
@@ -26,6 +28,8 @@ const BATCH_SLOTS = 1 << 16;
 const readers: RecordReader[] = init.rings.map((sab) => new RecordReader(new RingConsumer(sab, init.backend), clockBase));
 const view = new RecordView();
 let sink: Sink | undefined;
+/** This backend's system samples (its logger's systemMetrics option), if any. */
+const samples = init.systemMetrics && new SampleReader(init.systemMetrics, init.coordinatorRank);
 let written = 0;
 let failed = 0;
 let warnedFailures = 0;
@@ -114,7 +118,7 @@ const env: SinkEnv = {
   },
 };
 
-function take(r: RecordView): void | Promise<void> {
+function take(r: LogRecord): void | Promise<void> {
   try {
     const p = sink!.write(r);
     if (p !== undefined) {
@@ -141,8 +145,29 @@ function reached(targets: Map<RecordReader, number>): boolean {
   return true;
 }
 
+/**
+ * A new system sample, if one is due: to the sink's writeSystemSample(), else as `system/…` metric
+ * records. It joins the batch being drained (committed with it). None once close has begun.
+ */
+async function takeSample(): Promise<boolean> {
+  const s = closeTargets ? undefined : samples?.next();
+  if (s === undefined) return false;
+  if (!sink!.writeSystemSample) {
+    await takeAsMetrics(s, take);
+    return true;
+  }
+  try {
+    await sink!.writeSystemSample(s);
+    batchTaken++;
+  } catch (e) {
+    recordFailure(e, `writing system sample ${s.index}`);
+  }
+  return true;
+}
+
 /** One pass over all rings; returns the number of slots consumed. */
 async function drainOnce(): Promise<number> {
+  const sampled = await takeSample();
   let slots = 0;
   for (const r of readers) {
     const before = r.ring.position;
@@ -150,7 +175,7 @@ async function drainOnce(): Promise<number> {
     await r.read(view, BATCH_SLOTS, take);
     slots += (r.ring.position - before) | 0;
   }
-  if (slots > 0) {
+  if (slots > 0 || sampled) {
     await commitBatch();
     for (const r of readers) r.ring.release();
   }
@@ -225,7 +250,8 @@ function stats(): BackendStats {
   let dropped = 0;
   for (const r of readers) dropped += ringDropped(r.ring.sab, init.backend);
   const extra = sink?.stats?.() ?? {};
-  return { ...extra, name: init.backendName, written, failed, dropped, afterClose };
+  const system: Record<string, number> = samples ? { systemSamples: samples.taken } : {};
+  return { ...extra, ...system, name: init.backendName, written, failed, dropped, afterClose };
 }
 
 const api: WriterApi = {

@@ -8,7 +8,7 @@
  *                    Summary {the row's keys, _step, _timestamp}, History {keys, _timestamp, _runtime, _step}
  *   Config                                            params and datasets: consecutive ones in one record
  *   Files (+ Summary)                                 artifacts, models, dicts
- *   Stats                                             system metrics, every 15 s while records flow
+ *   Stats                                             system metrics, per sample (the systemMetrics option)
  *   Summary {runtime}, Exit, Final                    at close
  *
  * Kind by kind (README "Weights & Biases" has the table): metric, image, figure, histogram and
@@ -28,6 +28,7 @@ import {
   type RawImage,
   type RunEndReason,
   type SinkEnv,
+  type SystemSample,
   type WriteFailures,
 } from '@ranklog/core/sink';
 import {
@@ -52,7 +53,7 @@ import { axisOf, HistoryRow } from './history-row.js';
 import { numberJson, secondsJson, valueJson } from './json-value.js';
 import { publishMedia, type PublishedFile } from './media-files.js';
 import { publishPath } from './publish-path.js';
-import { STATS_INTERVAL_MS, type SystemStats } from './system-stats.js';
+import { statsItems } from './system-stats.js';
 
 /** The header's producer: which writer made the log. */
 export const PRODUCER = 'ranklog-wandb 0.1.0';
@@ -73,7 +74,6 @@ export interface RunContext {
   env: SinkEnv;
   failures: WriteFailures;
   counters: RunCounters;
-  systemStats: SystemStats;
   followExternalSymlinks: boolean;
   /** The training program (the main thread's script), for the Environment record. */
   program: string;
@@ -94,7 +94,6 @@ export class WandbRun {
   private readonly autoStep = new Map<string, number>();
   private readonly configItems: Item[] = [];
   private readonly configKeys: ConfigKeys;
-  private nextStatsMs: number;
   /** Rows logged in the same millisecond share these strings (number formatting is a large part of a row's cost). */
   private lastRowMs = NaN;
   private lastTimestampJson = '';
@@ -108,7 +107,6 @@ export class WandbRun {
     private readonly ctx: RunContext,
   ) {
     this.configKeys = new ConfigKeys((m) => ctx.env.warn(m));
-    this.nextStatsMs = fields.startTimeMs + STATS_INTERVAL_MS;
     const w = this.w;
     delivery.addRequired('header', headerMessage(w, PRODUCER));
     delivery.addRequired('run', runMessage(w, fields));
@@ -347,14 +345,14 @@ export class WandbRun {
     this.configItems.length = 0;
   }
 
+  /** A system sample: one StatsRecord, committed with the batch; an open history row stays open (it is not history). */
+  stats(sample: SystemSample): void {
+    this.delivery.add('stats', statsMessage(this.w, sample.timeMs, statsItems(sample)), 1);
+  }
+
   commit(): void {
     this.closeRow();
     this.flushConfig();
-    const now = Date.now();
-    if (now >= this.nextStatsMs) {
-      this.nextStatsMs = now + STATS_INTERVAL_MS;
-      this.delivery.add('stats', statsMessage(this.w, now, this.ctx.systemStats.sample()));
-    }
     this.delivery.commit();
   }
 

@@ -51,6 +51,6 @@ export class LocalFileLogger extends Logger {
 
   sinkSpec() {
     const sinkOptions: LocalSinkOptions = { savedir: this.savedir, followExternalSymlinks: this.followExternalSymlinks, jsonl: this.jsonl };
-    return { sinkModule: new URL('./local-sink.js', import.meta.url).href, sinkOptions };
+    return { sinkModule: new URL('./local-sink.js', import.meta.url).href, sinkOptions, runDir: this.savedir };
   }
 }
