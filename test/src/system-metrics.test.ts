@@ -152,7 +152,7 @@ test('a context whose backends did not ask starts no sampler', async (t) => {
 function tbSeries(root: string): Series {
   const out: Series = new Map();
   if (!existsSync(root)) return out;
-  let runs;
+  let runs: ReturnType<typeof readRunDir>;
   try {
     runs = readRunDir(root);
   } catch {
@@ -215,7 +215,7 @@ test('MLflow file store: samples arrive as system/… metrics', async (t) => {
 export function wandbStats(savedir: string): Map<string, unknown>[] {
   const out: Map<string, unknown>[] = [];
   for (const dir of runDirs(savedir)) {
-    let run;
+    let run: ReturnType<typeof readRun>;
     try {
       run = readRun(dir);
     } catch {
