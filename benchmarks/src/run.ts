@@ -18,6 +18,7 @@ import { memory } from './memory.js';
 import { backgroundCpu } from './background-cpu.js';
 import { cpuPerRecord } from './cpu-per-record.js';
 import { trainingOverhead } from './training-overhead.js';
+import { wandbOnline } from './wandb-online.js';
 import { buildReport, writeReport } from './report.js';
 
 const groups: [name: string, run: Group][] = [
@@ -30,6 +31,7 @@ const groups: [name: string, run: Group][] = [
   ['background-cpu', backgroundCpu],
   ['cpu-per-record', cpuPerRecord],
   ['training', trainingOverhead],
+  ['wandb-online', wandbOnline],
 ];
 
 const args = process.argv.slice(2);
