@@ -19,6 +19,7 @@ import { backgroundCpu } from './background-cpu.js';
 import { cpuPerRecord } from './cpu-per-record.js';
 import { trainingOverhead } from './training-overhead.js';
 import { systemMetrics } from './system-metrics.js';
+import { wandbOnline } from './wandb-online.js';
 import { buildReport, writeReport } from './report.js';
 
 const groups: [name: string, run: Group][] = [
@@ -32,6 +33,7 @@ const groups: [name: string, run: Group][] = [
   ['cpu-per-record', cpuPerRecord],
   ['training', trainingOverhead],
   ['system-metrics', systemMetrics],
+  ['wandb-online', wandbOnline],
 ];
 
 const args = process.argv.slice(2);

@@ -1,7 +1,7 @@
 /**
  * WandBLogger's options and wandb's environment variables: unknown keys and bad values are errors
  * naming the option or variable, the value and the fix; an option beats its variable, which beats
- * the default; the modes (offline, disabled, and online, which is not there yet); identifiers W&B or
+ * the default; the modes (offline, disabled, and online, which needs WANDB_API_KEY); identifiers W&B or
  * the row layout reserve are refused at log(); and the API key never shows — not in the logger's
  * properties, util.inspect, JSON, an error message, stats or any file the run writes.
  */
@@ -46,10 +46,11 @@ const BAD: [string, WandBLoggerOptions, RegExp][] = [
   ],
   ['an empty savedir', { offlineMode: true, savedir: '' }, /WandBLogger option savedir is ""; pass a directory path/],
   [
-    'online (not there yet)',
+    'online without an API key',
     { offlineMode: false },
-    /the W&B mode is "online \(offlineMode: false\)"; ranklog writes offline runs only, for now: pass offlineMode: true or set WANDB_MODE=offline/,
+    /WANDB_API_KEY \(from the environment\) is "\(not set\)"; set WANDB_API_KEY to your W&B API key .*WANDB_MODE=offline/,
   ],
+  ['fileStreamSecs 0', { offlineMode: true, fileStreamSecs: 0 }, /WandBLogger option fileStreamSecs is 0; pass a number of seconds above 0/],
 ];
 for (const [what, options, message] of BAD) {
   test.serial(`${what} is an error naming the option, the value and the fix`, (t) => {
@@ -57,8 +58,9 @@ for (const [what, options, message] of BAD) {
   });
 }
 
-test.serial("the default mode is wandb's (online), which says how to get an offline run; WANDB_MODE=offline gives one", async (t) => {
-  t.throws(() => new WandBLogger(), { message: /the W&B mode is "online \(WANDB_MODE, or wandb's default\)"; .*WANDB_MODE=offline/ });
+test.serial("the default mode is wandb's (online), which needs an API key and says how to get an offline run; WANDB_MODE=offline gives one", async (t) => {
+  t.throws(() => new WandBLogger(), { message: /WANDB_API_KEY .*WANDB_MODE=offline/ });
+  t.is((await withEnv({ WANDB_API_KEY: 'k'.repeat(40) }, () => new WandBLogger())).mode, 'online');
   const l = await withEnv({ WANDB_MODE: 'offline' }, () => new WandBLogger());
   t.is(l.mode, 'offline');
   await t.throwsAsync(

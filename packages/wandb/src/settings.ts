@@ -40,6 +40,9 @@ export interface Settings {
 
 export const DEFAULT_BASE_URL = 'https://api.wandb.ai';
 
+/** Online: how long the close waits for the server before it leaves the rest of a run to `wandb sync` (ms). */
+export const FINISH_TIMEOUT_MS = 60_000;
+
 /** Characters W&B refuses in project and entity names. */
 const NAME_FORBIDDEN = /[/\\#?%:]/;
 /** Run ids also name the run's directory and files. */

@@ -10,8 +10,8 @@ import {
   type Kind,
   type OptionKeys,
 } from '@ranklog/core';
-import { resolveSettings, type Mode } from './settings.js';
-import type { WandbSinkOptions } from './wandb-sink.js';
+import { FINISH_TIMEOUT_MS, resolveSettings, type Mode } from './settings.js';
+import type { WandbOnlineOptions, WandbSinkOptions } from './wandb-sink.js';
 
 export interface WandBLoggerOptions extends CommonLoggerOptions {
   /** The W&B project (default WANDB_PROJECT; empty: your default project when you sync). */
@@ -38,6 +38,8 @@ export interface WandBLoggerOptions extends CommonLoggerOptions {
   flushSecs?: number;
   /** Inside a logged directory (kind artifact or model), copy what symbolic links out of it point to (default false: skipped, with a warning). */
   followExternalSymlinks?: boolean;
+  /** Online: how often, seconds, waiting history and system metrics are sent (default 15, as wandb's file stream). */
+  fileStreamSecs?: number;
 }
 
 const OPTION_KEYS: OptionKeys<WandBLoggerOptions> = {
@@ -54,15 +56,17 @@ const OPTION_KEYS: OptionKeys<WandBLoggerOptions> = {
   savedir: true,
   flushSecs: true,
   followExternalSymlinks: true,
+  fileStreamSecs: true,
 };
 
 /** Keys ranklog writes into every history row or W&B keeps for itself: a record under one of them would be lost or break the run's x-axis. */
 const RESERVED_KEYS = ['step', 'epoch', '_step', '_runtime', '_timestamp', '_wandb'];
 
 /**
- * Weights & Biases: runs written as wandb's own offline transaction log (run-<id>.wandb) with
- * their media and files, which `wandb sync` uploads — the HPC case, where compute nodes have no
- * network. All kinds are taken (README "Weights & Biases" says what each becomes).
+ * Weights & Biases: runs written as wandb's own transaction log (run-<id>.wandb) with their media
+ * and files. Offline, `wandb sync` uploads them later (the HPC case, where compute nodes have no
+ * network); online, the run is also sent to the W&B server as it goes, and the log is the spool
+ * when the server is away. All kinds are taken (README "Weights & Biases" says what each becomes).
  */
 export class WandBLogger extends Logger {
   readonly supportedKinds: readonly Kind[];
@@ -72,6 +76,7 @@ export class WandBLogger extends Logger {
   readonly projectName: string;
   readonly entity: string;
   readonly flushSecs: number;
+  readonly fileStreamSecs: number;
   readonly followExternalSymlinks: boolean;
   /** W&B's server for the online mode, without credentials. */
   readonly baseUrl: string;
@@ -84,17 +89,22 @@ export class WandBLogger extends Logger {
     checkOptionKeys(options, 'WandBLogger', OPTION_KEYS);
     const { settings, apiKey } = resolveSettings(options, process.env);
     this.#apiKey = apiKey;
-    if (settings.mode === 'online') {
+    if (settings.mode === 'online' && apiKey === undefined) {
       throw argError(
-        'the W&B mode',
-        options.offlineMode === undefined ? `${process.env.WANDB_MODE || 'online'} (WANDB_MODE, or wandb's default)` : 'online (offlineMode: false)',
-        'ranklog writes offline runs only, for now: pass offlineMode: true or set WANDB_MODE=offline, then upload with `wandb sync <savedir>/wandb/offline-run-*`.',
+        'WANDB_API_KEY (from the environment)',
+        '(not set)',
+        'set WANDB_API_KEY to your W&B API key for the online mode (wandb.ai/authorize), or write an offline run: offlineMode: true or WANDB_MODE=offline.',
       );
     }
     const flushSecs = options.flushSecs ?? 2;
     if (typeof flushSecs !== 'number' || !(flushSecs > 0 && flushSecs <= 3600)) {
       throw argError('WandBLogger option flushSecs', flushSecs, 'pass a number of seconds above 0 and at most 3600 (default 2).', RangeError);
     }
+    const fileStreamSecs = options.fileStreamSecs ?? 15;
+    if (typeof fileStreamSecs !== 'number' || !(fileStreamSecs > 0 && fileStreamSecs <= 3600)) {
+      throw argError('WandBLogger option fileStreamSecs', fileStreamSecs, 'pass a number of seconds above 0 and at most 3600 (default 15).', RangeError);
+    }
+    this.fileStreamSecs = fileStreamSecs;
     const follow = options.followExternalSymlinks ?? false;
     if (typeof follow !== 'boolean') throw argError('WandBLogger option followExternalSymlinks', follow, 'pass true or false (default false).');
     this.mode = settings.mode;
@@ -108,7 +118,7 @@ export class WandBLogger extends Logger {
     this.followExternalSymlinks = follow;
     this.baseUrl = settings.baseUrl;
     this.sinkOptions = {
-      mode: settings.mode === 'disabled' ? 'disabled' : 'offline',
+      mode: settings.mode,
       dir: this.savedir,
       project: settings.project,
       entity: settings.entity,
@@ -144,11 +154,18 @@ export class WandBLogger extends Logger {
 
   sinkSpec() {
     // Records reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
+    // Online, the key goes to the writer thread in the structured clone only, never into a property or a file.
+    const online: WandbOnlineOptions | undefined =
+      this.mode === 'online' && this.#apiKey !== undefined
+        ? { baseUrl: this.baseUrl, apiKey: this.#apiKey, timing: { transmitMs: this.fileStreamSecs * 1000 }, finishTimeoutMs: FINISH_TIMEOUT_MS }
+        : undefined;
     return {
       sinkModule: new URL('./wandb-sink.js', import.meta.url).href,
-      sinkOptions: { ...this.sinkOptions, multiRank: this.multiRank },
+      sinkOptions: { ...this.sinkOptions, multiRank: this.multiRank, online },
       pollMs: pollMsFor(this.flushSecs),
       runDir: this.savedir,
+      // Online, close() waits for the server before it leaves the rest to `wandb sync`.
+      ...(this.mode === 'online' ? { closeTimeoutMs: FINISH_TIMEOUT_MS + 5000 } : {}),
     };
   }
 }

@@ -6,17 +6,31 @@
  *                        all in one group: `group` / WANDB_RUN_GROUP, else the job's run name
  *
  * Each run gets its delivery by mode: offline, a run directory for `wandb sync` (offline/);
- * the online delivery goes beside it. 'disabled' (WANDB_MODE=disabled) writes nothing.
+ * online, the same directory and the run sent to W&B beside it (online/). 'disabled'
+ * (WANDB_MODE=disabled) writes nothing.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WriteFailures, type LogRecord, type RunEndReason, type Sink, type SinkEnv, type SinkFactory, type SystemSample } from '@ranklog/core/sink';
+import { FINISH_TIMEOUT_MS } from './settings.js';
 import { OfflineDelivery } from './offline/offline-delivery.js';
 import { newRunId, RunDirectory } from './offline/run-directory.js';
+import { OnlineDelivery } from './online/online-delivery.js';
+import { DEFAULT_TIMING, RunUploader, type OnlineTiming } from './online/run-uploader.js';
+import { WandbHttp } from './online/wandb-http.js';
 import type { RunDelivery } from './run/delivery.js';
 import { PRODUCER, WandbRun, type RunContext } from './run/wandb-run.js';
 
-export type WandbMode = 'offline' | 'disabled';
+export type WandbMode = 'online' | 'offline' | 'disabled';
+
+/** The online mode's server; the key is taken out of the options at once and kept only in the HTTP client's #private field. */
+export interface WandbOnlineOptions {
+  baseUrl: string;
+  apiKey: string;
+  timing?: Partial<OnlineTiming>;
+  /** How long close() waits for the server before it leaves the rest to `wandb sync` (ms). */
+  finishTimeoutMs?: number;
+}
 
 export interface WandbSinkOptions {
   mode: WandbMode;
@@ -37,6 +51,8 @@ export interface WandbSinkOptions {
   followExternalSymlinks: boolean;
   /** The training script (process.argv[1] of the main thread; a writer thread has its own). */
   program: string;
+  /** mode 'online' only. */
+  online?: WandbOnlineOptions;
 }
 
 class WandbSink implements Sink {
@@ -46,11 +62,24 @@ class WandbSink implements Sink {
   private readonly failures: WriteFailures;
   private readonly ctx: RunContext;
   private readonly host = hostname();
+  private readonly uploaders: { uploader: RunUploader; dir: string }[] = [];
+  private readonly http: WandbHttp | undefined;
+  private readonly timing: OnlineTiming;
+  private readonly finishTimeoutMs: number;
+  private readonly options: Omit<WandbSinkOptions, 'online'>;
 
   constructor(
-    private readonly options: WandbSinkOptions,
+    sinkOptions: WandbSinkOptions,
     private readonly env: SinkEnv,
   ) {
+    const { online, ...options } = sinkOptions;
+    this.options = options;
+    if (options.mode === 'online') {
+      if (online === undefined) throw new Error('the online W&B mode needs its server (sink option online)');
+      this.http = new WandbHttp(online.baseUrl, online.apiKey);
+    }
+    this.timing = { ...DEFAULT_TIMING, ...online?.timing };
+    this.finishTimeoutMs = online?.finishTimeoutMs ?? FINISH_TIMEOUT_MS;
     // logOnWorkers -1 in a world of one rank is still a single run.
     this.multiRank = options.multiRank && env.worldSize !== 1;
     this.failures = new WriteFailures(env.warn, 'ranklog wandb');
@@ -79,7 +108,13 @@ class WandbSink implements Sink {
       pid: process.pid,
       host: this.host,
     });
-    const delivery = new OfflineDelivery(directory, this.failures);
+    let delivery: RunDelivery;
+    if (this.http === undefined) delivery = new OfflineDelivery(directory, this.failures);
+    else {
+      const uploader = new RunUploader(this.http, this.timing, directory.filesDir, this.env.debug, (id) => this.stopped(id));
+      this.uploaders.push({ uploader, dir: directory.dir });
+      delivery = new OnlineDelivery(directory, this.failures, uploader);
+    }
     this.deliveries.push(delivery);
     this.env.debug(`wandb: rank ${rank} logs to ${directory.dir}`);
     run = new WandbRun(
@@ -119,10 +154,42 @@ class WandbSink implements Sink {
     return this.failures.take();
   }
 
-  close(reason: RunEndReason): number {
+  /** Online: what is waiting goes to the server now (the transaction log has it already). */
+  async flush(): Promise<void> {
+    await Promise.all(this.deliveries.map((d) => d.flush?.()));
+  }
+
+  async close(reason: RunEndReason): Promise<number> {
     for (const run of this.runs.values()) run.close(reason);
     this.failures.report();
-    return this.failures.take();
+    const lost = this.failures.take();
+    if (this.http !== undefined) {
+      const deadline = Date.now() + this.finishTimeoutMs;
+      await Promise.all(this.deliveries.map((d) => d.finish?.(deadline)));
+      this.http.close();
+      this.tellWhatIsLeft();
+    }
+    return lost;
+  }
+
+  /** The run was stopped in the W&B UI: said once; the run goes on, to its directory only. */
+  private stopped(runId: string): void {
+    if (this.ctx.told.has('stopped')) return;
+    this.ctx.told.add('stopped');
+    this.env.warn(
+      `W&B: run ${runId} was stopped in the W&B UI; ranklog stops sending it (the server takes no more) and keeps writing its transaction log; records not sent are counted in stats().wandbNotSent`,
+    );
+  }
+
+  /** One warning at close for the runs the server did not take whole, with the command that uploads them. */
+  private tellWhatIsLeft(): void {
+    const left = this.uploaders.filter((u) => u.uploader.state === 'offline');
+    if (left.length === 0) return;
+    const reasons = [...new Set(left.map((u) => u.uploader.reason))].join('; ');
+    const dirs = left.map((u) => JSON.stringify(u.dir)).join(' ');
+    this.env.warn(
+      `W&B: ${left.length === 1 ? 'a run was' : `${left.length} runs were`} not sent whole (${reasons}); everything is in the run directory: upload it with \`wandb sync ${dirs}\` (or \`npx ranklog-wandb-replay --upload ${dirs}\` with WANDB_BASE_URL and WANDB_API_KEY)`,
+    );
   }
 
   stats(): Record<string, number> {
@@ -132,7 +199,18 @@ class WandbSink implements Sink {
       records += d.records;
       bytes += d.bytes;
     }
-    return { runs: this.runs.size, wandbRecords: records, bytes, ...this.ctx.counters };
+    const out: Record<string, number> = { runs: this.runs.size, wandbRecords: records, bytes, ...this.ctx.counters };
+    if (this.http !== undefined) {
+      const sum = (k: keyof RunUploader['counters']) => this.uploaders.reduce((n, u) => n + u.uploader.counters[k], 0);
+      out.wandbSent = sum('sent');
+      out.wandbNotSent = sum('notSent');
+      out.wandbRequests = this.http.requests;
+      out.wandbRetries = sum('retries');
+      out.wandbUploads = sum('uploads');
+      out.wandbOffline = this.uploaders.filter((u) => u.uploader.state === 'offline').length;
+      out.wandbStopped = this.uploaders.filter((u) => u.uploader.state === 'stopped').length;
+    }
+    return out;
   }
 }
 

@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from '@ranklog/core/sink';
 import { RECORD } from '../records/fields.js';
 import { BLOCK_SIZE, CHUNK, CHUNK_HEADER, FILE_HEADER } from '../records/leveldb-log.js';
+import { fields } from '../records/proto-fields.js';
 
 export interface LogScan {
   size: number;
@@ -21,35 +22,6 @@ export interface LogScan {
   runtimeSecs: number;
   /** Why reading stopped before the end of the file, if it did. */
   stoppedBecause: string | undefined;
-}
-
-/** A protobuf field walker over one message: enough to find `num`, the record type and summary items. */
-function* fields(b: Uint8Array): Generator<{ field: number; wire: number; value: number; bytes: Uint8Array }> {
-  let p = 0;
-  const varint = () => {
-    let v = 0;
-    let mul = 1;
-    for (;;) {
-      if (p >= b.length) throw new Error('truncated varint');
-      const byte = b[p++]!;
-      v += (byte & 0x7f) * mul;
-      if (byte < 0x80) return v;
-      mul *= 128;
-    }
-  };
-  while (p < b.length) {
-    const tag = varint();
-    const wire = tag & 7;
-    const field = Math.floor(tag / 8);
-    if (wire === 0) yield { field, wire, value: varint(), bytes: b.subarray(0, 0) };
-    else if (wire === 2) {
-      const n = varint();
-      if (p + n > b.length) throw new Error('truncated field');
-      yield { field, wire, value: n, bytes: b.subarray(p, p + n) };
-      p += n;
-    } else if (wire === 1 || wire === 5) p += wire === 1 ? 8 : 4;
-    else throw new Error(`wire type ${wire}`);
-  }
 }
 
 const utf8 = new TextDecoder();
@@ -75,7 +47,8 @@ function noteRecord(scan: LogScan, payload: Uint8Array): void {
   scan.records++;
 }
 
-export function scanLog(path: string): LogScan {
+/** Scan the log; `onRecord` gets each whole record (a Record message: num and its type) in order, before it is counted. */
+export function scanLog(path: string, onRecord?: (record: Uint8Array) => void): LogScan {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -143,6 +116,7 @@ export function scanLog(path: string): LogScan {
       if (whole === undefined) continue;
       try {
         noteRecord(scan, whole);
+        onRecord?.(whole);
       } catch (e) {
         scan.stoppedBecause = `a record that is not a protobuf message before ${pos} (${(e as Error).message})`;
         break;

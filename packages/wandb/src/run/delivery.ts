@@ -19,6 +19,10 @@ export interface RunDelivery {
   commit(): void;
   /** After the last commit (the Exit and Final records are in it). */
   close(): void;
+  /** Online: send what is waiting now (logger.flush()). */
+  flush?(): Promise<void>;
+  /** Online, after close(): send the rest and end the run on the server, giving up at `deadlineMs` (Date.now() time). */
+  finish?(deadlineMs: number): Promise<void>;
   /** Records stored and bytes written, for stats(). */
   readonly records: number;
   readonly bytes: number;
