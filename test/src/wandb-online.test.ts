@@ -11,7 +11,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogRecord, RunEndReason, SinkEnv } from '@ranklog/core/sink';
+import type { LogRecord, RunEndReason, SinkEnv, SystemSample } from '@ranklog/core/sink';
 import { startWandbDouble, type WandbDouble } from '@ranklog/wandb-double';
 import createWandbSink, { type WandbSinkOptions } from '../../packages/wandb/dist/wandb-sink.js';
 import type { OnlineTiming } from '../../packages/wandb/dist/online/run-uploader.js';
@@ -88,12 +88,33 @@ async function logAll(h: Harness, records: LogRecord[]): Promise<void> {
   await h.sink.commit();
 }
 
+const SAMPLE: SystemSample = {
+  index: 0,
+  timeMs: Date.now(),
+  intervalSecs: 15,
+  rank: 0,
+  processCpuPercent: 50,
+  processRssMb: 123.5,
+  processThreads: 9,
+  heapUsedMb: 20,
+  eventLoopUtilizationPercent: 10,
+  hostCpuPercent: 30,
+  hostCpuCount: 2,
+  hostMemoryUsedPercent: 40,
+  hostMemoryAvailableMb: 1000,
+  hostMemoryTotalMb: 2000,
+  disk: undefined,
+  gpus: [],
+};
+
 const ROWS = (n: number, from = 0) => Array.from({ length: n }, (_, i) => rec('metric', 'train/loss', 1 / (i + 1 + from), i + from, i + from));
 
 test('a whole run: the run and its config, history rows with _step, summary, system stats, a media upload, complete with exit code 0', async (t) => {
   const double = await doubleFor(t);
   const h = await sinkFor(t, double);
   await logAll(h, [rec('param', 'lr', 0.01), rec('param', 'optimizer.name', 'adam'), ...ROWS(5), rec('image', 'samples', { format: 'png', data: PNG }, 7)]);
+  // A system sample, as the writer hands it over when the logger has systemMetrics on.
+  h.sink.writeSystemSample!(SAMPLE);
   await logAll(h, [rec('dict', 'report', { a: 1 }), rec('metric', 'val/loss', Number.NaN, 0)]);
   await h.sink.close('finished');
   const run = double.run('onl1ne00');
@@ -126,7 +147,7 @@ test('a whole run: the run and its config, history rows with _step, summary, sys
   t.deepEqual(summary.report, { a: 1 });
   t.is(summary._step, history.length - 1);
   t.true(run.events.length >= 1, 'a StatsRecord became a wandb-events.jsonl line');
-  t.is(typeof run.events[0]!['system.cpu'], 'number');
+  t.is(run.events[0]!['system.proc.memory.rssMB'], SAMPLE.processRssMb);
   t.is(run.events[0]!._wandb, true);
   t.true(run.complete);
   t.is(run.exitcode, 0);
