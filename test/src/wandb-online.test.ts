@@ -284,7 +284,7 @@ test('config changes are coalesced: params of many commits make one update, not 
   );
 });
 
-test('an outage past the retries: the run goes on to disk, one warning gives the exact wandb sync command, and the replay upload delivers it whole', async (t) => {
+test('an outage past the retries: the run goes on to disk, a warning says so at once, one at close gives the exact wandb sync command, and the replay upload delivers it whole', async (t) => {
   const double = await doubleFor(t);
   const h = await sinkFor(t, double);
   await logAll(h, [rec('param', 'lr', 0.1), ...ROWS(3)]);
@@ -298,8 +298,9 @@ test('an outage past the retries: the run goes on to disk, one warning gives the
   const stats = h.sink.stats!() as Record<string, number>;
   t.is(stats.wandbOffline, 1);
   t.true((stats.wandbNotSent ?? 0) >= 7, `wandbNotSent: ${stats.wandbNotSent}`);
-  t.is(h.warnings.length, 1);
-  t.true(h.warnings[0]!.includes(`wandb sync ${JSON.stringify(dir)}`), h.warnings[0]);
+  t.is(h.warnings.length, 2, h.warnings.join('\n'));
+  t.regex(h.warnings[0]!, /could not be sent \(.*503.*\); it goes on to its directory only/);
+  t.true(h.warnings[1]!.includes(`wandb sync ${JSON.stringify(dir)}`), h.warnings[1]);
   t.false(double.run('onl1ne00')!.complete);
   // The run directory is a whole offline run.
   const local = readRun(dir);
@@ -330,8 +331,9 @@ test('a wrong key: the server refuses (401, not retried), the run stays on disk,
   await logAll(h, [rec('param', 'lr', 0.1), ...ROWS(3), rec('image', 'samples', { format: 'png', data: PNG }, 1)]);
   await h.sink.close('finished');
   t.is(double.requests.filter((r) => r.status === 401).length, 1);
-  t.is(h.warnings.length, 1);
-  t.regex(h.warnings[0]!, /answered 401 \(check WANDB_API_KEY\)/);
+  t.is(h.warnings.length, 2, h.warnings.join('\n'));
+  t.regex(h.warnings[0]!, /could not be sent/);
+  t.regex(h.warnings[1]!, /answered 401 \(check WANDB_API_KEY\)/);
   const shown = [...h.warnings, JSON.stringify(h.sink.stats!())].join('\n');
   for (const k of [wrong, KEY, Buffer.from(`api:${wrong}`).toString('base64')]) {
     t.false(shown.includes(k));

@@ -111,7 +111,14 @@ class WandbSink implements Sink {
     let delivery: RunDelivery;
     if (this.http === undefined) delivery = new OfflineDelivery(directory, this.failures);
     else {
-      const uploader = new RunUploader(this.http, this.timing, directory.filesDir, this.env.debug, (id) => this.stopped(id));
+      const uploader = new RunUploader(
+        this.http,
+        this.timing,
+        directory.filesDir,
+        this.env.debug,
+        (id) => this.stopped(id),
+        (id, reason) => this.gaveUp(id, reason, directory.dir),
+      );
       this.uploaders.push({ uploader, dir: directory.dir });
       delivery = new OnlineDelivery(directory, this.failures, uploader);
     }
@@ -178,6 +185,15 @@ class WandbSink implements Sink {
     this.ctx.told.add('stopped');
     this.env.warn(
       `W&B: run ${runId} was stopped in the W&B UI; ranklog stops sending it (the server takes no more) and keeps writing its transaction log; records not sent are counted in stats().wandbNotSent`,
+    );
+  }
+
+  /** The first run that stops sending is said at once (the command to upload it comes at close, when the run is whole). */
+  private gaveUp(runId: string, reason: string, dir: string): void {
+    if (this.ctx.told.has('offline')) return;
+    this.ctx.told.add('offline');
+    this.env.warn(
+      `W&B: run ${runId} could not be sent (${reason}); it goes on to its directory only (${dir}), nothing is lost; at the end ranklog prints the command that uploads it`,
     );
   }
 

@@ -139,6 +139,8 @@ export class RunUploader {
     private readonly debug: (m: string) => void,
     /** Said once, when the server answers that the run was stopped. */
     private readonly onStopped: (runId: string) => void,
+    /** Said when sending ends past the retries (the user learns it then, not only at close). */
+    private readonly onGaveUp: (runId: string, reason: string) => void = () => {},
   ) {
     this.lastSendAt = Date.now();
   }
@@ -427,6 +429,7 @@ export class RunUploader {
     this.reason = reason;
     this.dropWaiting();
     this.debug(`wandb: run ${this.runId} goes on to disk only: ${reason}`);
+    this.onGaveUp(this.runId, reason);
     this.wake?.();
   }
 
