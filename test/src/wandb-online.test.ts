@@ -127,7 +127,22 @@ test('a whole run: the run and its config, history rows with _step, summary, sys
   );
   t.deepEqual(run.config.lr, { value: 0.01 });
   t.deepEqual(run.config.optimizer, { value: { name: 'adam' } });
-  t.deepEqual(run.config._wandb, { value: {} });
+  // Chart x-axes go as wandb's core sends them: `_wandb.m`, MetricRecords keyed by field number, the step metric by its 1-based index.
+  const m = (run.config._wandb?.value as { m?: Record<string, unknown>[] } | undefined)?.m ?? [];
+  const byName = new Map(m.map((e, i) => [e['1'], { e, i }]));
+  // train/loss has batch indices (x-axis step); val/loss has none (x-axis epoch).
+  for (const [key, x] of [
+    ['train/loss', 'step'],
+    ['val/loss', 'epoch'],
+  ]) {
+    const def = byName.get(key)?.e;
+    t.truthy(def, `${key} is defined in _wandb.m: ${JSON.stringify(m)}`);
+    const axis = m[(def?.['5'] as number) - 1];
+    t.is(axis?.['1'], x, `${key}'s x-axis is ${x}`);
+    t.deepEqual(def?.['6'], [1, 3], `${key}: options step_sync (1) and defined (3)`);
+    t.is(def?.['4'], undefined, 'the step metric goes by index, not by name');
+  }
+  t.deepEqual(byName.get('step')?.e, { '1': 'step', '6': [3] });
   const history = run.history;
   t.deepEqual(
     history.map((r) => r._step),

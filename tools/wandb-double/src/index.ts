@@ -323,6 +323,7 @@ export class WandbDouble extends EventEmitter {
       for (const [k, val] of Object.entries(parsed))
         if (typeof val !== 'object' || val === null || !('value' in val)) throw new Refusal(400, `UpsertBucket: config key ${k} is not {"value": …}`);
       config = parsed as Record<string, { value: unknown }>;
+      checkMetricDefinitions(config);
     }
     const entity = isString(v.entity) && v.entity !== '' ? v.entity : this.defaultEntity;
     const project = isString(v.project) && v.project !== '' ? v.project : 'uncategorized';
@@ -458,4 +459,29 @@ export async function startWandbDouble(options: WandbDoubleOptions): Promise<Wan
   const double = new WandbDouble(api, storage, options);
   for (const s of [api, storage]) await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   return double;
+}
+
+/**
+ * `_wandb.m`: metric definitions as wandb's core puts them in the config — MetricRecords keyed by
+ * field number; "1" the name, "5" a 1-based index into this list (the step metric), "6" option
+ * field numbers. The UI resolves "5" by index, so one out of range breaks the run's charts.
+ */
+function checkMetricDefinitions(config: Record<string, { value: unknown }>): void {
+  const wb = config._wandb?.value;
+  if (wb === undefined) return;
+  if (typeof wb !== 'object' || wb === null || Array.isArray(wb)) throw new Refusal(400, 'UpsertBucket: config _wandb must be an object');
+  const m = (wb as { m?: unknown }).m;
+  if (m === undefined) return;
+  if (!Array.isArray(m)) throw new Refusal(400, 'UpsertBucket: config _wandb.m must be a list');
+  m.forEach((e: unknown, i) => {
+    if (typeof e !== 'object' || e === null) throw new Refusal(400, `UpsertBucket: _wandb.m[${i}] is not an object`);
+    const d = e as Record<string, unknown>;
+    if (typeof d['1'] !== 'string' && typeof d['2'] !== 'string') throw new Refusal(400, `UpsertBucket: _wandb.m[${i}] has no name ("1") or glob ("2")`);
+    const step = d['5'];
+    if (step !== undefined && (!Number.isInteger(step) || (step as number) < 1 || (step as number) > m.length))
+      throw new Refusal(400, `UpsertBucket: _wandb.m[${i}]["5"] = ${JSON.stringify(step)} is not a 1-based index into _wandb.m`);
+    const opts = d['6'];
+    if (opts !== undefined && (!Array.isArray(opts) || !opts.every((n) => Number.isInteger(n))))
+      throw new Refusal(400, `UpsertBucket: _wandb.m[${i}]["6"] must list option field numbers`);
+  });
 }

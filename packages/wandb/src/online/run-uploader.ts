@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import type { RecordType } from '../records/fields.js';
 import { createRunFiles, upsertBucket, type Bucket, type UpsertVariables } from './graphql.js';
 import { WandbHttpError } from './http-errors.js';
+import { MetricDefinitions } from './metric-definitions.js';
 import { exitCodeOf, filePaths, historyLine, itemsOf, JsonTree, programOf, runInfo, statsLine, type RunInfo } from './record-json.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import type { WandbHttp } from './wandb-http.js';
@@ -118,6 +119,8 @@ export class RunUploader {
   private readonly summary = new JsonTree();
   private summaryWaiting = false;
   private readonly config = new JsonTree();
+  /** Chart x-axes (define_metric), sent in the config as `_wandb.m`. */
+  private readonly metrics = new MetricDefinitions();
   private configWaiting = 0;
   private configDirty = false;
   private configSentAt = -Infinity;
@@ -187,8 +190,13 @@ export class RunUploader {
       case 'exit':
         this.exitCode = exitCodeOf(message);
         break;
+      case 'metric':
+        this.metrics.take(message);
+        this.config.set(['_wandb', 'm'], this.metrics.toJson());
+        this.configDirty = true;
+        break;
       default:
-      // header, metric definitions, final: nothing the service takes from them here
+      // header, final: nothing the service takes from them
     }
     if (this.history.bytes + this.events.bytes > MAX_WAITING_BYTES) {
       this.giveUp(`more than ${MAX_WAITING_BYTES >> 20} MiB waited for the server (it is slower than the training)`);
