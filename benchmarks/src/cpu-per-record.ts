@@ -15,19 +15,21 @@
  * Context creation, a warm-up of 100k records and destroy are outside the window (one-off
  * costs; destroy's CPU is in the extras). Configurations are rotated within each repetition.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalFileLogger, LoggersCollection, NullLogger, type Logger } from '@ranklog/core';
 import { TensorBoardLogger } from '@ranklog/tensorboard';
+import { WandBLogger } from '@ranklog/wandb';
 import { childTask, runChild, summarize, type Config, type Result } from './harness.js';
 
-type Backend = 'control' | 'null' | 'local' | 'local-csv' | 'tensorboard' | 'all';
+type Backend = 'control' | 'null' | 'local' | 'local-csv' | 'tensorboard' | 'wandb' | 'all';
 
 const LABEL: Record<Exclude<Backend, 'control'>, string> = {
   null: 'NullLogger',
   local: 'LocalFileLogger (metrics.csv + metrics.jsonl)',
   'local-csv': 'LocalFileLogger({ jsonl: false }) (metrics.csv alone)',
   tensorboard: 'TensorBoardLogger',
+  wandb: 'WandBLogger (offline run: a history row per record)',
   all: "LocalFile + TensorBoard + Null (the training rows' set)",
 };
 
@@ -41,6 +43,8 @@ function make(b: Exclude<Backend, 'control'>, dir: string): Logger | LoggersColl
       return new LocalFileLogger({ logFreq: 'batch', savedir: join(dir, 'logs'), jsonl: false });
     case 'tensorboard':
       return new TensorBoardLogger({ logFreq: 'batch', savedir: join(dir, 'tb') });
+    case 'wandb':
+      return new WandBLogger({ logFreq: 'batch', savedir: join(dir, 'wb'), offlineMode: true, projectName: 'bench' });
     case 'all':
       return new LoggersCollection([
         new LocalFileLogger({ logFreq: 'batch', savedir: join(dir, 'logs') }),
@@ -72,6 +76,8 @@ interface Answer {
   destroyCpuUs: number;
   written: number;
   dropped: number;
+  /** Bytes of every file the backend wrote (warm-up included). */
+  bytes: number;
   /** Keeps the control's loop from being optimised away. */
   sink: number;
 }
@@ -100,8 +106,10 @@ async function child(a: Args): Promise<Answer> {
   const d0 = process.cpuUsage();
   const st = await lg?.destroyLoggerContext();
   const d = process.cpuUsage(d0);
+  const bytes = treeBytes(dir);
   rmSync(dir, { recursive: true, force: true });
   return {
+    bytes,
     cpuUs: cpu.user + cpu.system,
     loopUs,
     destroyCpuUs: d.user + d.system,
@@ -111,9 +119,15 @@ async function child(a: Args): Promise<Answer> {
   };
 }
 
+function treeBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  return n;
+}
+
 childTask(import.meta.url, 'cpu-per-record', child);
 
-const BACKENDS: Exclude<Backend, 'control'>[] = ['null', 'local', 'local-csv', 'tensorboard', 'all'];
+const BACKENDS: Exclude<Backend, 'control'>[] = ['null', 'local', 'local-csv', 'tensorboard', 'wandb', 'all'];
 
 export async function cpuPerRecord(cfg: Config): Promise<Result[]> {
   const n = cfg.quick ? 200_000 : 2_000_000;
@@ -155,6 +169,7 @@ export async function cpuPerRecord(cfg: Config): Promise<Result[]> {
         loopNsPerRecord: Number(summarize(rs.map((r) => nsPer(r.loopUs))).median.toFixed(1)),
         destroyCpuMs: Number(summarize(rs.map((r) => r.destroyCpuUs / 1e3)).median.toFixed(1)),
         writtenPerRun: rs[0]!.written,
+        bytesPerRecord: Number((rs[0]!.bytes / (WARMUP + n)).toFixed(1)),
         dropped: rs.reduce((s, r) => s + r.dropped, 0),
       },
     });
