@@ -14,6 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
+  figureSource,
+  noFigureRendererWarning,
   WriteFailures,
   type DatasetItem,
   type FigureItem,
@@ -76,6 +78,7 @@ class MlflowSink implements Sink {
   private readonly delivery: Delivery;
   private readonly spool: Spool;
   private readonly pending = new Map<string, Batch>();
+  private noRendererWarned = false;
   private pendingCount = 0;
   private readonly refs = new Map<number, string>();
   private readonly timer: NodeJS.Timeout;
@@ -282,9 +285,12 @@ class MlflowSink implements Sink {
       } catch (e) {
         this.env.warn(`figure '${r.identifier}' could not be rendered (${e instanceof Error ? e.message : String(e)}); logging its source`);
       }
+    } else if (!this.noRendererWarned) {
+      this.noRendererWarned = true;
+      this.env.warn(noFigureRendererWarning('ranklog mlflow'));
     }
-    if (item.format === 'svg') this.artifactFile(ref, r, 'svg', item.svg);
-    else this.artifactFile(ref, r, 'vl.json', JSON.stringify(item.spec, null, 2));
+    const source = figureSource(item);
+    this.artifactFile(ref, r, source.ext.slice(1), source.text);
   }
 
   /** Hand pending metrics/params to the delivery (all runs, or one). */

@@ -16,6 +16,7 @@ import type { MetricHandle } from '../dispatch/metric-handle.js';
 import type { BackendLimits } from '../dispatch/route.js';
 import { warn } from '../util/diag.js';
 import { isMultiRank } from './backend-helpers.js';
+import { LOGGER_BRAND, LOGGER_PROTOCOL } from './brand.js';
 
 export interface LogOptions {
   /** Default 'metric'. */
@@ -268,3 +269,6 @@ export abstract class Logger extends LoggerBase {
     return [this.spec(0)];
   }
 }
+
+// On the prototype, not as a field: every backend logger, of any subclass and any copy of core, carries it (api/brand.ts).
+Object.defineProperty(Logger.prototype, LOGGER_BRAND, { value: LOGGER_PROTOCOL });

@@ -7,6 +7,7 @@
  */
 import type { Kind } from '../vocab/kinds.js';
 import type { SystemSample } from './system-sample.js';
+import type { SourceFigure } from './figure-source.js';
 
 export type { Kind } from '../vocab/kinds.js';
 export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
@@ -36,10 +37,8 @@ export interface EncodedImage {
 }
 export type ImageItem = RawImage | EncodedImage;
 
-export type FigureItem =
-  | { readonly format: 'png'; readonly data: Uint8Array }
-  | { readonly format: 'svg'; readonly svg: string }
-  | { readonly format: 'vega-lite'; readonly spec: Record<string, unknown> };
+/** A figure: PNG bytes, or an SVG / Vega-Lite source that the renderer (@ranklog/figures) draws. */
+export type FigureItem = { readonly format: 'png'; readonly data: Uint8Array } | SourceFigure;
 
 /** An artifact or a model: a file or directory on the producer's machine, already checked to exist. */
 export interface PathItem {
@@ -111,8 +110,9 @@ export interface SinkEnv {
    * vega) are rendered in the same piscina pool as encodePng, which loads vega/resvg only then.
    * onWarning gets what vega-lite/vega warned about for a figure that still rendered.
    * Rejects with a message naming the problem (unparsable SVG, invalid Vega-Lite spec, too large).
-   * The writer thread always provides it; optional only so hand-made environments (tests,
-   * tools) need not: a sink without it should keep figures in their native format.
+   * Absent where @ranklog/figures (the renderer) is not installed, and in hand-made
+   * environments (tests, tools): a sink without it keeps figures as their source
+   * (figureSource()) and warns once with noFigureRendererWarning().
    */
   renderFigure?(item: FigureItem, onWarning?: (message: string) => void): Promise<Uint8Array>;
   /** Report a problem the user must see (bad data the backend rejected, a retry, …). */
@@ -170,3 +170,4 @@ export type SinkFactory<O = unknown> = (options: O, env: SinkEnv) => Sink | Prom
 export { ProtoWriter } from './proto-writer.js';
 export { Growable } from './growable.js';
 export { crc32 } from './crc32.js';
+export { figureSource, noFigureRendererWarning, type FigureSource, type SourceFigure } from './figure-source.js';
