@@ -38,6 +38,7 @@ import { Delivery, type FindingStore } from './spool/delivery.js';
 import type { Op, SpoolState } from './spool/ops.js';
 import { Spool } from './spool/spool.js';
 import type { ArtifactTreeOptions, Batch, RunStatus, RunTag } from './store.js';
+import { replayCommand } from './replay-command.js';
 
 export interface MlflowSinkOptions {
   /** http(s)://… or file:… / a path (then the mlruns/ file store). May carry user:password@: only the HTTP client reads it. */
@@ -337,7 +338,7 @@ class MlflowSink implements Sink {
     if (left > 0) {
       this.env.warn(
         `${left} records could not be delivered to ${this.o.displayUri}; they are kept in ${this.spool.dir}. ` +
-          `Replay them when the server is back with: npx ranklog-mlflow-replay ${this.spool.dir}`,
+          `Replay them when the server is back with (the ranklog-mlflow-replay command): ${replayCommand(this.spool.dir)}`,
       );
     }
     this.delivery.failures.report();

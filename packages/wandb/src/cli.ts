@@ -4,18 +4,63 @@
  * Ends offline runs whose process was killed before it could (SIGKILL, the OOM killer, a lost
  * node): cuts a torn last record, appends Exit (exit code 255, "killed", unless --exit-code) and
  * Final. A run that already ends with them is left as it is. Then `wandb sync` the directories.
+ * Usage errors print one line and exit 2, never a stack trace.
  */
+import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { repairRun } from './offline/replay.js';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { 'exit-code': { type: 'string' }, 'dry-run': { type: 'boolean' } } });
-const exitCode = values['exit-code'] === undefined ? 255 : Number(values['exit-code']);
-if (positionals.length === 0 || !Number.isInteger(exitCode) || exitCode < -(2 ** 31) || exitCode >= 2 ** 31) {
-  process.stderr.write('usage: ranklog-wandb-replay <offline-run directory>… [--exit-code N (default 255: killed)] [--dry-run]\n');
+const NAME = 'ranklog-wandb-replay';
+const USAGE = `usage: ${NAME} <offline-run directory>… [--exit-code N] [--dry-run]
+
+Ends W&B offline runs written by ranklog whose process was killed before it could end them
+(SIGKILL, the OOM killer, a lost node): cuts a torn last record and appends Exit and Final, so
+that \`wandb sync\` uploads them as ended runs. A run that already ends is left as it is.
+
+  <offline-run directory>   <savedir>/wandb/offline-run-YYYYMMDD_HHMMSS-<id>, one or more
+  --exit-code N             the exit code recorded (default 255: killed; 0 marks it finished)
+  --dry-run                 say what would be done, change nothing
+  -h, --help                this text
+
+Exit status: 0 every run ends properly, 1 a run could not be repaired, 2 usage error.
+`;
+
+function usageError(message: string): never {
+  process.stderr.write(`${NAME}: ${message}\n`);
   process.exit(2);
 }
+
+let parsed: ReturnType<
+  typeof parseArgs<{
+    options: { 'exit-code': { type: 'string' }; 'dry-run': { type: 'boolean' }; help: { type: 'boolean'; short: 'h' } };
+    allowPositionals: true;
+  }>
+>;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { 'exit-code': { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+} catch (e) {
+  usageError(`${(e as Error).message}; see ${NAME} --help`);
+}
+const { positionals, values } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const exitCode = values['exit-code'] === undefined ? 255 : Number(values['exit-code']);
+if (values['exit-code'] !== undefined && (values['exit-code'].trim() === '' || !Number.isInteger(exitCode) || exitCode < -(2 ** 31) || exitCode >= 2 ** 31)) {
+  usageError(`--exit-code is ${JSON.stringify(values['exit-code'])}; pass an integer, e.g. --exit-code 0 (finished) or 255 (killed, the default)`);
+}
+if (positionals.length === 0) usageError(`no run directory given; pass one or more, e.g. ${NAME} mllogs/wandb/offline-run-*`);
 let failed = 0;
 for (const dir of positionals) {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    failed++;
+    process.stderr.write(`${NAME}: ${JSON.stringify(dir)} is not a directory; pass <savedir>/wandb/offline-run-YYYYMMDD_HHMMSS-<id>\n`);
+    continue;
+  }
   try {
     const r = repairRun(dir, exitCode, values['dry-run'] === true);
     const did = [
@@ -30,7 +75,7 @@ for (const dir of positionals) {
     );
   } catch (e) {
     failed++;
-    process.stderr.write(`ranklog-wandb-replay: ${(e as Error).message}\n`);
+    process.stderr.write(`${NAME}: ${(e as Error).message}\n`);
   }
 }
 process.exit(failed > 0 ? 1 : 0);

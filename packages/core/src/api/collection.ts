@@ -49,10 +49,12 @@ export class LoggersCollection extends LoggerBase {
     return [...new Set(this.loggers.flatMap((l) => l.supportedKinds))];
   }
 
+  /** @internal */
   protected specs(): BackendSpec[] {
     return this.loggers.map((l, i) => l.spec(i));
   }
 
+  /** @internal */
   protected override attachContext(ctx: LogContext | undefined, destroyed = false): void {
     super.attachContext(ctx, destroyed);
     this.loggers.forEach((l, i) => l.bind(ctx, ctx ? 1 << i : 0, false, destroyed));

@@ -7,6 +7,7 @@ import { MetricHandle } from '../dispatch/metric-handle.js';
  * a logger when logging is off. Every method is a no-op.
  */
 export class EmptyLogger extends LoggerBase {
+  /** @internal */
   protected specs(): BackendSpec[] {
     return [];
   }

@@ -62,7 +62,7 @@ export abstract class LoggerBase {
     return this.constructor.name;
   }
 
-  /** Backends of this object, in mask-bit order. */
+  /** @internal Backends of this object, in mask-bit order. */
   protected abstract specs(): BackendSpec[];
 
   /** @internal */
@@ -74,6 +74,7 @@ export abstract class LoggerBase {
     this.owner = owner;
   }
 
+  /** @internal */
   protected notInitialized(method: string): Error {
     const when = this.destroyed ? 'after destroyLoggerContext(); the logger is no longer initialized' : 'before createLoggerContext()';
     return new Error(
@@ -83,6 +84,7 @@ export abstract class LoggerBase {
   }
 
   /**
+   * @internal
    * A call on a context that is closed: after a signal, an uncaught exception or process.exit()
    * closed it, the call is counted and dropped (the loop may run on for a moment before the
    * process ends, and must not die of a misleading error); otherwise it is a usage error.
@@ -92,6 +94,7 @@ export abstract class LoggerBase {
     else throw this.notInitialized(method);
   }
 
+  /** @internal */
   protected active(method: string): LogContext {
     const c = this.ctx;
     if (c === undefined || (c.isClosed && !c.endedAbruptly)) throw this.notInitialized(method);
@@ -265,6 +268,7 @@ export abstract class Logger extends LoggerBase {
     };
   }
 
+  /** @internal */
   protected specs(): BackendSpec[] {
     return [this.spec(0)];
   }
