@@ -10,6 +10,7 @@ import type { Kind } from '../vocab/kinds.js';
 import { MAX_READERS } from '../ring/layout.js';
 import type { BackendSpec, LogContext } from '../context/log-context.js';
 
+/** Several backend loggers behind one API and one context: each record is written once and read by every backend that takes it. */
 export class LoggersCollection extends LoggerBase {
   readonly loggers: readonly Logger[];
 

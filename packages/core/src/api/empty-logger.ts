@@ -22,6 +22,7 @@ export class EmptyLogger extends LoggerBase {
   }
   override saveHyperparameters(): void {}
   override async flush(): Promise<void> {}
+  /** Always zero counts. */
   override async stats(): Promise<LogStats> {
     return this.destroyLoggerContext();
   }

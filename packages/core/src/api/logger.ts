@@ -18,6 +18,7 @@ import { warn } from '../util/diag.js';
 import { isMultiRank } from './backend-helpers.js';
 import { LOGGER_BRAND, LOGGER_PROTOCOL } from './brand.js';
 
+/** The options of log(): the kind, the step, and batchIdx for batch-level calls. */
 export interface LogOptions {
   /** Default 'metric'. */
   kind?: Kind;
@@ -47,6 +48,7 @@ export function checkLogOptionKeys(options: LogOptions): void {
   }
 }
 
+/** What a backend logger and a collection share: the lifecycle and the logging calls, bound to one context. */
 export abstract class LoggerBase {
   /** @internal */
   protected ctx: LogContext | undefined;
@@ -193,6 +195,7 @@ export abstract class LoggerBase {
     return c.endedAbruptly ? Promise.resolve() : c.flush();
   }
 
+  /** Counts so far: records in, written, failed and dropped, per backend. */
   stats(): Promise<LogStats> {
     return this.active('stats').stats();
   }
@@ -212,6 +215,7 @@ export abstract class LoggerBase {
     return this.ctx?.runName ?? this.lastRunName;
   }
 
+  /** `await using`: destroys the context if this object created it. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.ctx && !this.ctx.isClosed && this.owner) await this.destroyLoggerContext();
   }

@@ -13,6 +13,7 @@ export interface FigureSource {
   readonly what: 'SVG' | 'Vega-Lite';
 }
 
+/** The file a figure is kept as when it is not rendered: `.svg` or `.vl.json`, and its text. */
 export function figureSource(item: SourceFigure): FigureSource {
   return item.format === 'svg'
     ? { ext: '.svg', text: item.svg, what: 'SVG' }

@@ -31,10 +31,12 @@ export interface RawImage {
   /** uint8: the bytes; float32: the little-endian bytes of a Float32Array. */
   readonly data: Uint8Array;
 }
+/** PNG or JPEG bytes, passed on as they are (their header was checked by log()). */
 export interface EncodedImage {
   readonly format: 'png' | 'jpeg';
   readonly data: Uint8Array;
 }
+/** An image record's item: raw pixels or encoded bytes. */
 export type ImageItem = RawImage | EncodedImage;
 
 /** A figure: PNG bytes, or an SVG / Vega-Lite source that the renderer (@ranklog/figures) draws. */
@@ -47,6 +49,7 @@ export interface PathItem {
   readonly isDirectory: boolean;
 }
 
+/** A `dataset` record's item: what a training run read, by name and digest. */
 export interface DatasetItem {
   readonly name: string;
   readonly digest: string;
@@ -93,8 +96,10 @@ export interface LogRecord {
   readonly item: unknown;
 }
 
+/** How a run ended: destroyLoggerContext(), a signal, or an uncaught exception. */
 export type RunEndReason = 'finished' | 'killed' | 'failed';
 
+/** What the writer thread gives a sink: the run, the coordinator's rank, encoders and diagnostics. */
 export interface SinkEnv {
   /** Name of the run, shared by every backend and rank of the job. */
   readonly runName: string;
@@ -121,6 +126,7 @@ export interface SinkEnv {
   debug(message: string): void;
 }
 
+/** A backend's writer-thread side: takes records in log order, makes them durable at commit(). */
 export interface Sink {
   /**
    * Take one record. Records of one producing thread arrive in log order.
