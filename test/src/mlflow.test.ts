@@ -13,12 +13,12 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggersCollection, type BackendStats, type LogStats } from '@ranklog/core';
 import { MLFlowLogger, type MLFlowLoggerOptions } from '@ranklog/mlflow';
@@ -197,6 +197,21 @@ function filesUnder(dir: string): string[] {
 
 function runCli(t: ExecutionContext, spoolDir: string, env: Record<string, string>): Promise<ChildEnd> {
   return runNode(t, [CLI, spoolDir], childEnv(env));
+}
+
+/** A command line as a user pastes it into a shell, in `cwd`. */
+function runShell(t: ExecutionContext, command: string, cwd: string, env: Record<string, string>): Promise<ChildEnd> {
+  return new Promise((resolve, reject) => {
+    const from = Date.now();
+    const child = spawn('/bin/sh', ['-c', command], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    t.teardown(() => void child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - from }));
+  });
 }
 
 const within = (x: unknown, lo: number, hi: number) => typeof x === 'number' && x >= lo && x <= hi;
@@ -752,11 +767,13 @@ test.serial(
     const line = warnings.text.split('\n').find((l) => l.includes('could not be delivered')) ?? '';
     t.log(line);
     t.true(line.includes('3003'), `the warning names the count: ${line}`);
-    t.true(line.includes(`npx ranklog-mlflow-replay ${spoolDir}`), `the warning names the command: ${line}`);
+    // The command is the one printed, run as printed (through a shell), from another directory.
+    const command = /Replay them when the server is back with \(the ranklog-mlflow-replay command\): (.+)$/.exec(line)?.[1];
+    t.truthy(command, `the warning names the command: ${line}`);
     t.is(d.requests.length, 0);
 
     await d.restart();
-    const first = await runCli(t, spoolDir, { MLFLOW_TRACKING_URI: d.url });
+    const first = await runShell(t, command!, tmpdir(), { MLFLOW_TRACKING_URI: d.url });
     t.log(first.stdout.trim(), first.stderr.trim());
     t.is(first.code, 0, first.stderr);
     const run = runsOf(d, experimentName)[0];

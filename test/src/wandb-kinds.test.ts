@@ -212,8 +212,13 @@ test('images and figures become image-file values with their file; artifacts and
   t.like(row.items.get('img/jpeg'), { _type: 'image-file', format: 'jpg', width: 5, height: 4, size: jpeg.length });
   t.regex((row.items.get('img/jpeg') as { path: string }).path, /^media\/images\/img\/jpeg_0_[0-9a-f]{20}\.jpg$/);
   t.like(row.items.get('fig'), { _type: 'image-file', format: 'png', width: 3, height: 2 });
-  t.false(row.items.has('fig2'), 'an SVG figure without a renderer is skipped');
-  t.true(warnings.some((w) => /figure 'fig2' skipped/.test(w)));
+  t.false(row.items.has('fig2'), 'an SVG figure without a renderer is no image');
+  t.deepEqual(
+    run.files.filter((f) => f.startsWith('figures/')).map((f) => f.replace(/_[0-9a-f]{20}/, '_<sha>')),
+    ['figures/fig2_0_<sha>.svg'],
+    'its source is kept in the Files tab',
+  );
+  t.true(warnings.some((w) => /ranklog wandb keeps SVG and Vega-Lite figures as their source .*npm install @ranklog\/figures/.test(w)));
   t.deepEqual(
     run.files.filter((f) => f.startsWith('artifacts/')),
     ['artifacts/ckpt/weights.bin', 'artifacts/ckpt/weights-1.bin', 'artifacts/model/model/config.json', 'artifacts/model/model/sub/a.txt'],

@@ -14,6 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
+  figureSource,
+  noFigureRendererWarning,
   WriteFailures,
   type DatasetItem,
   type FigureItem,
@@ -36,6 +38,7 @@ import { Delivery, type FindingStore } from './spool/delivery.js';
 import type { Op, SpoolState } from './spool/ops.js';
 import { Spool } from './spool/spool.js';
 import type { ArtifactTreeOptions, Batch, RunStatus, RunTag } from './store.js';
+import { replayCommand } from './replay-command.js';
 
 export interface MlflowSinkOptions {
   /** http(s)://… or file:… / a path (then the mlruns/ file store). May carry user:password@: only the HTTP client reads it. */
@@ -76,6 +79,7 @@ class MlflowSink implements Sink {
   private readonly delivery: Delivery;
   private readonly spool: Spool;
   private readonly pending = new Map<string, Batch>();
+  private noRendererWarned = false;
   private pendingCount = 0;
   private readonly refs = new Map<number, string>();
   private readonly timer: NodeJS.Timeout;
@@ -282,9 +286,12 @@ class MlflowSink implements Sink {
       } catch (e) {
         this.env.warn(`figure '${r.identifier}' could not be rendered (${e instanceof Error ? e.message : String(e)}); logging its source`);
       }
+    } else if (!this.noRendererWarned) {
+      this.noRendererWarned = true;
+      this.env.warn(noFigureRendererWarning('ranklog mlflow'));
     }
-    if (item.format === 'svg') this.artifactFile(ref, r, 'svg', item.svg);
-    else this.artifactFile(ref, r, 'vl.json', JSON.stringify(item.spec, null, 2));
+    const source = figureSource(item);
+    this.artifactFile(ref, r, source.ext.slice(1), source.text);
   }
 
   /** Hand pending metrics/params to the delivery (all runs, or one). */
@@ -331,7 +338,7 @@ class MlflowSink implements Sink {
     if (left > 0) {
       this.env.warn(
         `${left} records could not be delivered to ${this.o.displayUri}; they are kept in ${this.spool.dir}. ` +
-          `Replay them when the server is back with: npx ranklog-mlflow-replay ${this.spool.dir}`,
+          `Replay them when the server is back with (the ranklog-mlflow-replay command): ${replayCommand(this.spool.dir)}`,
       );
     }
     this.delivery.failures.report();

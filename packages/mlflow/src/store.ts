@@ -14,24 +14,29 @@ export interface Metric {
   step: number;
 }
 
+/** An MLflow param: a key and its value as text. */
 export interface Param {
   key: string;
   value: string;
 }
 
+/** An MLflow run tag. */
 export interface RunTag {
   key: string;
   value: string;
 }
 
+/** One runs/log-batch request: metrics, params and tags of one run. */
 export interface Batch {
   metrics: Metric[];
   params: Param[];
   tags: RunTag[];
 }
 
+/** An MLflow run's status. */
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
+/** A dataset input of a run (runs/log-inputs), with its context. */
 export interface DatasetInput {
   name: string;
   digest: string;
@@ -51,6 +56,7 @@ export interface ArtifactTreeOptions {
   warn?: (message: string) => void;
 }
 
+/** What the MLflow backend needs of a tracking store: the REST client and the file store both provide it. */
 export interface TrackingStore {
   /** True for the file store: its writes can meet a full disk (FileStoreWriteError). */
   readonly onDisk?: boolean;
@@ -60,6 +66,7 @@ export interface TrackingStore {
   createRun(experimentId: string, opts: { runName: string; startTime: number; tags: RunTag[] }): Promise<string>;
   /** Metrics, params and tags of one run; the store splits it within its limits. */
   logBatch(runId: string, batch: Batch): Promise<void>;
+  /** Record dataset inputs of a run (as runs/log-inputs). */
   logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
   /** Copy a file or a directory (recursively, links as ArtifactTreeOptions say) under the run's artifacts at `artifactPath` (relative, may be ''). */
   logArtifact(runId: string, localPath: string, artifactPath: string): Promise<void>;
@@ -67,5 +74,6 @@ export interface TrackingStore {
   updateRun(runId: string, status: RunStatus, endTime: number): Promise<void>;
   /** A run's tags as the store has them now (the end protocol of a job's parent reads them: job-run.ts). */
   getRunTags(runId: string): Promise<Record<string, string>>;
+  /** Release connections or files. */
   close(): Promise<void>;
 }

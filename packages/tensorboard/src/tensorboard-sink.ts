@@ -9,6 +9,8 @@
  */
 import { join, resolve, sep } from 'node:path';
 import {
+  figureSource,
+  noFigureRendererWarning,
   WriteFailures,
   type FigureItem,
   type ImageItem,
@@ -64,6 +66,7 @@ class TensorBoardSink implements Sink {
   private readonly hparams: HparamsCollector;
   private counters = { scalars: 0, events: 0, skipped: 0, histogramNonFinite: 0 };
   private readonly nonFiniteWarned = new Set<string>();
+  private noRendererWarned = false;
   private readonly multiRank: boolean;
   /** Records the disk refused: dropped, counted, said once. */
   private readonly failures: WriteFailures;
@@ -177,9 +180,13 @@ class TensorBoardSink implements Sink {
   private async figure(f: RankFiles, r: LogRecord, tag: string, item: FigureItem): Promise<void> {
     if (item.format === 'png') return this.image(f, r, tag, item);
     if (!this.env.renderFigure) {
-      this.counters.skipped++;
-      this.env.warn(`figure '${tag}' skipped: this writer cannot render ${item.format} to PNG`);
-      return;
+      // No renderer (@ranklog/figures not installed): the source as text under the figure's tag, in a code block.
+      if (!this.noRendererWarned) {
+        this.noRendererWarned = true;
+        this.env.warn(noFigureRendererWarning('ranklog tensorboard'));
+      }
+      const source = figureSource(item);
+      return this.event(f, r, textValue(tag, '```' + (item.format === 'svg' ? 'svg' : 'json') + '\n' + source.text.trimEnd() + '\n```'));
     }
     const png = await this.env.renderFigure(item, (m) => this.env.warn(`figure '${tag}': ${m}`));
     this.event(f, r, imageValue(tag, png, pngSize(png)));

@@ -152,20 +152,21 @@ export class WandBLogger extends Logger {
     };
   }
 
-  sinkSpec() {
+  sinkSpec(): ReturnType<Logger['sinkSpec']> {
     // Records reach the file within flushSecs: the idle writer looks twice per flushSecs (at most once a second).
     // Online, the key goes to the writer thread in the structured clone only, never into a property or a file.
     const online: WandbOnlineOptions | undefined =
       this.mode === 'online' && this.#apiKey !== undefined
         ? { baseUrl: this.baseUrl, apiKey: this.#apiKey, timing: { transmitMs: this.fileStreamSecs * 1000 }, finishTimeoutMs: FINISH_TIMEOUT_MS }
         : undefined;
-    return {
+    const spec: ReturnType<Logger['sinkSpec']> = {
       sinkModule: new URL('./wandb-sink.js', import.meta.url).href,
       sinkOptions: { ...this.sinkOptions, multiRank: this.multiRank, online },
       pollMs: pollMsFor(this.flushSecs),
       runDir: this.savedir,
-      // Online, close() waits for the server before it leaves the rest to `wandb sync`.
-      ...(this.mode === 'online' ? { closeTimeoutMs: FINISH_TIMEOUT_MS + 5000 } : {}),
     };
+    // Online, close() waits for the server before it leaves the rest to `wandb sync`.
+    if (this.mode === 'online') spec.closeTimeoutMs = FINISH_TIMEOUT_MS + 5000;
+    return spec;
   }
 }

@@ -16,6 +16,7 @@ import { RecordWriter } from '../codec/record-writer.js';
 /** How long detach() waits for the writers to commit this worker's records by default. */
 const DETACH_WAIT_MS = 30_000;
 
+/** A training worker_thread's logger: the same calls and rules as the coordinator's, records written by its writer threads. */
 export class AttachedLogger {
   private readonly dispatcher: Dispatcher;
   private readonly producer: RingProducer | undefined;
@@ -34,6 +35,7 @@ export class AttachedLogger {
     if (this.detached) throw new Error(`ranklog: AttachedLogger.${method}() after detach(); attach a new logger with attachLogger(handle).`);
   }
 
+  /** As LoggerBase.log(). */
   log(item: unknown, identifier: string, options?: LogOptions): void {
     this.check('log');
     if (options === undefined) this.dispatcher.log(item, identifier, undefined, undefined, undefined, 0xffff);
@@ -45,16 +47,19 @@ export class AttachedLogger {
     } else throw badLogOptions(options);
   }
 
+  /** As LoggerBase.handle(). */
   handle(identifier: string): MetricHandle {
     this.check('handle');
     return this.dispatcher.handle(identifier, 0xffff);
   }
 
+  /** As LoggerBase.metric(): the allocation-free fast path. */
   metric(handle: MetricHandle, value: number, step?: number, batchIdx?: number): void {
     if (this.detached) this.check('metric');
     this.dispatcher.metric(handle, value, step, batchIdx);
   }
 
+  /** As LoggerBase.saveHyperparameters(). */
   saveHyperparameters(params: Record<string, unknown>): void {
     this.check('saveHyperparameters');
     for (const [k, v] of flattenHyperparameters(params)) this.dispatcher.log(v, k, 'param', undefined, undefined, 0xffff);
@@ -75,6 +80,7 @@ export class AttachedLogger {
   }
 }
 
+/** In a training worker_thread: a logger bound to the rank of the handle that workerHandle(rank) made. */
 export function attachLogger(handle: WorkerHandle): AttachedLogger {
   if (!isWorkerHandle(handle)) {
     throw argError('handle', handle, 'pass the value of logger.workerHandle(rank) from the coordinator, e.g. attachLogger(workerData.ranklog).');

@@ -7,6 +7,7 @@ import { MetricHandle } from '../dispatch/metric-handle.js';
  * a logger when logging is off. Every method is a no-op.
  */
 export class EmptyLogger extends LoggerBase {
+  /** @internal */
   protected specs(): BackendSpec[] {
     return [];
   }
@@ -21,6 +22,7 @@ export class EmptyLogger extends LoggerBase {
   }
   override saveHyperparameters(): void {}
   override async flush(): Promise<void> {}
+  /** Always zero counts. */
   override async stats(): Promise<LogStats> {
     return this.destroyLoggerContext();
   }

@@ -16,7 +16,9 @@ import type { MetricHandle } from '../dispatch/metric-handle.js';
 import type { BackendLimits } from '../dispatch/route.js';
 import { warn } from '../util/diag.js';
 import { isMultiRank } from './backend-helpers.js';
+import { LOGGER_BRAND, LOGGER_PROTOCOL } from './brand.js';
 
+/** The options of log(): the kind, the step, and batchIdx for batch-level calls. */
 export interface LogOptions {
   /** Default 'metric'. */
   kind?: Kind;
@@ -46,6 +48,7 @@ export function checkLogOptionKeys(options: LogOptions): void {
   }
 }
 
+/** What a backend logger and a collection share: the lifecycle and the logging calls, bound to one context. */
 export abstract class LoggerBase {
   /** @internal */
   protected ctx: LogContext | undefined;
@@ -61,7 +64,7 @@ export abstract class LoggerBase {
     return this.constructor.name;
   }
 
-  /** Backends of this object, in mask-bit order. */
+  /** @internal Backends of this object, in mask-bit order. */
   protected abstract specs(): BackendSpec[];
 
   /** @internal */
@@ -73,6 +76,7 @@ export abstract class LoggerBase {
     this.owner = owner;
   }
 
+  /** @internal */
   protected notInitialized(method: string): Error {
     const when = this.destroyed ? 'after destroyLoggerContext(); the logger is no longer initialized' : 'before createLoggerContext()';
     return new Error(
@@ -82,6 +86,7 @@ export abstract class LoggerBase {
   }
 
   /**
+   * @internal
    * A call on a context that is closed: after a signal, an uncaught exception or process.exit()
    * closed it, the call is counted and dropped (the loop may run on for a moment before the
    * process ends, and must not die of a misleading error); otherwise it is a usage error.
@@ -91,6 +96,7 @@ export abstract class LoggerBase {
     else throw this.notInitialized(method);
   }
 
+  /** @internal */
   protected active(method: string): LogContext {
     const c = this.ctx;
     if (c === undefined || (c.isClosed && !c.endedAbruptly)) throw this.notInitialized(method);
@@ -189,6 +195,7 @@ export abstract class LoggerBase {
     return c.endedAbruptly ? Promise.resolve() : c.flush();
   }
 
+  /** Counts so far: records in, written, failed and dropped, per backend. */
   stats(): Promise<LogStats> {
     return this.active('stats').stats();
   }
@@ -208,6 +215,7 @@ export abstract class LoggerBase {
     return this.ctx?.runName ?? this.lastRunName;
   }
 
+  /** `await using`: destroys the context if this object created it. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.ctx && !this.ctx.isClosed && this.owner) await this.destroyLoggerContext();
   }
@@ -264,7 +272,11 @@ export abstract class Logger extends LoggerBase {
     };
   }
 
+  /** @internal */
   protected specs(): BackendSpec[] {
     return [this.spec(0)];
   }
 }
+
+// On the prototype, not as a field: every backend logger, of any subclass and any copy of core, carries it (api/brand.ts).
+Object.defineProperty(Logger.prototype, LOGGER_BRAND, { value: LOGGER_PROTOCOL });

@@ -5,6 +5,7 @@
 const RANK_VARS = ['RANK', 'OMPI_COMM_WORLD_RANK', 'PMI_RANK', 'PMIX_RANK', 'SLURM_PROCID'] as const;
 const SIZE_VARS = ['WORLD_SIZE', 'OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'SLURM_NTASKS'] as const;
 
+/** A rank as the launcher's environment gives it. */
 export interface RankInfo {
   rank: number;
   worldSize: number | undefined;
@@ -33,6 +34,7 @@ export function worldSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number |
   return undefined;
 }
 
+/** This process's rank, world size and local rank from the launcher's environment (torchrun, Open MPI, PMI, PMIx, Slurm). */
 export function rankFromEnv(env: NodeJS.ProcessEnv = process.env): RankInfo {
   let rank = 0;
   let source = 'default';

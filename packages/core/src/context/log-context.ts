@@ -89,6 +89,7 @@ export const EXIT_DRAIN_MS = 10_000;
  */
 export const DEFAULT_POLL_MS = 1000;
 
+/** What destroyLoggerContext() and stats() return: records in and dropped, ring use, and each backend's counts. */
 export interface LogStats {
   /** Records published into the rings by every producing thread. */
   recordsIn: number;

@@ -5,6 +5,7 @@
 import type { FullRingPolicy } from '../ring/producer.js';
 import type { BackendRoute } from '../dispatch/route.js';
 
+/** What workerHandle(rank) returns: structured-cloneable, for workerData; attachLogger() takes it. */
 export interface WorkerHandle {
   readonly ranklog: 1;
   readonly rank: number;

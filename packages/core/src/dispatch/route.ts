@@ -19,6 +19,7 @@ export interface BackendRoute {
   limits?: BackendLimits;
 }
 
+/** Rules of a backend's service that log() checks at the call: the key pattern and the longest param value. */
 export interface BackendLimits {
   /** Identifiers must match this (regex source), e.g. MLflow's ^[/\w.\- :]*$. */
   keyPattern?: string;

@@ -4,20 +4,26 @@
  * Images under INLINE_MAX_PIXELS are encoded inline, on the caller's thread: at that size
  * fast-png takes ~0.1–0.3 ms and the pool round trip adds ~0.2–0.3 ms (2 vCPU EPYC, Node 20).
  *
- * Figures (SVG, Vega-Lite) always render in the pool, through a second task module,
- * figure-task.js, selected per run: a pool thread imports resvg on its first figure and
- * vega/vega-lite on its first Vega-Lite figure; this module never imports them.
+ * Figures (SVG, Vega-Lite) always render in the pool, through a second task module, the
+ * figure task of @ranklog/figures (encode/figure-renderer.ts), selected per run: a pool thread
+ * imports resvg on its first figure and vega/vega-lite on its first Vega-Lite figure; this
+ * module never imports them.
  */
 import { Piscina } from 'piscina';
 import type { FigureItem, RawImage } from '../sink/index.js';
-import type { RenderedFigure } from './figure-task.js';
 import { encodeRawImage } from './png-task.js';
+import { FIGURE_PACKAGE, figureTaskUrl } from './figure-renderer.js';
 
 export const INLINE_MAX_PIXELS = 4096;
 
-const FIGURE_TASK = new URL('./figure-task.js', import.meta.url).href;
 /** A figure still rendering after this long (time queued included) is abandoned and its thread stopped. */
 export const FIGURE_TIMEOUT_MS = 120_000;
+
+/** What @ranklog/figures' task returns: the PNG and what vega-lite / vega warned about while drawing it. */
+interface RenderedFigure {
+  png: Uint8Array;
+  warnings: string[];
+}
 
 export interface PngEncoder {
   encodePng(img: RawImage): Promise<Uint8Array>;
@@ -32,7 +38,8 @@ export interface PngEncoder {
   close(): Promise<void>;
 }
 
-export function createPngEncoder(): PngEncoder {
+/** figureTask: the URL of the figure task; default @ranklog/figures', if installed (else renderFigure rejects, naming the package). */
+export function createPngEncoder(figureTask: string | undefined = figureTaskUrl()): PngEncoder {
   let pool: Piscina | undefined;
   let closed = false;
   const getPool = (): Piscina =>
@@ -57,10 +64,12 @@ export function createPngEncoder(): PngEncoder {
     async renderFigure(item: FigureItem, onWarning?: (message: string) => void): Promise<Uint8Array> {
       if (closed) throw new Error('ranklog: the PNG encoder is closed');
       if (item?.format === 'png') return item.data;
+      if (figureTask === undefined)
+        throw new Error(`ranklog figure: ${FIGURE_PACKAGE} is not installed; npm install ${FIGURE_PACKAGE} renders SVG and Vega-Lite figures to PNG`);
       let out: RenderedFigure;
       try {
         out = (await getPool().run(item, {
-          filename: FIGURE_TASK,
+          filename: figureTask,
           name: 'renderFigureTask',
           signal: AbortSignal.timeout(FIGURE_TIMEOUT_MS),
         })) as RenderedFigure;

@@ -9,6 +9,7 @@ import { PAD_FRAME, PRODUCER_DETACHED, RING, RING_F64, MAX_READERS, SHARED } fro
 import { ringViews } from './ring.js';
 import { released } from './wait.js';
 
+/** 'wait': a full ring blocks the producer until a writer frees space (nothing lost); 'drop-newest': never blocks, drops are counted. */
 export type FullRingPolicy = 'wait' | 'drop-newest';
 
 /** How long one Atomics.wait on a full ring lasts before the producer looks again (ms). */

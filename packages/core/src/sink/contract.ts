@@ -29,6 +29,7 @@ export interface StoredRecord {
   step: number | undefined;
 }
 
+/** Options of the shared sink contract tests: how to open the sink under test and read back what it stored. */
 export interface SinkContractOptions<O> {
   createSink: SinkFactory<O>;
   /** Fresh options for each sink the kit opens (e.g. a new directory): called once per sink. */

@@ -63,5 +63,6 @@ const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 /** Below this many bytes the JavaScript loop beats the call into zlib. */
 const NATIVE_FROM = 1024;
 
+/** CRC-32 (IEEE 802.3, as zlib and PNG) of bytes, continuing from `crc`. */
 export const crc32: (data: Uint8Array) => number =
   typeof native === 'function' ? (data) => (data.length < NATIVE_FROM ? sliceBy8Crc32(data) : native(data)) : sliceBy8Crc32;

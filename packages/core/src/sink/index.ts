@@ -7,6 +7,7 @@
  */
 import type { Kind } from '../vocab/kinds.js';
 import type { SystemSample } from './system-sample.js';
+import type { SourceFigure } from './figure-source.js';
 
 export type { Kind } from '../vocab/kinds.js';
 export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
@@ -30,16 +31,16 @@ export interface RawImage {
   /** uint8: the bytes; float32: the little-endian bytes of a Float32Array. */
   readonly data: Uint8Array;
 }
+/** PNG or JPEG bytes, passed on as they are (their header was checked by log()). */
 export interface EncodedImage {
   readonly format: 'png' | 'jpeg';
   readonly data: Uint8Array;
 }
+/** An image record's item: raw pixels or encoded bytes. */
 export type ImageItem = RawImage | EncodedImage;
 
-export type FigureItem =
-  | { readonly format: 'png'; readonly data: Uint8Array }
-  | { readonly format: 'svg'; readonly svg: string }
-  | { readonly format: 'vega-lite'; readonly spec: Record<string, unknown> };
+/** A figure: PNG bytes, or an SVG / Vega-Lite source that the renderer (@ranklog/figures) draws. */
+export type FigureItem = { readonly format: 'png'; readonly data: Uint8Array } | SourceFigure;
 
 /** An artifact or a model: a file or directory on the producer's machine, already checked to exist. */
 export interface PathItem {
@@ -48,6 +49,7 @@ export interface PathItem {
   readonly isDirectory: boolean;
 }
 
+/** A `dataset` record's item: what a training run read, by name and digest. */
 export interface DatasetItem {
   readonly name: string;
   readonly digest: string;
@@ -94,8 +96,10 @@ export interface LogRecord {
   readonly item: unknown;
 }
 
+/** How a run ended: destroyLoggerContext(), a signal, or an uncaught exception. */
 export type RunEndReason = 'finished' | 'killed' | 'failed';
 
+/** What the writer thread gives a sink: the run, the coordinator's rank, encoders and diagnostics. */
 export interface SinkEnv {
   /** Name of the run, shared by every backend and rank of the job. */
   readonly runName: string;
@@ -111,8 +115,9 @@ export interface SinkEnv {
    * vega) are rendered in the same piscina pool as encodePng, which loads vega/resvg only then.
    * onWarning gets what vega-lite/vega warned about for a figure that still rendered.
    * Rejects with a message naming the problem (unparsable SVG, invalid Vega-Lite spec, too large).
-   * The writer thread always provides it; optional only so hand-made environments (tests,
-   * tools) need not: a sink without it should keep figures in their native format.
+   * Absent where @ranklog/figures (the renderer) is not installed, and in hand-made
+   * environments (tests, tools): a sink without it keeps figures as their source
+   * (figureSource()) and warns once with noFigureRendererWarning().
    */
   renderFigure?(item: FigureItem, onWarning?: (message: string) => void): Promise<Uint8Array>;
   /** Report a problem the user must see (bad data the backend rejected, a retry, …). */
@@ -121,6 +126,7 @@ export interface SinkEnv {
   debug(message: string): void;
 }
 
+/** A backend's writer-thread side: takes records in log order, makes them durable at commit(). */
 export interface Sink {
   /**
    * Take one record. Records of one producing thread arrive in log order.
@@ -170,3 +176,4 @@ export type SinkFactory<O = unknown> = (options: O, env: SinkEnv) => Sink | Prom
 export { ProtoWriter } from './proto-writer.js';
 export { Growable } from './growable.js';
 export { crc32 } from './crc32.js';
+export { figureSource, noFigureRendererWarning, type FigureSource, type SourceFigure } from './figure-source.js';

@@ -44,11 +44,13 @@ export class ProtoWriter extends Growable {
     return this;
   }
 
+  /** A bool field. */
   bool(field: number, v: boolean): this {
     this.tag(field, 0);
     return this.varint(v ? 1 : 0);
   }
 
+  /** A double field (fixed64). */
   double(field: number, v: number): this {
     this.tag(field, 1);
     this.reserve(8);
@@ -57,6 +59,7 @@ export class ProtoWriter extends Growable {
     return this;
   }
 
+  /** A float field (fixed32). */
   float(field: number, v: number): this {
     this.tag(field, 5);
     this.reserve(4);
@@ -65,6 +68,7 @@ export class ProtoWriter extends Growable {
     return this;
   }
 
+  /** A bytes field (length-delimited). */
   bytes(field: number, b: Uint8Array): this {
     this.tag(field, 2);
     this.varint(b.length);
@@ -74,6 +78,7 @@ export class ProtoWriter extends Growable {
     return this;
   }
 
+  /** A string field, UTF-8 (length-delimited). */
   string(field: number, s: string): this {
     return this.bytes(field, utf8.encode(s));
   }

@@ -11,6 +11,7 @@ import { describeErrno } from './whole-records.js';
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 1_000;
 
+/** A sink's account of records the disk refused: counted, warned about once, retried after a pause. */
 export class WriteFailures {
   /** Records that could not be written, in all. */
   failed = 0;
@@ -83,6 +84,7 @@ export class WriteFailures {
 /** Errors that say the disk (not the data) refused a write: full, over quota, failing, read-only, forbidden, too big. */
 const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG']);
 
+/** Whether an error is the disk refusing a write (ENOSPC, EDQUOT, EIO, EROFS, …), which a sink counts rather than throws. */
 export function isDiskError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   return code !== undefined && DISK_ERRORS.has(code);

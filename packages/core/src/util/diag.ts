@@ -3,6 +3,7 @@
  * Listeners (tests, embedding frameworks) see every message, debug included.
  */
 export type DiagLevel = 'warn' | 'debug';
+/** Receives ranklog's warnings (and debug messages) instead of stderr; see onDiagnostic(). */
 export type DiagListener = (level: DiagLevel, message: string) => void;
 
 const listeners = new Set<DiagListener>();

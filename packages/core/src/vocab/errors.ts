@@ -10,6 +10,7 @@ export function describe(value: unknown): string {
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
+/** An error that names the argument, its value and the fix (a TypeError unless `Ctor` says otherwise). */
 export function argError(argument: string, value: unknown, fix: string, Ctor: ErrorConstructor = TypeError): Error {
   return new Ctor(`ranklog: ${argument} is ${describe(value)}; ${fix}`);
 }

@@ -19,6 +19,7 @@ export interface WriterInit {
   diagPort: import('node:worker_threads').MessagePort;
 }
 
+/** One backend's counts: records written, failed, dropped, and the backend's own counters. */
 export interface BackendStats {
   name: string;
   /** Records the sink took and made durable (written to the file, handed to the server or its spool). */

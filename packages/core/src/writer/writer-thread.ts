@@ -12,9 +12,10 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RingConsumer } from '../ring/consumer.js';
 import { RecordReader, RecordView } from '../codec/record-reader.js';
 import { END_NONE, END_REASON, SHARED, SHARED_F64 } from '../ring/layout.js';
-import type { LogRecord, RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
+import type { FigureItem, LogRecord, RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
 import type { PngEncoder } from '../encode/png-pool.js';
+import { figureTaskUrl } from '../encode/figure-renderer.js';
 import { ringDropped } from '../ring/stats.js';
 import { SampleReader } from '../system/sample-reader.js';
 import { takeAsMetrics } from './system-records.js';
@@ -109,9 +110,12 @@ const env: SinkEnv = {
   async encodePng(image) {
     return (await encoder()).encodePng(image);
   },
-  async renderFigure(item, onWarning) {
-    return (await encoder()).renderFigure(item, onWarning);
-  },
+  // Only where @ranklog/figures is installed: without it, sinks keep figures as their source.
+  ...(figureTaskUrl() !== undefined && {
+    async renderFigure(item: FigureItem, onWarning?: (message: string) => void) {
+      return (await encoder()).renderFigure(item, onWarning);
+    },
+  }),
   warn,
   debug(message) {
     if (process.env.RANKLOG_DEBUG === '1') process.stderr.write(`[ranklog debug ${init.backendName}] ${message}\n`);

@@ -198,6 +198,7 @@ function runMetaYaml(f: RunFields, deletedTime?: number | null): string {
   return dumpYaml(m);
 }
 
+/** MLflow's file-store layout (mlruns/), written directly: what `mlflow server --backend-store-uri <dir>` reads. */
 export class FileStore implements TrackingStore {
   readonly onDisk = true;
   /** The `mlruns` directory (absolute, normalised). */
@@ -386,6 +387,7 @@ export class FileStore implements TrackingStore {
     });
   }
 
+  /** Record dataset inputs of a run (as runs/log-inputs). */
   async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
     const checked = (datasets ?? []).map((d) => checkDataset(d));
     const loc = await this.locateRun(runId);
@@ -496,6 +498,7 @@ export class FileStore implements TrackingStore {
     return out;
   }
 
+  /** Release what the store holds open. */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.queues.values()]);

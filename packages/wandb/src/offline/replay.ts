@@ -12,6 +12,7 @@ import { appendRecord } from '../records/leveldb-log.js';
 import { EMPTY_MESSAGE, exitMessage } from '../records/messages.js';
 import { scanLog, type LogScan } from './log-scan.js';
 
+/** What repairRun() found and did. */
 export interface Repair {
   path: string;
   scan: LogScan;
@@ -28,6 +29,7 @@ export function transactionLogOf(runDir: string): string {
   return join(runDir, logs[0]!);
 }
 
+/** End an offline run whose process was killed: cut a torn last record, append Exit and Final (the ranklog-wandb-replay command). */
 export function repairRun(runDir: string, exitCode: number, dryRun = false): Repair {
   const path = transactionLogOf(runDir);
   const scan = scanLog(path);

@@ -17,11 +17,14 @@
  */
 import { arch, cpus, release, type as osType } from 'node:os';
 import {
+  figureSource,
+  noFigureRendererWarning,
   readJpegHeader,
   readPngHeader,
   ProtoWriter,
   type DatasetItem,
   type FigureItem,
+  type FigureSource,
   type ImageItem,
   type LogRecord,
   type PathItem,
@@ -260,13 +263,26 @@ export class WandbRun {
 
   private async figure(r: LogRecord, item: FigureItem): Promise<void> {
     if (item.format === 'png') return this.imageFile(r, item.data, 'png');
-    if (!this.ctx.env.renderFigure) {
-      this.ctx.counters.skipped++;
-      this.ctx.env.warn(`figure '${r.identifier}' skipped: this writer cannot render ${item.format} to PNG`);
-      return;
-    }
+    if (!this.ctx.env.renderFigure) return this.figureSourceFile(r, figureSource(item));
     const png = await this.ctx.env.renderFigure(item, (m) => this.ctx.env.warn(`figure '${r.identifier}': ${m}`));
     this.imageFile(r, png, 'png');
+  }
+
+  /** A figure that cannot be rendered (@ranklog/figures not installed): its source as a file (Files tab), and one warning per sink. */
+  private figureSourceFile(r: LogRecord, source: FigureSource): void {
+    if (!this.ctx.told.has('no-figure-renderer')) {
+      this.ctx.told.add('no-figure-renderer');
+      this.ctx.env.warn(noFigureRendererWarning('ranklog wandb'));
+    }
+    let f: PublishedFile;
+    try {
+      if (!this.ctx.failures.shouldTry()) return this.ctx.failures.drop(1);
+      this.delivery.prepare();
+      f = publishMedia(this.delivery.filesDir, 'figures', r.identifier, this.stepOf(r), source.ext, Buffer.from(source.text, 'utf8'));
+    } catch (e) {
+      return this.ctx.failures.fail(e, `${this.delivery.filesDir}/figures`, 1);
+    }
+    this.delivery.add('files', filesMessage(this.w, [f.path]), 1);
   }
 
   /** A dict: every one kept as a JSON file (Files tab), the last one also in the summary under its identifier. */

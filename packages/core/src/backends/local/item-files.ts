@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FigureItem, ImageItem, PathItem, SinkEnv } from '../../sink/index.js';
 import { copyTree, skippedLinksMessage } from '../../sink/copy-tree.js';
+import { figureSource, noFigureRendererWarning } from '../../sink/figure-source.js';
 import { errCode, type Outcomes } from './outcomes.js';
 import type { Publisher } from './publish.js';
 
@@ -102,15 +103,12 @@ export class ItemFiles {
       this.pending.push({ dir, stem, ext: '.png', identifier, bytes: f.data, figure: {} });
       return;
     }
-    const source =
-      f.format === 'svg'
-        ? { ext: '.svg' as const, text: f.svg, what: 'SVG' }
-        : { ext: '.vl.json' as const, text: JSON.stringify(f.spec, null, 2) + '\n', what: 'Vega-Lite' };
+    const source = figureSource(f);
     const render = this.env.renderFigure;
     if (render === undefined) {
       if (!this.figureFallbackNoted) {
         this.figureFallbackNoted = true;
-        this.env.debug('ranklog local: this environment cannot render figures; SVG and Vega-Lite figures are kept in their source format only');
+        this.env.warn(noFigureRendererWarning('ranklog local'));
       }
       this.pending.push({ dir, stem, ext: '.png', identifier, figure: { source } });
       return;

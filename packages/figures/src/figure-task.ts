@@ -1,6 +1,6 @@
 /**
- * Piscina task: a figure → PNG bytes, run in the encoder pool (png-pool.ts) so neither a
- * training thread nor a writer thread spends its event loop on it. This module is loaded
+ * Piscina task: a figure → PNG bytes, run in @ranklog/core's encoder pool (core's
+ * encode/png-pool.ts) so neither a training thread nor a writer thread spends its event loop on it. This module is loaded
  * only inside a pool thread, on the first figure that needs rendering, so resvg stays out of
  * runs that log no figures; vega and vega-lite (~250 ms to import) are imported on the first
  * Vega-Lite figure only.
@@ -27,8 +27,7 @@ import * as path from 'node:path';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import type * as Vega from 'vega';
 import type * as VegaLite from 'vega-lite';
-import { move, transferableSymbol, valueSymbol } from 'piscina';
-import type { FigureItem } from '../sink/index.js';
+import type { FigureItem } from '@ranklog/core/sink';
 
 /** Largest raster produced: 16384 px a side and 2^25 px in all (128 MiB of RGBA while rendering). */
 export const MAX_FIGURE_SIDE = 16384;
@@ -279,12 +278,11 @@ export async function renderFigureToPng(item: FigureItem): Promise<RenderedFigur
   }
 }
 
-/** The pool's entry point (selected by name): the PNG's buffer is transferred back, not cloned. */
+/**
+ * The pool's entry point (selected by name). The PNG is cloned back, not transferred: piscina's
+ * move() marks values with a symbol private to one copy of piscina, and this package does not
+ * share core's copy. A clone of a PNG costs far less than rendering it.
+ */
 export async function renderFigureTask(item: FigureItem): Promise<RenderedFigure> {
-  const out = await renderFigureToPng(item);
-  // Transfer only a buffer that holds exactly these bytes (a PNG passed through may be a view into a larger or shared one).
-  const png = out.png;
-  if (png.byteOffset !== 0 || png.byteLength !== png.buffer.byteLength || !(png.buffer instanceof ArrayBuffer)) return out;
-  // piscina posts out and lists png.buffer for transfer; the caller receives out itself.
-  return move({ [transferableSymbol]: png.buffer, [valueSymbol]: out }) as unknown as RenderedFigure;
+  return renderFigureToPng(item);
 }
