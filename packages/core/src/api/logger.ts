@@ -11,6 +11,7 @@ import { normalizeLogFreq, normalizeLogOnWorkers, normalizeSystemMetrics, type C
 import { rankFromEnv, worldSizeFromEnv } from './rank.js';
 import { CONTEXT_OPTION_KEYS, LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
 import { defaultRunName } from '../context/run-name.js';
+import { joinJob } from '../context/job-link.js';
 import type { WorkerHandle } from '../context/worker-handle.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
 import type { BackendLimits } from '../dispatch/route.js';
@@ -122,7 +123,10 @@ export abstract class LoggerBase {
     if (typeof runName !== 'string' || !/^[\w.-]{1,200}$/.test(runName)) {
       throw argError('options.runName', runName, 'use 1 to 200 letters, digits, ".", "-" or "_" (it names a directory).');
     }
-    const ctx = new LogContext(this.specs(), rank, worldSize, { ...options, runName });
+    const specs = this.specs();
+    // Separate processes of one job agree on the run name (and more) through rank 0 (docs/jobs.md); a bounded wait, in a job thread.
+    const job = await joinJob({ routes: specs.map((b) => b.route), rank, worldSize, runName, rendezvous: options.rendezvous });
+    const ctx = new LogContext(specs, rank, worldSize, { ...options, runName: job.info?.runName ?? runName }, job);
     this.attachContext(ctx);
     try {
       await ctx.started();

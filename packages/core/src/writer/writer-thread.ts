@@ -12,7 +12,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RingConsumer } from '../ring/consumer.js';
 import { RecordReader, RecordView } from '../codec/record-reader.js';
 import { END_NONE, END_REASON, SHARED, SHARED_F64 } from '../ring/layout.js';
-import type { LogRecord, RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
+import type { JobEnd, LogRecord, RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
 import type { PngEncoder } from '../encode/png-pool.js';
 import { ringDropped } from '../ring/stats.js';
@@ -106,6 +106,7 @@ const env: SinkEnv = {
   runName: init.runName,
   coordinatorRank: init.coordinatorRank,
   worldSize: init.worldSize,
+  ...(init.job ? { job: init.job } : {}),
   async encodePng(image) {
     return (await encoder()).encodePng(image);
   },
@@ -220,7 +221,7 @@ process.on('uncaughtException', (e) => {
 let closing: Promise<BackendStats> | undefined;
 
 /** Drain to the heads seen now, close the sink, and say so in CLOSED_WRITERS. Once. */
-function closeWriter(reason: RunEndReason): Promise<BackendStats> {
+function closeWriter(reason: RunEndReason, job?: JobEnd): Promise<BackendStats> {
   closing ??= (async () => {
     closeTargets = snapshot();
     Atomics.add(shared, SHARED.WRITER_WAKE, 1);
@@ -229,7 +230,7 @@ function closeWriter(reason: RunEndReason): Promise<BackendStats> {
     // Whatever producers published after close began is not written: count it, so nothing vanishes silently.
     for (const r of readers) afterClose += r.countPending();
     try {
-      settle((await sink?.close(reason)) ?? 0);
+      settle((await sink?.close(reason, job)) ?? 0);
     } catch (e) {
       warnFailure(e, 'close');
     }
@@ -288,7 +289,7 @@ const api: WriterApi = {
     }
   },
   stats,
-  close: (reason) => closeWriter(reason),
+  close: (reason, job) => closeWriter(reason, job),
 };
 
 Comlink.expose(api, nodeEndpoint(parentPort!));

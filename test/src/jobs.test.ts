@@ -1,0 +1,280 @@
+/**
+ * Jobs across processes (docs/jobs.md) under real launchers: Open MPI's mpirun, node:cluster, and a
+ * torchrun-style environment the test sets. Each job writes one run per backend (local files,
+ * TensorBoard, MLflow file store with exactly one parent), every record of every rank, and the
+ * job's end status; a SIGKILLed rank makes the job FAILED with the rank named; an unreachable
+ * rendezvous makes each rank log alone with one warning; rank 0 dying lets the others finish.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobRankConfig } from './fixtures/job-rank.js';
+import { childEnv, dropAmbientEnv } from './support/child-process.js';
+import { parseCsv } from './support/csv-parse.js';
+import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
+import { readRunDir, scalarOf, valuesOfTag } from './support/tb-decode.js';
+import { TEST_TIMEOUT_MS, waitFor } from './support/wait-for.js';
+
+dropAmbientEnv();
+const CHILD = fileURLToPath(new URL('./fixtures/job-rank.js', import.meta.url));
+const N = 500;
+const WORLD = 4;
+const HAS_MPIRUN = spawnSync('mpirun', ['--version']).status === 0;
+
+interface RankLine {
+  rank: number;
+  runName: string;
+  job?: { status: string; ranks: Record<string, string>; summary: string };
+  recordsIn: number;
+}
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function tempDir(t: ExecutionContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ranklog-jobs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Run a command; SIGKILLed in teardown if still running. `onOutput` sees stdout and stderr as they grow. */
+function run(t: ExecutionContext, cmd: string, args: string[], env: NodeJS.ProcessEnv, onOutput?: (stdout: string, stderr: string) => void): Promise<Ended> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let running = true;
+  t.teardown(() => {
+    if (running) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+    onOutput?.(stdout, stderr);
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+    onOutput?.(stdout, stderr);
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      running = false;
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function rankLines(stdout: string): RankLine[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as RankLine)
+    .sort((a, b) => a.rank - b.rank);
+}
+
+/** A free TCP port on 127.0.0.1 (the kernel's pick, released at once; MASTER_PORT is one below it). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** torchrun-style processes: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; `ranks` of them started. */
+function torchrunJob(
+  t: ExecutionContext,
+  cfg: JobRankConfig,
+  masterPort: number,
+  ranks: number[],
+  extra: Record<string, string> = {},
+  onOutput?: (rank: number, stdout: string, stderr: string) => void,
+): Promise<Ended>[] {
+  return ranks.map((r) =>
+    run(
+      t,
+      process.execPath,
+      [CHILD, JSON.stringify(cfg)],
+      childEnv({
+        RANK: String(r),
+        WORLD_SIZE: String(WORLD),
+        LOCAL_RANK: String(r),
+        LOCAL_WORLD_SIZE: String(WORLD),
+        MASTER_ADDR: '127.0.0.1',
+        MASTER_PORT: String(masterPort),
+        ...extra,
+      }),
+      onOutput && ((out, err) => onOutput(r, out, err)),
+    ),
+  );
+}
+
+/** What every backend holds for one job: one run each, `ranks`' records complete and in order; returns the run name. */
+function checkBackends(t: ExecutionContext, savedir: string, ranks: number[], parentStatus: string): string {
+  const runDirs = readdirSync(savedir).filter((d) => d !== 'tb' && d !== 'mlruns');
+  t.is(runDirs.length, 1, `one local run directory for the job, found ${runDirs.join(', ')}`);
+  const runName = runDirs[0]!;
+  // local files: every rank's N points, in step order per rank
+  const rows = parseCsv(readFileSync(join(savedir, runName, 'metrics.csv'), 'utf8')).slice(1);
+  for (const r of ranks) {
+    const steps = rows.filter((row) => row[1] === String(r) && row[2] === 'loss').map((row) => Number(row[3]));
+    t.deepEqual(
+      steps,
+      Array.from({ length: N }, (_, i) => i),
+      `local files: rank ${r}'s steps`,
+    );
+  }
+  // TensorBoard: one job directory, a run per rank inside it
+  const tb = readRunDir(join(savedir, 'tb'));
+  t.deepEqual([...tb.keys()].sort(), ranks.map((r) => `${runName}/rank_${r}`).sort(), 'TensorBoard: one job directory with a run per rank');
+  for (const r of ranks) {
+    const values = valuesOfTag(tb.get(`${runName}/rank_${r}`)!.events, 'loss').map((v) => scalarOf(v.value));
+    t.is(values.length, N, `TensorBoard: rank ${r}'s points`);
+  }
+  // MLflow: exactly one parent, a child per rank with its points
+  const mlruns = join(savedir, 'mlruns');
+  const [experimentId, ...more] = experimentIdsNamed(mlruns, 'jobs');
+  t.is(more.length, 0, 'one experiment');
+  const runs = runsIn(mlruns, experimentId!);
+  const parents = runs.filter((r) => r.tags.has('ranklog.job'));
+  t.is(parents.length, 1, `exactly one MLflow parent run, found ${parents.length}`);
+  const parent = parents[0]!;
+  t.is(parent.status, parentStatus, `MLflow parent status; its tags: ${JSON.stringify([...parent.tags])}`);
+  for (const r of ranks) {
+    const child = runs.find((x) => x.tags.get('ranklog.rank') === String(r));
+    t.truthy(child, `MLflow: rank ${r}'s run`);
+    t.is(child?.tags.get('mlflow.parentRunId'), parent.runId, `MLflow: rank ${r}'s run nests under the one parent`);
+    t.is(child?.metrics.get('loss')?.length, N, `MLflow: rank ${r}'s points`);
+  }
+  return runName;
+}
+
+function runJson(savedir: string, runName: string): { job?: { status: string; rank_ends?: Record<string, string>; summary?: string } } {
+  return JSON.parse(readFileSync(join(savedir, runName, 'run.json'), 'utf8')) as ReturnType<typeof runJson>;
+}
+
+test('a 4-rank job under Open MPI mpirun: one run per backend, every record, FINISHED', async (t) => {
+  if (!HAS_MPIRUN) return t.fail('mpirun not found: install Open MPI (apt-get install -y openmpi-bin; .ci/run does)');
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const cfg: JobRankConfig = { savedir, n: N };
+  const e = await run(
+    t,
+    'mpirun',
+    ['--allow-run-as-root', '--oversubscribe', '-np', String(WORLD), process.execPath, CHILD, JSON.stringify(cfg)],
+    childEnv({}),
+  );
+  t.is(e.code, 0, e.stderr);
+  const lines = rankLines(e.stdout);
+  t.deepEqual(
+    lines.map((l) => l.rank),
+    [0, 1, 2, 3],
+    e.stderr,
+  );
+  t.is(new Set(lines.map((l) => l.runName)).size, 1, 'every rank got the agreed run name');
+  t.is(lines[0]!.job?.status, 'finished');
+  const runName = checkBackends(t, savedir, [0, 1, 2, 3], 'FINISHED');
+  t.is(runName, lines[0]!.runName);
+  t.is(runJson(savedir, runName).job?.status, 'finished');
+  t.notRegex(e.stderr, /rendezvous/, 'no rendezvous warning');
+});
+
+test('a 4-rank job under node:cluster: one run per backend, FINISHED', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const e = await run(t, process.execPath, [CHILD, JSON.stringify({ savedir, n: N, cluster: { worldSize: WORLD } } satisfies JobRankConfig)], childEnv({}));
+  t.is(e.code, 0, e.stderr);
+  const lines = rankLines(e.stdout);
+  t.deepEqual(
+    lines.map((l) => l.rank),
+    [0, 1, 2, 3],
+    e.stderr,
+  );
+  t.is(lines[0]!.job?.status, 'finished', e.stderr);
+  const runName = checkBackends(t, savedir, [0, 1, 2, 3], 'FINISHED');
+  t.is(runJson(savedir, runName).job?.status, 'finished');
+});
+
+test('a torchrun-style job (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; no run id): the ranks agree on one run name over TCP', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const port = await freePort();
+  const ends = await Promise.all(torchrunJob(t, { savedir, n: N }, port - 1, [0, 1, 2, 3]));
+  for (const [r, e] of ends.entries()) t.is(e.code, 0, `rank ${r}: ${e.stderr}`);
+  const lines = ends.flatMap((e) => rankLines(e.stdout));
+  // Without the rendezvous each process would name its run after its own pid: four runs.
+  t.is(new Set(lines.map((l) => l.runName)).size, 1);
+  t.is(lines.find((l) => l.rank === 0)?.job?.status, 'finished');
+  checkBackends(t, savedir, [0, 1, 2, 3], 'FINISHED');
+});
+
+test('a SIGKILLed rank: rank 0 names it, and the job ends FAILED in every job-level record', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const port = await freePort();
+  const ends = await Promise.all(torchrunJob(t, { savedir, n: N, kill: 2 }, port - 1, [0, 1, 2, 3]));
+  t.is(ends[2]!.signal, 'SIGKILL');
+  for (const r of [0, 1, 3]) t.is(ends[r]!.code, 0, `rank ${r}: ${ends[r]!.stderr}`);
+  const host = rankLines(ends[0]!.stdout)[0]!;
+  t.is(host.job?.status, 'failed');
+  t.is(host.job?.ranks['2'], 'vanished');
+  t.deepEqual([host.job?.ranks['0'], host.job?.ranks['1'], host.job?.ranks['3']], ['finished', 'finished', 'finished']);
+  t.regex(ends[0]!.stderr, /rank 2 vanished/);
+  t.regex(ends[0]!.stderr, /the job ended FAILED: rank 2 vanished/);
+  // Rank 2 flushed before it died: its records are there too.
+  const runName = checkBackends(t, savedir, [0, 1, 2, 3], 'FAILED');
+  const rj = runJson(savedir, runName);
+  t.is(rj.job?.status, 'failed');
+  t.is(rj.job?.rank_ends?.['2'], 'vanished');
+  t.regex(rj.job?.summary ?? '', /rank 2 vanished/);
+});
+
+test('rendezvous unreachable (rank 0 never starts): each rank logs on its own, with one warning naming the address and the fix', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const port = await freePort();
+  const ends = await Promise.all(torchrunJob(t, { savedir, n: N }, port - 1, [1, 2, 3], { RANKLOG_RENDEZVOUS_TIMEOUT_S: '1', RANKLOG_RUN_NAME: 'alone' }));
+  for (const e of ends) {
+    t.is(e.code, 0, e.stderr);
+    const warnings = e.stderr.split('\n').filter((l) => l.includes('could not reach the job'));
+    t.is(warnings.length, 1, e.stderr);
+    t.true(warnings[0]!.includes(`127.0.0.1:${port}`), warnings[0]);
+    t.true(warnings[0]!.includes('RANKLOG_RENDEZVOUS=host:port'), warnings[0]);
+  }
+  const rows = parseCsv(readFileSync(join(savedir, 'alone', 'metrics.csv'), 'utf8')).slice(1);
+  for (const r of [1, 2, 3]) t.is(rows.filter((row) => row[1] === String(r)).length, N, `rank ${r} logged alone`);
+  t.false('job' in (JSON.parse(readFileSync(join(savedir, 'alone', 'run.json'), 'utf8')) as object), 'no job recorded: no rank hosted it');
+});
+
+test('rank 0 dies mid-job: the other ranks finish their own runs and say the host went away', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const port = await freePort();
+  const gate = join(savedir, 'gate');
+  const told = new Set<number>();
+  const ends = torchrunJob(t, { savedir, n: N, kill: 0, gate: { file: gate, ranks: [1, 2, 3] } }, port - 1, [0, 1, 2, 3], {}, (r, out, err) => {
+    if (out.includes(`rank ${r} waits for the gate`) && err.includes('went away')) told.add(r);
+  });
+  const host = await ends[0]!;
+  t.is(host.signal, 'SIGKILL');
+  // The others learn of it from their connection (a warning each), then the gate lets them end.
+  t.true(await waitFor(() => told.size === 3), 'ranks 1-3 reached the gate and were told that rank 0 went away');
+  writeFileSync(gate, '');
+  const others = await Promise.all(ends.slice(1));
+  for (const [i, e] of others.entries()) {
+    t.is(e.code, 0, `rank ${i + 1}: ${e.stderr}`);
+    t.regex(e.stderr, /rendezvous host \(rank 0, 127\.0\.0\.1:\d+\) went away/);
+  }
+  const runDirs = readdirSync(savedir).filter((d) => d !== 'tb' && d !== 'mlruns' && d !== 'gate');
+  t.is(runDirs.length, 1);
+  const rows = parseCsv(readFileSync(join(savedir, runDirs[0]!, 'metrics.csv'), 'utf8')).slice(1);
+  for (const r of [0, 1, 2, 3]) t.is(rows.filter((row) => row[1] === String(r)).length, N, `rank ${r}'s records`);
+  t.false(existsSync(join(savedir, runDirs[0]!, 'run.json.tmp')));
+});
