@@ -9,7 +9,7 @@ import { rankMask, type BackendRoute } from '../dispatch/route.js';
 import { jobFromEnv, type JobIdentity } from '../job/job-identity.js';
 import type { JobThreadInit, ToCoordinator } from '../job/job-thread-protocol.js';
 import { PROTOCOL_VERSION, type Welcome } from '../job/messages.js';
-import { describeAddress, rendezvousAddress } from '../job/rendezvous-address.js';
+import { describeAddress, rendezvousAddress, type RendezvousAddress } from '../job/rendezvous-address.js';
 import type { JobEnd, JobInfo, RunEndReason } from '../sink/index.js';
 import { warn } from '../util/diag.js';
 
@@ -41,31 +41,39 @@ export interface JobJoin {
   info: JobInfo | undefined;
 }
 
+export interface JobPlan {
+  identity: JobIdentity;
+  address: RendezvousAddress;
+  rank: number;
+  worldSize: number;
+  expected: number[];
+  runName: string;
+  env: NodeJS.ProcessEnv;
+}
+
 /**
- * Join the job this process belongs to, if several processes of it log: rank 0 starts hosting at
- * once; another rank waits up to RANKLOG_RENDEZVOUS_TIMEOUT_S (default 20 s) for the agreement.
- * Never throws for a network problem: the rank then logs on its own, with one warning.
+ * Whether this process takes part in a rendezvous, decided synchronously from the options and
+ * the environment: several processes of a launched job log (rank 0 hosts even when it logs
+ * nothing itself). Undefined otherwise, with one warning when no address is known.
  */
-export async function joinJob(args: {
+export function planJob(args: {
   routes: BackendRoute[];
   rank: number;
   worldSize: number | undefined;
   runName: string;
   rendezvous: string | false | undefined;
   env?: NodeJS.ProcessEnv;
-}): Promise<JobJoin> {
+}): JobPlan | undefined {
   const env = args.env ?? process.env;
-  const { routes, rank } = args;
-  if (args.rendezvous === false) return { link: undefined, info: undefined };
-  const worldSize = args.worldSize;
-  if (worldSize === undefined || worldSize < 2) return { link: undefined, info: undefined };
+  const { routes, rank, worldSize } = args;
+  if (args.rendezvous === false || worldSize === undefined || worldSize < 2) return undefined;
   const expected: number[] = [];
   for (let r = 0; r < worldSize; r++) if (rankMask(routes, r) !== 0) expected.push(r);
-  // One logging process, or none: nothing to agree on. Rank 0 hosts even when it logs nothing itself.
-  if (expected.length < 2 || (rank !== 0 && !expected.includes(rank))) return { link: undefined, info: undefined };
+  // One logging process, or none: nothing to agree on.
+  if (expected.length < 2 || (rank !== 0 && !expected.includes(rank))) return undefined;
   const identity: JobIdentity = jobFromEnv(env);
   // Ranks without a launcher are training threads of this one process (workerHandle), unless the user names a rendezvous.
-  if (identity.launcher === 'none' && args.rendezvous === undefined && !env.RANKLOG_RENDEZVOUS) return { link: undefined, info: undefined };
+  if (identity.launcher === 'none' && args.rendezvous === undefined && !env.RANKLOG_RENDEZVOUS) return undefined;
   const address = rendezvousAddress(identity, args.rendezvous, env);
   if (address === undefined) {
     if (expected.includes(rank))
@@ -74,8 +82,18 @@ export async function joinJob(args: {
           `${identity.oneMachine ? 'no job id' : 'the launcher does not say that every rank runs on this machine'}): each rank logs on its own, and no job-level end status is kept. ` +
           'Fix: set RANKLOG_RENDEZVOUS=<rank 0 host>:<free port> (the same in every rank), or MASTER_ADDR and MASTER_PORT, or RANKLOG_JOB on one machine.',
       );
-    return { link: undefined, info: undefined };
+    return undefined;
   }
+  return { identity, address, rank, worldSize, expected, runName: args.runName, env };
+}
+
+/**
+ * Join the planned job: rank 0 starts hosting at once; another rank waits up to
+ * RANKLOG_RENDEZVOUS_TIMEOUT_S (default 20 s) for the agreement. Never throws for a network
+ * problem: the rank then logs on its own, with one warning.
+ */
+export async function joinJob(plan: JobPlan): Promise<JobJoin> {
+  const { identity, address, rank, worldSize, expected, env } = plan;
   const joinTimeoutMs = seconds('RANKLOG_RENDEZVOUS_TIMEOUT_S', DEFAULT_JOIN_TIMEOUT_S, env) * 1000;
   const endWaitMs = seconds('RANKLOG_JOB_END_WAIT_S', DEFAULT_END_WAIT_S, env) * 1000;
   const flag = new SharedArrayBuffer(4);
@@ -88,8 +106,8 @@ export async function joinJob(args: {
       t: 'welcome',
       v: PROTOCOL_VERSION,
       id,
-      key: `${args.runName}@${id}`,
-      runName: args.runName,
+      key: `${plan.runName}@${id}`,
+      runName: plan.runName,
       startTimeMs,
       worldSize,
       ranks: expected,
