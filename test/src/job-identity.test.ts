@@ -115,9 +115,9 @@ test('RANKLOG_RENDEZVOUS and the rendezvous option: host:port, [v6]:port, unix:p
     t.throws(() => parseAddress(bad, 'environment variable RANKLOG_RENDEZVOUS'), { message: /RANKLOG_RENDEZVOUS is .*use host:port/ }, bad);
   }
   const job = jobFromEnv({ RANK: '0', WORLD_SIZE: '2', MASTER_ADDR: 'a', MASTER_PORT: '5' }, FACTS);
-  t.is(rendezvousAddress(job, false, { MASTER_ADDR: 'a', MASTER_PORT: '5' }), undefined, 'rendezvous: false wins');
+  t.is(rendezvousAddress(job, false, { MASTER_ADDR: 'a', MASTER_PORT: '5' }), null, 'rendezvous: false wins');
   t.deepEqual(rendezvousAddress(job, 'b:7', { RANKLOG_RENDEZVOUS: 'c:8' }), { kind: 'tcp', host: 'b', port: 7 }, 'the option before the variable');
-  t.is(rendezvousAddress(job, undefined, { RANKLOG_RENDEZVOUS: 'off', MASTER_ADDR: 'a', MASTER_PORT: '5' }), undefined);
+  t.is(rendezvousAddress(job, undefined, { RANKLOG_RENDEZVOUS: 'off', MASTER_ADDR: 'a', MASTER_PORT: '5' }), null, 'off: turned off, not unknown');
 });
 
 test('frames: split anywhere, joined whole; an oversized frame is refused', (t) => {

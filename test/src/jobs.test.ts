@@ -19,11 +19,15 @@ import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
 import { readRunDir, scalarOf, valuesOfTag } from './support/tb-decode.js';
 import { TEST_TIMEOUT_MS, waitFor } from './support/wait-for.js';
 
-dropAmbientEnv();
 const CHILD = fileURLToPath(new URL('./fixtures/job-rank.js', import.meta.url));
 const N = 500;
 const WORLD = 4;
 const HAS_MPIRUN = spawnSync('mpirun', ['--version']).status === 0;
+/** A Slurm controller answers (scripts/slurm-single-node.sh starts one; .ci/run does, and sets RANKLOG_TEST_SLURM=1). */
+const HAS_SLURM = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8' }).stdout?.match(/idle|mixed|allocated/) != null;
+const REQUIRE_SLURM = process.env.RANKLOG_TEST_SLURM === '1';
+// After reading RANKLOG_TEST_SLURM: the children must not inherit this shell's launcher variables.
+dropAmbientEnv();
 
 interface RankLine {
   rank: number;
@@ -184,6 +188,27 @@ test('a 4-rank job under Open MPI mpirun: one run per backend, every record, FIN
   t.is(runName, lines[0]!.runName);
   t.is(runJson(savedir, runName).job?.status, 'finished');
   t.notRegex(e.stderr, /rendezvous/, 'no rendezvous warning');
+});
+
+(HAS_SLURM || REQUIRE_SLURM ? test : test.skip)('a 4-rank job under Slurm srun -n 4: one run per backend, every record, FINISHED', async (t) => {
+  if (!HAS_SLURM) return t.fail('no Slurm controller answers: run scripts/slurm-single-node.sh as root (.ci/run does)');
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const cfg: JobRankConfig = { savedir, n: N };
+  // -O (overcommit): 4 tasks on a 2-CPU node.
+  const e = await run(t, 'srun', ['-O', '-n', String(WORLD), process.execPath, CHILD, JSON.stringify(cfg)], childEnv({}));
+  t.is(e.code, 0, e.stderr);
+  const lines = rankLines(e.stdout);
+  t.deepEqual(
+    lines.map((l) => l.rank),
+    [0, 1, 2, 3],
+    e.stderr,
+  );
+  t.is(new Set(lines.map((l) => l.runName)).size, 1);
+  t.regex(lines[0]!.runName, /^slurm-\d+\.\d+$/, 'the run is named by the Slurm job and step');
+  t.is(lines[0]!.job?.status, 'finished');
+  const runName = checkBackends(t, savedir, [0, 1, 2, 3], 'FINISHED');
+  t.is(runJson(savedir, runName).job?.status, 'finished');
 });
 
 test('a 4-rank job under node:cluster: one run per backend, FINISHED', async (t) => {

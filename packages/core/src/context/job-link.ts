@@ -75,6 +75,7 @@ export function planJob(args: {
   // Ranks without a launcher are training threads of this one process (workerHandle), unless the user names a rendezvous.
   if (identity.launcher === 'none' && args.rendezvous === undefined && !env.RANKLOG_RENDEZVOUS) return undefined;
   const address = rendezvousAddress(identity, args.rendezvous, env);
+  if (address === null) return undefined; // turned off by the user: no warning
   if (address === undefined) {
     if (expected.includes(rank))
       warn(

@@ -44,12 +44,16 @@ export function parseAddress(raw: string, source: string): RendezvousAddress | n
   return { kind: 'tcp', host: (m[1] ?? m[2])!, port };
 }
 
-/** The rendezvous address of this job, or undefined when there is none (see the list above). */
-export function rendezvousAddress(job: JobIdentity, option: string | false | undefined, env: NodeJS.ProcessEnv = process.env): RendezvousAddress | undefined {
-  if (option === false) return undefined;
-  if (option !== undefined) return parseAddress(option, 'the rendezvous option') ?? undefined;
+/** The rendezvous address of this job: null when the user turned it off, undefined when none is known (see the list above). */
+export function rendezvousAddress(
+  job: JobIdentity,
+  option: string | false | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): RendezvousAddress | null | undefined {
+  if (option === false) return null;
+  if (option !== undefined) return parseAddress(option, 'the rendezvous option');
   const fromEnv = env.RANKLOG_RENDEZVOUS;
-  if (fromEnv !== undefined && fromEnv !== '') return parseAddress(fromEnv, 'environment variable RANKLOG_RENDEZVOUS') ?? undefined;
+  if (fromEnv !== undefined && fromEnv !== '') return parseAddress(fromEnv, 'environment variable RANKLOG_RENDEZVOUS');
   if (env.MASTER_ADDR && env.MASTER_PORT) {
     const port = Number(env.MASTER_PORT);
     if (!Number.isInteger(port) || port < 1 || port + MASTER_PORT_OFFSET > 65535) {
