@@ -6,7 +6,7 @@
  * rendezvous makes each rank log alone with one warning; rank 0 dying lets the others finish.
  */
 import test, { type ExecutionContext } from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -50,7 +50,13 @@ function tempDir(t: ExecutionContext): string {
 }
 
 /** Run a command; SIGKILLed in teardown if still running. `onOutput` sees stdout and stderr as they grow. */
-function run(t: ExecutionContext, cmd: string, args: string[], env: NodeJS.ProcessEnv, onOutput?: (stdout: string, stderr: string) => void): Promise<Ended> {
+function run(
+  t: ExecutionContext,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onOutput?: (stdout: string, stderr: string, child: ChildProcess) => void,
+): Promise<Ended> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let running = true;
   t.teardown(() => {
@@ -60,11 +66,11 @@ function run(t: ExecutionContext, cmd: string, args: string[], env: NodeJS.Proce
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => {
     stdout += s;
-    onOutput?.(stdout, stderr);
+    onOutput?.(stdout, stderr, child);
   });
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     stderr += s;
-    onOutput?.(stdout, stderr);
+    onOutput?.(stdout, stderr, child);
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
@@ -99,7 +105,7 @@ function torchrunJob(
   masterPort: number,
   ranks: number[],
   extra: Record<string, string> = {},
-  onOutput?: (rank: number, stdout: string, stderr: string) => void,
+  onOutput?: (rank: number, stdout: string, stderr: string, child: ChildProcess) => void,
 ): Promise<Ended>[] {
   return ranks.map((r) =>
     run(
@@ -115,14 +121,14 @@ function torchrunJob(
         MASTER_PORT: String(masterPort),
         ...extra,
       }),
-      onOutput && ((out, err) => onOutput(r, out, err)),
+      onOutput && ((out, err, child) => onOutput(r, out, err, child)),
     ),
   );
 }
 
 /** What every backend holds for one job: one run each, `ranks`' records complete and in order; returns the run name. */
 function checkBackends(t: ExecutionContext, savedir: string, ranks: number[], parentStatus: string): string {
-  const runDirs = readdirSync(savedir).filter((d) => d !== 'tb' && d !== 'mlruns');
+  const runDirs = readdirSync(savedir).filter((d) => d !== 'tb' && d !== 'mlruns' && d !== 'gate');
   t.is(runDirs.length, 1, `one local run directory for the job, found ${runDirs.join(', ')}`);
   const runName = runDirs[0]!;
   // local files: every rank's N points, in step order per rank
@@ -302,4 +308,29 @@ test('rank 0 dies mid-job: the other ranks finish their own runs and say the hos
   const rows = parseCsv(readFileSync(join(savedir, runDirs[0]!, 'metrics.csv'), 'utf8')).slice(1);
   for (const r of [0, 1, 2, 3]) t.is(rows.filter((row) => row[1] === String(r)).length, N, `rank ${r}'s records`);
   t.false(existsSync(join(savedir, runDirs[0]!, 'run.json.tmp')));
+});
+
+test('a rank interrupted (SIGTERM) while the others finish: the job ends KILLED, that rank named', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const port = await freePort();
+  const gate = join(savedir, 'gate');
+  let signalled = false;
+  const ends = torchrunJob(t, { savedir, n: N, gate: { file: gate, ranks: [0, 1, 2, 3] } }, port - 1, [0, 1, 2, 3], {}, (r, out, _err, child) => {
+    if (r === 1 && !signalled && out.includes('rank 1 waits for the gate')) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+  // Rank 1 ends by the signal (its exit path hands its end to rank 0); then the others may end.
+  const killed = await ends[1]!;
+  t.is(killed.signal, 'SIGTERM', killed.stderr);
+  writeFileSync(gate, '');
+  const rest = await Promise.all([ends[0]!, ends[2]!, ends[3]!]);
+  for (const e of rest) t.is(e.code, 0, e.stderr);
+  const host = rankLines(rest[0]!.stdout)[0]!;
+  t.is(host.job?.status, 'killed', rest[0]!.stderr);
+  t.deepEqual(host.job?.ranks, { 0: 'finished', 1: 'killed', 2: 'finished', 3: 'finished' });
+  const runName = checkBackends(t, savedir, [0, 1, 2, 3], 'KILLED');
+  t.is(runJson(savedir, runName).job?.status, 'killed');
 });

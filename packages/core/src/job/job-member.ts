@@ -96,6 +96,11 @@ export class JobMember {
             resolve({ ok: false, reason: `rank 0 refused this rank: ${m.reason}` });
           } else if (joined && m.t === 'bye') {
             this.bye = m.end;
+            // Rank 0 ended first (an exit path, or its wait ran out): this rank's own runs go on and end normally.
+            if (!this.ending)
+              this.warn(
+                `rank 0 ended the job ${m.end.status.toUpperCase()} while this rank still runs${m.end.summary ? ` (${m.end.summary})` : ''}; this rank goes on logging and ends its own runs`,
+              );
           }
         }
       });
