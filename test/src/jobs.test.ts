@@ -334,3 +334,24 @@ test('a rank interrupted (SIGTERM) while the others finish: the job ends KILLED,
   const runName = checkBackends(t, savedir, [0, 1, 2, 3], 'KILLED');
   t.is(runJson(savedir, runName).job?.status, 'killed');
 });
+
+test('a process of another job at the address is refused and named; it logs alone, and the job ends FAILED with that rank absent', async (t) => {
+  t.timeout(TEST_TIMEOUT_MS);
+  const savedir = tempDir(t);
+  const port = await freePort();
+  const env = { RANKLOG_JOB: 'job-a', RANKLOG_JOB_END_WAIT_S: '2' };
+  const ends = [
+    ...torchrunJob(t, { savedir, n: N }, port - 1, [0, 1, 2], env),
+    ...torchrunJob(t, { savedir, n: N }, port - 1, [3], { ...env, RANKLOG_JOB: 'job-b', RANKLOG_RUN_NAME: 'stray' }),
+  ];
+  const [host, , , stray] = await Promise.all(ends);
+  t.is(stray!.code, 0, stray!.stderr);
+  t.regex(stray!.stderr, /rank 0 refused this rank: rank 3 \(pid \d+ on [^)]+\) belongs to job job-b, not job-a/);
+  t.regex(host!.stderr, /refused a connection to the rendezvous: rank 3 .* belongs to job job-b/);
+  const h = rankLines(host!.stdout)[0]!;
+  t.is(h.job?.status, 'failed');
+  t.deepEqual(h.job?.ranks, { 0: 'finished', 1: 'finished', 2: 'finished', 3: 'absent' });
+  t.regex(host!.stderr, /the job ended FAILED: rank 3 never reached the rendezvous/);
+  const strayRows = parseCsv(readFileSync(join(savedir, 'stray', 'metrics.csv'), 'utf8')).slice(1);
+  t.is(strayRows.length, N, 'the refused rank logged on its own');
+});

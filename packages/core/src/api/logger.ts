@@ -138,6 +138,11 @@ export abstract class LoggerBase {
         this.joining = false;
       }
     }
+    if (job.info && options.runName !== undefined && options.runName !== job.info.runName) {
+      warn(
+        `ranklog: rank ${rank} asked for run name ${JSON.stringify(options.runName)}, but rank 0's is ${JSON.stringify(job.info.runName)}; the job uses rank 0's (one run per job).`,
+      );
+    }
     const ctx = new LogContext(specs, rank, worldSize, { ...options, runName: job.info?.runName ?? runName }, job);
     this.attachContext(ctx);
     try {
