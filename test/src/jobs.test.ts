@@ -21,6 +21,8 @@ import { TEST_TIMEOUT_MS, waitFor } from './support/wait-for.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/job-rank.js', import.meta.url));
 const N = 500;
+/** The join and end waits as liveness bounds: on a loaded machine a rank may be slow to start or end; only a broken rendezvous waits this long. */
+const LIVE = { RANKLOG_RENDEZVOUS_TIMEOUT_S: '300', RANKLOG_JOB_END_WAIT_S: '300' };
 const WORLD = 4;
 const HAS_MPIRUN = spawnSync('mpirun', ['--version']).status === 0;
 /** A Slurm controller answers (scripts/slurm-single-node.sh starts one; .ci/run does, and sets RANKLOG_TEST_SLURM=1). */
@@ -113,6 +115,7 @@ function torchrunJob(
       process.execPath,
       [CHILD, JSON.stringify(cfg)],
       childEnv({
+        ...LIVE,
         RANK: String(r),
         WORLD_SIZE: String(WORLD),
         LOCAL_RANK: String(r),
@@ -179,7 +182,7 @@ test('a 4-rank job under Open MPI mpirun: one run per backend, every record, FIN
     t,
     'mpirun',
     ['--allow-run-as-root', '--oversubscribe', '-np', String(WORLD), process.execPath, CHILD, JSON.stringify(cfg)],
-    childEnv({}),
+    childEnv(LIVE),
   );
   t.is(e.code, 0, e.stderr);
   const lines = rankLines(e.stdout);
@@ -202,7 +205,7 @@ test('a 4-rank job under Open MPI mpirun: one run per backend, every record, FIN
   const savedir = tempDir(t);
   const cfg: JobRankConfig = { savedir, n: N };
   // -O (overcommit): 4 tasks on a 2-CPU node.
-  const e = await run(t, 'srun', ['-O', '-n', String(WORLD), process.execPath, CHILD, JSON.stringify(cfg)], childEnv({}));
+  const e = await run(t, 'srun', ['-O', '-n', String(WORLD), process.execPath, CHILD, JSON.stringify(cfg)], childEnv(LIVE));
   t.is(e.code, 0, e.stderr);
   const lines = rankLines(e.stdout);
   t.deepEqual(
@@ -220,7 +223,7 @@ test('a 4-rank job under Open MPI mpirun: one run per backend, every record, FIN
 test('a 4-rank job under node:cluster: one run per backend, FINISHED', async (t) => {
   t.timeout(TEST_TIMEOUT_MS);
   const savedir = tempDir(t);
-  const e = await run(t, process.execPath, [CHILD, JSON.stringify({ savedir, n: N, cluster: { worldSize: WORLD } } satisfies JobRankConfig)], childEnv({}));
+  const e = await run(t, process.execPath, [CHILD, JSON.stringify({ savedir, n: N, cluster: { worldSize: WORLD } } satisfies JobRankConfig)], childEnv(LIVE));
   t.is(e.code, 0, e.stderr);
   const lines = rankLines(e.stdout);
   t.deepEqual(
@@ -265,6 +268,10 @@ test('a SIGKILLed rank: rank 0 names it, and the job ends FAILED in every job-le
   t.is(rj.job?.status, 'failed');
   t.is(rj.job?.rank_ends?.['2'], 'vanished');
   t.regex(rj.job?.summary ?? '', /rank 2 vanished/);
+  const mlruns = join(savedir, 'mlruns');
+  const parent = runsIn(mlruns, experimentIdsNamed(mlruns, 'jobs')[0]!).find((r) => r.tags.has('ranklog.job'))!;
+  t.is(parent.tags.get('ranklog.end.rank2'), 'failed', 'rank 0 wrote the vanished rank its end');
+  t.regex(parent.tags.get('ranklog.job.end') ?? '', /^rank 2 vanished/);
 });
 
 test('rendezvous unreachable (rank 0 never starts): each rank logs on its own, with one warning naming the address and the fix', async (t) => {
@@ -339,12 +346,16 @@ test('a process of another job at the address is refused and named; it logs alon
   t.timeout(TEST_TIMEOUT_MS);
   const savedir = tempDir(t);
   const port = await freePort();
+  // Rank 0 waits only 2 s for ends, so it may close only once ranks 1 and 2 have ended: the gate orders that.
+  const gate = join(savedir, 'gate');
   const env = { RANKLOG_JOB: 'job-a', RANKLOG_JOB_END_WAIT_S: '2' };
   const ends = [
-    ...torchrunJob(t, { savedir, n: N }, port - 1, [0, 1, 2], env),
+    ...torchrunJob(t, { savedir, n: N, gate: { file: gate, ranks: [0] } }, port - 1, [0, 1, 2], env),
     ...torchrunJob(t, { savedir, n: N }, port - 1, [3], { ...env, RANKLOG_JOB: 'job-b', RANKLOG_RUN_NAME: 'stray' }),
   ];
-  const [host, , , stray] = await Promise.all(ends);
+  for (const e of await Promise.all([ends[1]!, ends[2]!])) t.is(e.code, 0, e.stderr);
+  writeFileSync(gate, '');
+  const [host, stray] = await Promise.all([ends[0]!, ends[3]!]);
   t.is(stray!.code, 0, stray!.stderr);
   t.regex(stray!.stderr, /rank 0 refused this rank: rank 3 \(pid \d+ on [^)]+\) belongs to job job-b, not job-a/);
   t.regex(host!.stderr, /refused a connection to the rendezvous: rank 3 .* belongs to job job-b/);

@@ -5,7 +5,8 @@
  * Runs in the job thread, never on the training thread.
  */
 import { existsSync, unlinkSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { decideJobEnd, type JobEnd, type RankEnd } from '../sink/job.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import { isMessage, PROTOCOL_VERSION, type Welcome } from './messages.js';
@@ -13,6 +14,19 @@ import { describeAddress, type RendezvousAddress } from './rendezvous-address.js
 
 /** TCP keepalive probes start after this much silence: a lost node is noticed in about a minute, not hours. */
 export const KEEPALIVE_MS = 10_000;
+/** How long close() lets the `bye` frames leave before the thread may end. */
+const BYE_FLUSH_MS = 1000;
+
+/**
+ * Where a TCP host binds: the address itself when it is one of this machine's (the rendezvous is
+ * then reachable only there, e.g. a private network or loopback); every interface otherwise
+ * (MASTER_ADDR may be a name, or an address this machine is reached by through NAT).
+ */
+function bindHost(host: string): string | undefined {
+  if (isIP(host) === 0) return undefined;
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.address === host) return host;
+  return undefined;
+}
 
 interface Member {
   socket: Socket;
@@ -57,9 +71,8 @@ export class JobHost {
         this.server.on('error', (e) => this.warn(`rendezvous server: ${e.message}`));
         resolve();
       };
-      // A TCP host listens on every interface of its machine: MASTER_ADDR may name this machine by an address other than the one it resolves to here.
       if (a.kind === 'unix') this.server.listen(a.path, done);
-      else this.server.listen(a.port, done);
+      else this.server.listen(a.port, bindHost(a.host), done);
     });
   }
 
@@ -100,7 +113,7 @@ export class JobHost {
           rank = m.rank;
           this.members.set(rank, { socket, end: undefined });
           socket.write(encodeFrame(w));
-        } else if (m.t === 'end' && rank !== undefined) {
+        } else if (m.t === 'end' && rank !== undefined && (m.status === 'finished' || m.status === 'failed' || m.status === 'killed')) {
           this.settle(rank, m.status);
         }
         // Other types (phase 2's aggregate partials) are ignored by this version.
@@ -157,14 +170,21 @@ export class JobHost {
     return decideJobEnd(ranks);
   }
 
-  /** Tell every member still connected how the job ended, and stop listening (not waiting for them to hang up). */
-  close(end: JobEnd | undefined): void {
+  /** Tell every member still connected how the job ended, and stop listening; resolves once the frames left (at most BYE_FLUSH_MS). */
+  async close(end: JobEnd | undefined): Promise<void> {
     const frame = end && encodeFrame({ t: 'bye', end });
-    for (const m of this.members.values()) {
-      if (frame) m.socket.end(frame);
-      else m.socket.end();
-    }
+    const sent = [...this.members.values()].map(
+      (m) =>
+        new Promise<void>((resolve) => {
+          if (frame) m.socket.end(frame, resolve);
+          else m.socket.end(resolve);
+          m.socket.once('close', () => resolve());
+        }),
+    );
     this.server.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(sent), new Promise<void>((resolve) => (timer = setTimeout(resolve, BYE_FLUSH_MS)))]);
+    clearTimeout(timer);
     if (this.address.kind === 'unix') {
       try {
         unlinkSync(this.address.path);

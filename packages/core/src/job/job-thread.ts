@@ -38,7 +38,7 @@ if (init.role === 'host') {
     }, 2000);
     const end = await host.waitEnd(m.waitMs);
     clearTimeout(notice);
-    host.close(end);
+    await host.close(end);
     post({ t: 'jobEnd', end, received: host.received });
     done();
   });
