@@ -281,7 +281,7 @@ test('rendezvous unreachable (rank 0 never starts): each rank logs on its own, w
   const ends = await Promise.all(torchrunJob(t, { savedir, n: N }, port - 1, [1, 2, 3], { RANKLOG_RENDEZVOUS_TIMEOUT_S: '1', RANKLOG_RUN_NAME: 'alone' }));
   for (const e of ends) {
     t.is(e.code, 0, e.stderr);
-    const warnings = e.stderr.split('\n').filter((l) => l.includes('could not reach the job'));
+    const warnings = e.stderr.split('\n').filter((l) => l.includes('did not join the job'));
     t.is(warnings.length, 1, e.stderr);
     t.true(warnings[0]!.includes(`127.0.0.1:${port}`), warnings[0]);
     t.true(warnings[0]!.includes('RANKLOG_RENDEZVOUS=host:port'), warnings[0]);

@@ -124,8 +124,8 @@ export async function joinJob(plan: JobPlan): Promise<JobJoin> {
     warn(
       rank === 0
         ? `ranklog: ${first.reason} Each rank logs on its own; no job-level end status is kept.`
-        : `ranklog: rank ${rank} could not reach the job's rendezvous at ${describeAddress(address)} within ${joinTimeoutMs / 1000} s (${first.reason}); ` +
-            `it logs on its own (no shared job-level run, no job end status). Fix: check that rank 0 runs and reaches createLoggerContext(), ` +
+        : `ranklog: rank ${rank} did not join the job's rendezvous at ${describeAddress(address)}: ${first.reason}. ` +
+            `It logs on its own (no shared job-level run, no job end status). Fix: check that rank 0 runs and reaches createLoggerContext(), ` +
             `that ${describeAddress(address)} is reachable from this machine, or set RANKLOG_RENDEZVOUS=host:port the same in every rank ` +
             `(RANKLOG_RENDEZVOUS=off: no rendezvous; RANKLOG_RENDEZVOUS_TIMEOUT_S: wait longer).`,
     );

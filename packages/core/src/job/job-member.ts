@@ -44,8 +44,9 @@ export class JobMember {
     });
   }
 
-  /** Connect and get the agreement, retrying until `deadline` (ms since the epoch). */
-  async join(deadline: number): Promise<JoinResult> {
+  /** Connect and get the agreement, retrying for `timeoutMs`. */
+  async join(timeoutMs: number): Promise<JoinResult> {
+    const deadline = Date.now() + timeoutMs;
     let lastError = '';
     for (let wait = RETRY_MIN_MS; ; wait = Math.min(RETRY_MAX_MS, wait * 2)) {
       try {
@@ -56,7 +57,7 @@ export class JobMember {
       } catch (e) {
         lastError = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
       }
-      if (Date.now() + wait >= deadline) return { ok: false, reason: `${describeAddress(this.address)} did not answer (last error: ${lastError})` };
+      if (Date.now() + wait >= deadline) return { ok: false, reason: `no answer within ${timeoutMs / 1000} s (last error: ${lastError})` };
       await sleep(wait);
     }
   }

@@ -44,7 +44,7 @@ if (init.role === 'host') {
   });
 } else {
   const member = new JobMember(init.address, init.hello, warn);
-  member.join(Date.now() + init.joinTimeoutMs).then((r) => post(r.ok ? { t: 'ready', welcome: r.welcome } : { t: 'solo', reason: r.reason }));
+  member.join(init.joinTimeoutMs).then((r) => post(r.ok ? { t: 'ready', welcome: r.welcome } : { t: 'solo', reason: r.reason }));
   port.on('message', async (m: ToJobThread) => {
     if (m.t !== 'end') return;
     await member.end(m.status);
