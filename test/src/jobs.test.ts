@@ -7,7 +7,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -314,7 +314,13 @@ test('rank 0 dies mid-job: the other ranks finish their own runs and say the hos
   t.is(runDirs.length, 1);
   const rows = parseCsv(readFileSync(join(savedir, runDirs[0]!, 'metrics.csv'), 'utf8')).slice(1);
   for (const r of [0, 1, 2, 3]) t.is(rows.filter((row) => row[1] === String(r)).length, N, `rank ${r}'s records`);
-  t.false(existsSync(join(savedir, runDirs[0]!, 'run.json.tmp')));
+  // The members record what they know: rank 0 vanished; the last of them to end ends the MLflow parent FAILED.
+  const mlruns = join(savedir, 'mlruns');
+  const parents = runsIn(mlruns, experimentIdsNamed(mlruns, 'jobs')[0]!).filter((r) => r.tags.has('ranklog.job'));
+  t.is(parents.length, 1);
+  t.is(parents[0]!.status, 'FAILED', JSON.stringify([...parents[0]!.tags]));
+  t.is(parents[0]!.tags.get('ranklog.end.rank0'), 'failed');
+  t.regex(parents[0]!.tags.get('ranklog.job.end') ?? '', /^rank 0 vanished/);
 });
 
 test('a rank interrupted (SIGTERM) while the others finish: the job ends KILLED, that rank named', async (t) => {

@@ -155,6 +155,8 @@ export class JobLink {
   private endPosted = false;
   /** Rendezvous frames this rank sent (member) or received (host), for stats and the docs' figures. */
   frames = 0;
+  /** A member saw rank 0 vanish: at close it records that in the job-level runs it can reach (docs/jobs.md "End"). */
+  hostGone = false;
 
   constructor(
     readonly init: JobThreadInit,
@@ -166,6 +168,7 @@ export class JobLink {
     this.started = new Promise((resolve) => (first = resolve));
     this.worker.on('message', (m: ToCoordinator) => {
       if (m.t === 'warn') warn(`ranklog: ${m.message}`);
+      else if (m.t === 'hostGone') this.hostGone = true;
       else if (m.t === 'ready' || m.t === 'solo') first?.(m);
       else this.onEnd?.(m);
     });

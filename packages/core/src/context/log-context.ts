@@ -15,7 +15,8 @@ import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
 import { createRing } from '../ring/ring.js';
 import { waitReleased } from '../ring/wait.js';
 import { ringRecordsIn, ringDropped } from '../ring/stats.js';
-import type { JobEnd, RunEndReason } from '../sink/index.js';
+import type { RunEndReason } from '../sink/index.js';
+import { decideJobEnd, type JobEnd } from '../sink/job.js';
 import type { BackendStats } from '../writer/protocol.js';
 import { spawnWriter, type WriterHandle } from './writer-handle.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -353,8 +354,9 @@ export class LogContext {
     // The job's host decides how the whole job ended before its own sinks close (they end the
     // job-level runs with it); it waits for the other ranks' ends, bounded (docs/jobs.md "End").
     const link = this.job.link;
-    const jobEnd = link?.host ? await link.end(reason) : undefined;
-    if (jobEnd && jobEnd.status !== 'finished') warn(`ranklog: the job ended ${jobEnd.status.toUpperCase()}: ${jobEnd.summary}`);
+    // A member that saw rank 0 vanish hands its sinks what it knows instead: rank 0 vanished.
+    const jobEnd = link?.host ? await link.end(reason) : link?.hostGone ? decideJobEnd({ 0: 'vanished' }) : undefined;
+    if (link?.host && jobEnd && jobEnd.status !== 'finished') warn(`ranklog: the job ended ${jobEnd.status.toUpperCase()}: ${jobEnd.summary}`);
     const backends: BackendStats[] = [];
     let firstError: unknown;
     for (const w of this.writers) {
@@ -389,7 +391,7 @@ export class LogContext {
     removeBlobDir(this.blobDir);
     unregisterContext(this);
     this.finalStats = this.summarise(backends);
-    if (jobEnd) this.finalStats.job = jobEnd;
+    if (jobEnd && link?.host) this.finalStats.job = jobEnd;
     if (firstError !== undefined && backends.every((b) => 'error' in b)) throw firstError;
     return this.finalStats;
   }

@@ -30,6 +30,8 @@ export class JobMember {
     private readonly address: RendezvousAddress,
     private readonly hello: { job: string | undefined; rank: number; worldSize: number },
     private readonly warn: (message: string) => void,
+    /** Rank 0 vanished (its connection closed without `bye`) while this rank runs. */
+    private readonly onHostGone: () => void = () => undefined,
   ) {}
 
   private connectOnce(): Promise<Socket> {
@@ -110,6 +112,7 @@ export class JobMember {
         clearTimeout(timer);
         if (!joined) resolve(undefined);
         else if (!this.ending && this.bye === undefined) {
+          this.onHostGone();
           this.warn(
             `the job's rendezvous host (rank 0, ${describeAddress(this.address)}) went away while this rank runs; ` +
               `this rank goes on logging and ends its own runs, but rank 0 no longer tracks the job's end`,

@@ -20,6 +20,8 @@ export type ToCoordinator =
   | { t: 'solo'; reason: string }
   | { t: 'warn'; message: string }
   | { t: 'jobEnd'; end: JobEnd; received: number }
-  | { t: 'ended'; sent: number };
+  | { t: 'ended'; sent: number }
+  /** A member's connection to rank 0 closed without `bye`: rank 0 vanished. */
+  | { t: 'hostGone' };
 
 export type ToJobThread = { t: 'end'; status: End['status']; waitMs: number };

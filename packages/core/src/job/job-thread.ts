@@ -43,7 +43,7 @@ if (init.role === 'host') {
     done();
   });
 } else {
-  const member = new JobMember(init.address, init.hello, warn);
+  const member = new JobMember(init.address, init.hello, warn, () => post({ t: 'hostGone' }));
   member.join(init.joinTimeoutMs).then((r) => post(r.ok ? { t: 'ready', welcome: r.welcome } : { t: 'solo', reason: r.reason }));
   port.on('message', async (m: ToJobThread) => {
     if (m.t !== 'end') return;

@@ -155,8 +155,9 @@ export interface Sink {
    * Final commit and release of files/sockets. Called once, with how the run ended:
    * 'finished' (destroyLoggerContext), 'killed' (SIGINT/SIGTERM), 'failed' (an uncaught exception).
    * May return, as commit() does, how many records taken so far were lost since the last report.
-   * `job` is given only on the job's host (env.job.host) when its rendezvous decided how the whole
-   * job ended (every rank's end, vanished ranks named): the job-level run ends with job.status.
+   * `job` is given on the job's host (env.job.host) when its rendezvous decided how the whole job
+   * ended (every rank's end, vanished ranks named): the job-level run ends with job.status. A
+   * member whose host vanished gets what it knows (rank 0 vanished): record it, decide nothing.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: as commit()
   close(reason: RunEndReason, job?: JobEnd): void | number | Promise<void | number>;

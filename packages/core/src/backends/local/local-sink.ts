@@ -281,7 +281,7 @@ class LocalSink implements Sink {
     if (this.closed) return 0;
     const lost = await this.commit();
     // On an exit path the host decides nothing (it cannot wait for the others): its own end is the job's.
-    if (this.env.job?.host) this.endRunJson(job ?? decideJobEnd({ [this.env.coordinatorRank]: reason ?? 'finished' }));
+    if (this.env.job?.host) this.endRunJson(job ?? decideJobEnd({ [this.env.coordinatorRank]: reason ?? 'finished' })); // a member's knowledge is partial: run.json stays rank 0's
     this.closed = true;
     for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets]) f?.close();
     this.outcomes.failures.report();
