@@ -12,7 +12,7 @@ import { encodeFrame, FrameReader } from './frames.js';
 import { isMessage, PROTOCOL_VERSION, type Welcome } from './messages.js';
 import { describeAddress, type RendezvousAddress } from './rendezvous-address.js';
 
-/** TCP keepalive probes start after this much silence: a lost node is noticed in about a minute, not hours. */
+/** TCP keepalive probes start after this much silence (the OS's default is 2 hours); its probe interval and count decide the rest. */
 export const KEEPALIVE_MS = 10_000;
 /** How long close() lets the `bye` frames leave before the thread may end. */
 const BYE_FLUSH_MS = 1000;
