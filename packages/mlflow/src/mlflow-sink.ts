@@ -20,6 +20,7 @@ import {
   type DatasetItem,
   type FigureItem,
   type ImageItem,
+  type JobEnd,
   type LogRecord,
   type PathItem,
   type RawImage,
@@ -75,6 +76,19 @@ export interface MlflowSinkOptions {
 
 const STATUS: Record<RunEndReason, RunStatus> = { finished: 'FINISHED', failed: 'FAILED', killed: 'KILLED' };
 
+/**
+ * The job's end as the rendezvous host saw it: every rank's end tag (a rank that vanished, never
+ * came or outlasted the wait counts as failed: it wrote no end of its own) and one line saying why.
+ */
+function jobEndTags(job: JobEnd): RunTag[] {
+  const tags: RunTag[] = Object.entries(job.ranks).map(([r, e]) => ({
+    key: endTag(Number(r)),
+    value: e === 'finished' || e === 'killed' || e === 'failed' ? e : 'failed',
+  }));
+  tags.push({ key: 'ranklog.job.end', value: job.summary === '' ? 'every rank finished' : job.summary.slice(0, 5000) });
+  return tags;
+}
+
 class MlflowSink implements Sink {
   private readonly delivery: Delivery;
   private readonly spool: Spool;
@@ -99,7 +113,8 @@ class MlflowSink implements Sink {
     private readonly store: FindingStore,
   ) {
     this.runName = o.runName ?? env.runName;
-    this.jobKey = jobKey(env.runName, o.launchId);
+    // A job whose ranks met at a rendezvous names its parent by the agreed key: one parent, whatever each rank's environment says.
+    this.jobKey = env.job?.key ?? jobKey(env.runName, o.launchId);
     this.shared = o.multiRank && o.multiProcess;
     // One spool per process: the processes of a job (mpirun) may share the run directory.
     const runDir = join(o.savedir, env.runName);
@@ -158,7 +173,7 @@ class MlflowSink implements Sink {
     if (this.o.parentRunId) ops.push({ op: 'attach', ref: 'parent', runId: this.o.parentRunId });
     if (this.o.runId) ops.push({ op: 'attach', ref: 'job', runId: this.o.runId });
     else {
-      const job = this.runOp('job', this.runName, startTime, this.o.parentRunId ? 'parent' : undefined);
+      const job = this.runOp('job', this.runName, this.env.job?.startTimeMs ?? startTime, this.o.parentRunId ? 'parent' : undefined);
       // On a tracking server one process creates it, the others wait for it: the lowest rank that logs here (rank 0 may not).
       ops.push(
         this.shared
@@ -320,7 +335,7 @@ class MlflowSink implements Sink {
     await this.delivery.drain();
   }
 
-  async close(reason: RunEndReason): Promise<number> {
+  async close(reason: RunEndReason, job?: JobEnd): Promise<number> {
     clearInterval(this.timer);
     this.send();
     const end = Date.now();
@@ -329,7 +344,15 @@ class MlflowSink implements Sink {
     if (this.shared) {
       // A process that logged nothing still joins the job and says it ended: the others wait for its end tag.
       if (!this.parentReady) this.delivery.enqueue(this.parentOps(end));
-      ends.push({ op: 'endShared', ref: 'job', rank: this.env.coordinatorRank, status: STATUS[reason], endTime: end, ranks: this.jobRanks() });
+      ends.push({
+        op: 'endShared',
+        ref: 'job',
+        rank: this.env.coordinatorRank,
+        status: STATUS[reason],
+        endTime: end,
+        ranks: this.jobRanks(),
+        tags: job && jobEndTags(job),
+      });
     } else if (this.o.multiRank && this.parentReady) ends.push({ op: 'end', ref: 'job', status: STATUS[reason], endTime: end });
     this.delivery.enqueue(ends);
     await this.delivery.settle(Date.now() + this.o.closeTimeoutSecs * 1000);

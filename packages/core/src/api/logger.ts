@@ -11,6 +11,7 @@ import { normalizeLogFreq, normalizeLogOnWorkers, normalizeSystemMetrics, type C
 import { rankFromEnv, worldSizeFromEnv } from './rank.js';
 import { CONTEXT_OPTION_KEYS, LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
 import { defaultRunName } from '../context/run-name.js';
+import { joinJob, planJob, type JobJoin } from '../context/job-link.js';
 import type { WorkerHandle } from '../context/worker-handle.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
 import type { BackendLimits } from '../dispatch/route.js';
@@ -57,6 +58,8 @@ export abstract class LoggerBase {
   /** @internal whether this object created (and so destroys) the context */
   protected owner = false;
   private lastRunName: string | undefined;
+  /** createLoggerContext() is waiting for the job's rendezvous (context/job-link.ts). */
+  private joining = false;
   /** Unbound by destroyLoggerContext() (for messages: "after", not "before"). */
   private destroyed = false;
 
@@ -105,7 +108,7 @@ export abstract class LoggerBase {
 
   /** Start the backends: rank from options or the launcher's environment; no threads, files or sockets on a rank that does not log. */
   async createLoggerContext(options: ContextOptions = {}): Promise<void> {
-    if (this.ctx !== undefined && !this.ctx.isClosed) {
+    if ((this.ctx !== undefined && !this.ctx.isClosed) || this.joining) {
       warn(`Trying to initialize ${this.name} twice.. Skipping initialization.`);
       return;
     }
@@ -128,7 +131,25 @@ export abstract class LoggerBase {
     if (typeof runName !== 'string' || !/^[\w.-]{1,200}$/.test(runName)) {
       throw argError('options.runName', runName, 'use 1 to 200 letters, digits, ".", "-" or "_" (it names a directory).');
     }
-    const ctx = new LogContext(this.specs(), rank, worldSize, { ...options, runName });
+    const specs = this.specs();
+    // Separate processes of one job agree on the run name (and more) through rank 0 (docs/jobs.md): a bounded wait, in a job
+    // thread. Only then is there an await before the context is bound, and a second call meanwhile must still only warn.
+    const plan = planJob({ routes: specs.map((b) => b.route), rank, worldSize, runName, rendezvous: options.rendezvous });
+    let job: JobJoin = { link: undefined, info: undefined };
+    if (plan) {
+      this.joining = true;
+      try {
+        job = await joinJob(plan);
+      } finally {
+        this.joining = false;
+      }
+    }
+    if (job.info && options.runName !== undefined && options.runName !== job.info.runName) {
+      warn(
+        `ranklog: rank ${rank} asked for run name ${JSON.stringify(options.runName)}, but rank 0's is ${JSON.stringify(job.info.runName)}; the job uses rank 0's (one run per job).`,
+      );
+    }
+    const ctx = new LogContext(specs, rank, worldSize, { ...options, runName: job.info?.runName ?? runName }, job);
     this.attachContext(ctx);
     try {
       await ctx.started();

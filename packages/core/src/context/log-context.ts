@@ -16,12 +16,14 @@ import { createRing } from '../ring/ring.js';
 import { waitReleased } from '../ring/wait.js';
 import { ringRecordsIn, ringDropped } from '../ring/stats.js';
 import type { RunEndReason } from '../sink/index.js';
+import { decideJobEnd, type JobEnd } from '../sink/job.js';
 import type { BackendStats } from '../writer/protocol.js';
 import { spawnWriter, type WriterHandle } from './writer-handle.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { registerContext, unregisterContext } from './shutdown.js';
 import { warn } from '../util/diag.js';
 import { SystemSampling } from '../system/system-sampling.js';
+import type { JobJoin } from './job-link.js';
 
 /** Options of createLoggerContext(). */
 export interface ContextOptions {
@@ -48,6 +50,12 @@ export interface ContextOptions {
    * timestamp lags the call by up to one tick.
    */
   clockResolutionMs?: number;
+  /**
+   * Where rank 0 hosts the job's rendezvous when several processes log (docs/jobs.md): 'host:port',
+   * 'unix:/path', or false for none; default RANKLOG_RENDEZVOUS, else MASTER_ADDR:MASTER_PORT+1,
+   * else a Unix socket when every rank runs on this machine.
+   */
+  rendezvous?: string | false;
 }
 
 /** The keys createLoggerContext() accepts (anything else is a typo it reports). */
@@ -60,6 +68,7 @@ export const CONTEXT_OPTION_KEYS: OptionKeys<ContextOptions> = {
   pollMs: true,
   handleSignals: true,
   clockResolutionMs: true,
+  rendezvous: true,
 };
 
 export interface BackendSpec {
@@ -101,6 +110,8 @@ export interface LogStats {
   rings: number;
   ringBytes: number;
   backends: BackendStats[];
+  /** On the job's host (rank 0 of a job with a rendezvous), after close: how the whole job ended. */
+  job?: JobEnd;
 }
 
 interface RingEntry {
@@ -150,6 +161,8 @@ export class LogContext {
     readonly rank: number,
     readonly worldSize: number | undefined,
     options: ContextOptions,
+    /** The job's rendezvous link and agreement, when this process's job has one (context/job-link.ts). */
+    private readonly job: JobJoin = { link: undefined, info: undefined },
   ) {
     this.#backends = backends;
     this.runName = options.runName ?? '';
@@ -242,6 +255,7 @@ export class LogContext {
       runName: this.runName,
       coordinatorRank: this.rank,
       worldSize: this.worldSize,
+      job: this.job.info,
       pollMs: this.pollMs ?? spec.pollMs ?? DEFAULT_POLL_MS,
       systemMetrics: this.system?.initFor(spec.route.index),
     });
@@ -338,6 +352,12 @@ export class LogContext {
     // A run a signal interrupted ends 'killed', also when the program's own handler destroys the context.
     const reason = requested === 'finished' && this.interrupted ? 'killed' : requested;
     this.producer?.detach();
+    // The job's host decides how the whole job ended before its own sinks close (they end the
+    // job-level runs with it); it waits for the other ranks' ends, bounded (docs/jobs.md "End").
+    const link = this.job.link;
+    // A member that saw rank 0 vanish hands its sinks what it knows instead: rank 0 vanished.
+    const jobEnd = link?.host ? await link.end(reason) : link?.hostGone ? decideJobEnd({ 0: 'vanished' }) : undefined;
+    if (link?.host && jobEnd && jobEnd.status !== 'finished') warn(`ranklog: the job ended ${jobEnd.status.toUpperCase()}: ${jobEnd.summary}`);
     const backends: BackendStats[] = [];
     let firstError: unknown;
     for (const w of this.writers) {
@@ -345,7 +365,7 @@ export class LogContext {
       this.ref(w);
       try {
         await Promise.race([w.started, w.died]);
-        backends.push(await Promise.race([w.api.close(reason), w.died]));
+        backends.push(await Promise.race([w.api.close(reason, jobEnd), w.died]));
         await Promise.race([w.syncWarnings(), w.died]); // what the backend said while closing is shown, not lost with the thread
       } catch (e) {
         firstError ??= e;
@@ -363,12 +383,16 @@ export class LogContext {
       Atomics.notify(shared, SHARED.CLOCK_MS);
       Atomics.notify(shared, SHARED.WRITER_WAKE);
     }
+    // A member says it ended only now that its sinks are closed: rank 0 then knows its records are written.
+    if (link && !link.host) await link.end(reason);
+    await link?.terminate();
     await this.system?.stop();
     await this.clock?.terminate();
     this.clockPort?.close();
     removeBlobDir(this.blobDir);
     unregisterContext(this);
     this.finalStats = this.summarise(backends);
+    if (jobEnd && link?.host) this.finalStats.job = jobEnd;
     if (firstError !== undefined && backends.every((b) => 'error' in b)) throw firstError;
     return this.finalStats;
   }
@@ -384,7 +408,10 @@ export class LogContext {
     this.ended = true;
     this.closed ??= Promise.resolve(this.summarise([]));
     unregisterContext(this);
-    if (!this.sharedSab) return true;
+    if (!this.sharedSab) {
+      this.job.link?.endSync(reason);
+      return true;
+    }
     this.producer?.detach();
     const shared = new Int32Array(this.sharedSab);
     const deadline = Date.now() + timeoutMs;
@@ -409,6 +436,8 @@ export class LogContext {
     }
     // Every live writer has read its blob files: the directory can go (it would outlive the process in /tmp).
     if (ok) removeBlobDir(this.blobDir);
+    // Then rank 0 hears how this rank ended (not 'vanished'); a host just stops hosting.
+    this.job.link?.endSync(reason);
     return ok;
   }
 

@@ -8,6 +8,7 @@
 import type { Kind } from '../vocab/kinds.js';
 import type { SystemSample } from './system-sample.js';
 import type { SourceFigure } from './figure-source.js';
+import type { JobEnd, JobInfo } from './job.js';
 
 export type { Kind } from '../vocab/kinds.js';
 export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
@@ -18,6 +19,7 @@ export { readPngHeader, readJpegHeader, type ImageHeader } from './image-header.
 export { listTree, copyTree, skippedLinksMessage, type TreeEntry, type TreeListing, type SkippedLink, type TreeOptions } from './copy-tree.js';
 /** System metrics (the systemMetrics option): the sample a sink receives, and its generic metric names. */
 export type { SystemSample, DiskSample, GpuSample } from './system-sample.js';
+export { decideJobEnd, type JobEnd, type JobInfo, type RankEnd } from './job.js';
 export { systemMetricEntries } from './system-metric-names.js';
 
 /** Pixels in HWC order. uint8: 0..255; float32: 0..1. */
@@ -107,6 +109,11 @@ export interface SinkEnv {
   readonly coordinatorRank: number;
   /** World size if known (from options or the launcher), else undefined. */
   readonly worldSize: number | undefined;
+  /**
+   * The job this process belongs to, when its ranks met at a rendezvous (docs/jobs.md): the same
+   * in every rank. Undefined for one process, or a rank that logs on its own.
+   */
+  readonly job?: JobInfo;
   /** Encode pixels to PNG: in a piscina pool, or inline below 4096 pixels where the pool round trip costs more than the encoding. */
   encodePng(image: RawImage): Promise<Uint8Array>;
   /**
@@ -154,9 +161,12 @@ export interface Sink {
    * Final commit and release of files/sockets. Called once, with how the run ended:
    * 'finished' (destroyLoggerContext), 'killed' (SIGINT/SIGTERM), 'failed' (an uncaught exception).
    * May return, as commit() does, how many records taken so far were lost since the last report.
+   * `job` is given on the job's host (env.job.host) when its rendezvous decided how the whole job
+   * ended (every rank's end, vanished ranks named): the job-level run ends with job.status. A
+   * member whose host vanished gets what it knows (rank 0 vanished): record it, decide nothing.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: as commit()
-  close(reason: RunEndReason): void | number | Promise<void | number>;
+  close(reason: RunEndReason, job?: JobEnd): void | number | Promise<void | number>;
   /**
    * Optional: take a system-metrics sample (the logger's systemMetrics option) in the backend's own
    * form, e.g. W&B's Stats record. Without it the writer hands the sample to write() as `metric`

@@ -1,4 +1,4 @@
-import type { RunEndReason } from '../sink/index.js';
+import type { JobEnd, JobInfo, RunEndReason } from '../sink/index.js';
 import type { SystemMetricsInit } from '../system/sample-reader.js';
 /** What the coordinator and a writer thread say to each other (over comlink). */
 export interface WriterInit {
@@ -12,6 +12,8 @@ export interface WriterInit {
   runName: string;
   coordinatorRank: number;
   worldSize: number | undefined;
+  /** The job's agreement, when its ranks met at a rendezvous (SinkEnv.job). */
+  job: JobInfo | undefined;
   pollMs: number;
   /** Where this backend's system samples appear, when its logger asked for them (systemMetrics). */
   systemMetrics: SystemMetricsInit | undefined;
@@ -41,6 +43,6 @@ export interface WriterApi {
   /** Resolves when everything published before the call is committed by the sink. */
   flush(): Promise<void>;
   stats(): BackendStats;
-  /** Drain everything published, close the sink, stop. */
-  close(reason: RunEndReason): Promise<BackendStats>;
+  /** Drain everything published, close the sink, stop; `job`: how the whole job ended (on its host only). */
+  close(reason: RunEndReason, job?: JobEnd): Promise<BackendStats>;
 }

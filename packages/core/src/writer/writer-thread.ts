@@ -12,7 +12,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { RingConsumer } from '../ring/consumer.js';
 import { RecordReader, RecordView } from '../codec/record-reader.js';
 import { END_NONE, END_REASON, SHARED, SHARED_F64 } from '../ring/layout.js';
-import type { FigureItem, LogRecord, RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
+import type { FigureItem, JobEnd, LogRecord, RunEndReason, Sink, SinkEnv, SinkFactory } from '../sink/index.js';
 import type { BackendStats, WriterApi, WriterInit } from './protocol.js';
 import type { PngEncoder } from '../encode/png-pool.js';
 import { figureTaskUrl } from '../encode/figure-renderer.js';
@@ -107,6 +107,7 @@ const env: SinkEnv = {
   runName: init.runName,
   coordinatorRank: init.coordinatorRank,
   worldSize: init.worldSize,
+  ...(init.job ? { job: init.job } : {}),
   async encodePng(image) {
     return (await encoder()).encodePng(image);
   },
@@ -224,7 +225,7 @@ process.on('uncaughtException', (e) => {
 let closing: Promise<BackendStats> | undefined;
 
 /** Drain to the heads seen now, close the sink, and say so in CLOSED_WRITERS. Once. */
-function closeWriter(reason: RunEndReason): Promise<BackendStats> {
+function closeWriter(reason: RunEndReason, job?: JobEnd): Promise<BackendStats> {
   closing ??= (async () => {
     closeTargets = snapshot();
     Atomics.add(shared, SHARED.WRITER_WAKE, 1);
@@ -233,7 +234,7 @@ function closeWriter(reason: RunEndReason): Promise<BackendStats> {
     // Whatever producers published after close began is not written: count it, so nothing vanishes silently.
     for (const r of readers) afterClose += r.countPending();
     try {
-      settle((await sink?.close(reason)) ?? 0);
+      settle((await sink?.close(reason, job)) ?? 0);
     } catch (e) {
       warnFailure(e, 'close');
     }
@@ -292,7 +293,7 @@ const api: WriterApi = {
     }
   },
   stats,
-  close: (reason) => closeWriter(reason),
+  close: (reason, job) => closeWriter(reason, job),
 };
 
 Comlink.expose(api, nodeEndpoint(parentPort!));

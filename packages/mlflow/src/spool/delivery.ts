@@ -335,7 +335,12 @@ export class Delivery {
       case 'endShared': {
         // Write our end, THEN read everyone's: of processes ending at once, the last writer sees all.
         const id = this.runId(op.ref);
-        await this.store.logBatch(id, { metrics: [], params: [], tags: [{ key: endTag(op.rank), value: endValue(op.status) }] });
+        // The rendezvous host adds every rank's end as it saw them (vanished ranks included), so the status below is the job's.
+        await this.store.logBatch(id, {
+          metrics: [],
+          params: [],
+          tags: [{ key: endTag(op.rank), value: endValue(op.status) }, ...(op.tags ?? []).filter((t) => t.key !== endTag(op.rank))],
+        });
         if (op.status !== 'FINISHED') await this.store.updateRun(id, op.status, op.endTime);
         const status = jobStatus(await this.store.getRunTags(id), op.ranks);
         if (status !== undefined) await this.store.updateRun(id, status, op.endTime);

@@ -22,7 +22,7 @@ export type Op =
   | { op: 'artifact'; ref: string; localPath: string; artifactPath: string }
   | { op: 'end'; ref: string; status: RunStatus; endTime: number }
   /** One process of the job is done: its end tag on the shared run, then the job's status once every rank in `ranks` ended (job-run.ts). */
-  | { op: 'endShared'; ref: string; rank: number; status: RunStatus; endTime: number; ranks: number[] };
+  | { op: 'endShared'; ref: string; rank: number; status: RunStatus; endTime: number; ranks: number[]; tags?: RunTag[] | undefined };
 
 /** What replay needs besides the ops: where they go. Kept in the spool's state.json. */
 export interface SpoolState {

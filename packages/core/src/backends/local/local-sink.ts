@@ -3,7 +3,9 @@
  * spreadsheet, `jq` or a file browser read without ranklog.
  *
  * <savedir>/<runName>/
- *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size}; written once
+ *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size}; written once.
+ *                        A job whose ranks met at a rendezvous adds job: {id, launcher, ranks, status: "running"},
+ *                        and its host (rank 0) replaces it at close with the job's end (docs/jobs.md)
  *   metrics.csv          timestamp,rank,identifier,step,batch_idx,value  (NaN, inf, -inf for non-finite values)
  *   metrics.jsonl        {timestamp, time_ms, rank, identifier, step, batch_idx, value} ("NaN", "Infinity", "-Infinity"); not with jsonl: false
  *   params.jsonl         {timestamp, time_ms, rank, identifier, value}, every param record in log order
@@ -32,8 +34,10 @@
  * path) and record-lines.ts (params, histograms, datasets), item files by item-files.ts.
  */
 import * as path from 'node:path';
-import type { FigureItem, ImageItem, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
+import { renameSync, writeFileSync } from 'node:fs';
+import type { FigureItem, ImageItem, JobEnd, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
 import { undoAppend, WriteFailure } from '../../sink/whole-records.js';
+import { decideJobEnd } from '../../sink/job.js';
 import { AppendFile } from './append-file.js';
 import { ItemFiles, stemOf } from './item-files.js';
 import { CSV_HEADER, MetricLines } from './metric-lines.js';
@@ -106,15 +110,41 @@ class LocalSink implements Sink {
     this.writeRunJson();
   }
 
-  private writeRunJson(): void {
-    const run = {
+  private runJson(end?: JobEnd): Record<string, unknown> {
+    const job = this.env.job;
+    return {
       ranklog_layout: LAYOUT_VERSION,
       run_name: this.env.runName,
-      created_at: new Date().toISOString(),
-      coordinator_rank: this.env.coordinatorRank,
-      world_size: this.env.worldSize ?? null,
+      // Every rank of a job proposes the same content: the agreed start, not its own clock.
+      created_at: new Date(job?.startTimeMs ?? Date.now()).toISOString(),
+      coordinator_rank: job ? 0 : this.env.coordinatorRank,
+      world_size: job?.worldSize ?? this.env.worldSize ?? null,
+      ...(job && {
+        job: {
+          id: job.id,
+          launcher: job.launcher,
+          ranks: job.ranks,
+          status: end?.status ?? 'running',
+          ...(end && { ended_at: new Date().toISOString(), rank_ends: end.ranks, summary: end.summary }),
+        },
+      }),
     };
-    this.publisher.publishOnce(path.join(this.runDir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+  }
+
+  private writeRunJson(): void {
+    this.publisher.publishOnce(path.join(this.runDir, 'run.json'), JSON.stringify(this.runJson(), null, 2) + '\n');
+  }
+
+  /** The job's host replaces run.json with the job's end: written beside it, then renamed over it, so a reader sees one or the other. */
+  private endRunJson(end: JobEnd): void {
+    const file = path.join(this.runDir, 'run.json');
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(this.runJson(end), null, 2) + '\n');
+      renameSync(tmp, file);
+    } catch (e) {
+      this.env.warn(`cannot record the job's end in ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   write(r: LogRecord): void {
@@ -246,10 +276,12 @@ class LocalSink implements Sink {
     return this.outcomes.failures.take();
   }
 
-  /** The end reason changes nothing here: every file is already valid after each commit. */
-  async close(_reason?: RunEndReason): Promise<number> {
+  /** The end reason changes nothing here (every file is already valid after each commit), except the job's end on its host. */
+  async close(reason?: RunEndReason, job?: JobEnd): Promise<number> {
     if (this.closed) return 0;
     const lost = await this.commit();
+    // On an exit path the host decides nothing (it cannot wait for the others): its own end is the job's.
+    if (this.env.job?.host) this.endRunJson(job ?? decideJobEnd({ [this.env.coordinatorRank]: reason ?? 'finished' })); // a member's knowledge is partial: run.json stays rank 0's
     this.closed = true;
     for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets]) f?.close();
     this.outcomes.failures.report();
