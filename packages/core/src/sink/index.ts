@@ -183,7 +183,7 @@ export interface Sink {
 /** A backend module's default export: `export default function createSink(options, env) {…}`. */
 export type SinkFactory<O = unknown> = (options: O, env: SinkEnv) => Sink | Promise<Sink>;
 /** A minimal protobuf encoder and the growing buffer under it, for backends that write protobuf records. */
-export { ProtoWriter } from './proto-writer.js';
+export { ProtoWriter, varintLength } from './proto-writer.js';
 export { Growable } from './growable.js';
 export { crc32 } from './crc32.js';
 export { figureSource, noFigureRendererWarning, type FigureSource, type SourceFigure } from './figure-source.js';

@@ -8,6 +8,16 @@ import { Growable } from './growable.js';
 
 const utf8 = new TextEncoder();
 
+/** Bytes of `v` (≥ 0, up to 2^53) as a protobuf varint: for sizing a length prefix before writing it. */
+export function varintLength(v: number): number {
+  let n = 1;
+  while (v > 0x7f) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
 export class ProtoWriter extends Growable {
   constructor(initial = 256) {
     super(initial);

@@ -3,7 +3,7 @@
  * scalars — millions per second — are written straight into the record
  * buffer from a per-tag template (see ScalarTemplate).
  */
-import { ProtoWriter } from '@ranklog/core/sink';
+import { ProtoWriter, varintLength } from '@ranklog/core/sink';
 import { EVENT, FILE_VERSION, SUMMARY, VALUE } from '../proto/fields.js';
 import { HEADER_BYTES, FOOTER_BYTES, type RecordBuffer } from './record-buffer.js';
 import { CrcRun, crc32cUpdate, crc32cUpdate4 } from './crc32c.js';
@@ -22,15 +22,6 @@ export function summaryEvent(wallTimeSecs: number, step: number, value: Uint8Arr
   const w = new ProtoWriter(value.length + 32).double(EVENT.wallTime, wallTimeSecs);
   if (step !== 0) w.int64(EVENT.step, step); // proto3: 0 is the default and is not written
   return w.message(EVENT.summary, (s) => s.bytes(SUMMARY.value, value)).finish();
-}
-
-function varintLength(v: number): number {
-  let n = 1;
-  while (v > 0x7f) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
 }
 
 function writeVarint(buf: Uint8Array, pos: number, v: number): number {

@@ -9,7 +9,7 @@
  * commit are dropped and counted by the WriteFailures the sink shares between its runs.
  */
 import { closeSync, openSync } from 'node:fs';
-import { crc32, Growable, ProtoWriter, writeWholeAt, type WriteFailures } from '@ranklog/core/sink';
+import { crc32, Growable, ProtoWriter, varintLength, writeWholeAt, type WriteFailures } from '@ranklog/core/sink';
 import { RECORD, type RecordType } from '../records/fields.js';
 import { appendRecord, BLOCK_SIZE, CHUNK, CHUNK_HEADER, FILE_HEADER } from '../records/leveldb-log.js';
 
@@ -36,15 +36,6 @@ class Pending {
     this.fields.length = 0;
     this.ends.length = 0;
   }
-}
-
-function varintLength(v: number): number {
-  let n = 1;
-  while (v > 0x7f) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
 }
 
 export class TransactionLog {

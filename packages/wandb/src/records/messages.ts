@@ -3,7 +3,7 @@
  * each encoded into a reused ProtoWriter. The Record around them — `num` and the oneof field —
  * is added by the transaction log when it writes, so that `num` counts stored records only.
  */
-import { ProtoWriter } from '@ranklog/core/sink';
+import { ProtoWriter, varintLength } from '@ranklog/core/sink';
 import {
   ENVIRONMENT,
   EXIT,
@@ -31,15 +31,6 @@ export interface Item {
   key: ItemKey;
   /** JSON as wandb writes it (NaN, Infinity and -Infinity allowed as numbers). */
   json: string;
-}
-
-function varintLength(v: number): number {
-  let n = 1;
-  while (v > 0x7f) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
 }
 
 /**
