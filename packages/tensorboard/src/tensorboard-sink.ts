@@ -3,6 +3,9 @@
  *
  *   <savedir>/<runName>/events.out.tfevents.*            one logging rank
  *   <savedir>/<runName>/rank_<r>/events.out.tfevents.*   several: one TensorBoard run per rank, so curves overlay
+ *   <savedir>/<runName>/job/events.out.tfevents.*      cross-rank aggregates (the aggregate option), written by
+ *                                                      rank 0 only: the mean under the identifier's own tag, so it
+ *                                                      overlays the ranks' curves; other statistics as <identifier>.<stat>
  *
  * Each commit appends whole records to each file with one write(2), so events
  * reach the file within one writer poll (the logger sets it from flushSecs).
@@ -14,6 +17,7 @@ import {
   WriteFailures,
   type FigureItem,
   type ImageItem,
+  type JobAggregate,
   type LogRecord,
   type RawImage,
   type RunEndReason,
@@ -64,7 +68,7 @@ class TensorBoardSink implements Sink {
   private readonly runDir: string;
   private readonly ranks = new Map<number, RankFiles>();
   private readonly hparams: HparamsCollector;
-  private counters = { scalars: 0, events: 0, skipped: 0, histogramNonFinite: 0 };
+  private counters = { scalars: 0, events: 0, skipped: 0, histogramNonFinite: 0, aggregates: 0 };
   private readonly nonFiniteWarned = new Set<string>();
   private noRendererWarned = false;
   private readonly multiRank: boolean;
@@ -83,6 +87,23 @@ class TensorBoardSink implements Sink {
     this.multiRank = options.multiRank && env.worldSize !== 1;
     this.hparams = new HparamsCollector(env.runName, env.debug);
     this.failures = new WriteFailures(env.warn, 'ranklog tensorboard');
+  }
+
+  /** The job-level run (<run>/job/), created with the first aggregate. */
+  private job: RankFiles | undefined;
+
+  writeAggregate(a: JobAggregate): void {
+    if (!this.job) {
+      this.job = new RankFiles(join(this.runDir, 'job'));
+      this.ranks.set(-1, this.job); // flushed and closed with the ranks' files
+    }
+    for (const v of a.values) {
+      const t = this.job.scalar(v.key);
+      if (a.step >= 0) t.write(this.job.file.out, a.timeMs / 1000, a.step, v.value);
+      else this.job.file.out.append(summaryEvent(a.timeMs / 1000, a.step, ScalarTemplate.value(v.key, v.value)));
+    }
+    this.job.file.records++;
+    this.counters.aggregates++;
   }
 
   /** The rank logged last: records of one rank come in runs (a ring at a time). */
