@@ -43,6 +43,9 @@ export class StepWindow {
   private readonly open = new Map<string, OpenStep>();
   /** Keys of steps written or dropped lately (4 windows' worth, at least 4096), to tell a late partial from a new step. */
   private readonly done = new Set<string>();
+  /** done's keys oldest first, from doneHead: taking a Set's first key scans the holes its deletions left (slow), an index does not. */
+  private doneOrder: string[] = [];
+  private doneHead = 0;
   readonly counts: WindowCounts = { aggregateSteps: 0, aggregateIncomplete: 0, aggregateDropped: 0, aggregateLate: 0 };
 
   constructor(
@@ -113,9 +116,13 @@ export class StepWindow {
 
   private remember(key: string): void {
     this.done.add(key);
+    this.doneOrder.push(key);
     if (this.done.size > Math.max(4 * this.size, 4096)) {
-      const [first] = this.done;
-      this.done.delete(first!);
+      this.done.delete(this.doneOrder[this.doneHead++]!);
+      if (this.doneHead >= 4096 && this.doneHead * 2 >= this.doneOrder.length) {
+        this.doneOrder = this.doneOrder.slice(this.doneHead);
+        this.doneHead = 0;
+      }
     }
   }
 }

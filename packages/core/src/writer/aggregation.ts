@@ -169,7 +169,8 @@ export class WriterAggregation {
           count: a.p.count,
           values: stats.map((stat) => ({ stat, key: aggregateKey(a.identifier, stat), value: statOf(a.p, stat) })),
         };
-        await sink.writeAggregate(row);
+        const p = sink.writeAggregate(row);
+        if (p !== undefined) await p; // most sinks write synchronously: no microtask per row
         this.counts.aggregateRows++;
         n++;
       }
