@@ -11,9 +11,13 @@ import { AGGREGATE_STATS, type AggregateStat } from '../aggregate/partial.js';
 /** Identifier (or '*': every other metric) → the statistics to report for it. */
 export type AggregateOption = Readonly<Record<string, readonly AggregateStat[]>>;
 
-/** Steps open at once per backend by default: a step waits there until every rank's value came, or its timeout. */
-export const DEFAULT_AGGREGATE_WINDOW = 1024;
-/** How long a step waits for the slowest rank by default, s; then it is written with the ranks it has. */
+/**
+ * Steps open at once per backend by default: a step waits there until no rank can still add to it.
+ * Sized by memory (about 430 bytes per open step: 14 MB when full), so that ranks drifting apart by
+ * thousands of steps over a few identifiers lose nothing.
+ */
+export const DEFAULT_AGGREGATE_WINDOW = 32_768;
+/** How long a rank may be silent for an identifier by default, s, before the steps waiting for it are written without it. */
 export const DEFAULT_AGGREGATE_TIMEOUT_SECS = 30;
 
 const FIX = `pass a map from a metric identifier (or '*' for every metric) to a list of ${AGGREGATE_STATS.map((s) => `'${s}'`).join(', ')}, e.g. { 'train/loss': ['mean', 'min', 'max', 'std'] }.`;
@@ -50,14 +54,14 @@ export function normalizeAggregateWindow(value: unknown, owner: string): number 
   );
 }
 
-/** aggregateTimeoutSecs: how long a step waits for its slowest rank. */
+/** aggregateTimeoutSecs: how long a silent rank is waited for. */
 export function normalizeAggregateTimeout(value: unknown, owner: string): number {
   if (value === undefined) return DEFAULT_AGGREGATE_TIMEOUT_SECS;
   if (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 86_400) return value;
   throw argError(
     `${owner} option aggregateTimeoutSecs`,
     value,
-    `pass seconds above 0 (at most 86400; default ${DEFAULT_AGGREGATE_TIMEOUT_SECS}): how long a step waits for every rank's value before it is written with the ranks it has.`,
+    `pass seconds above 0 (at most 86400; default ${DEFAULT_AGGREGATE_TIMEOUT_SECS}): how long a rank may send nothing for an identifier before the steps waiting for it are written with the ranks they have.`,
     typeof value === 'number' ? RangeError : TypeError,
   );
 }

@@ -23,9 +23,9 @@ export interface CommonLoggerOptions {
    * Computed in the writer threads, never on the training thread. Default: none.
    */
   aggregate?: AggregateOption;
-  /** Steps that may wait for their ranks at once (default 1024); beyond it the oldest is dropped and counted (stats().aggregateDropped). */
+  /** Steps that may wait for their ranks at once (default 32768, about 14 MB); beyond it the oldest is dropped, counted (stats().aggregateDropped) and warned about once. */
   aggregateWindow?: number;
-  /** How long a step waits for every rank's value, s (default 30); then it is written with the ranks that came. */
+  /** How long a rank may send nothing for an identifier, s (default 30), before the steps waiting for it are written with the ranks that came; a slow rank that keeps logging is waited for. */
   aggregateTimeoutSecs?: number;
 }
 

@@ -79,7 +79,21 @@ export class WriterAggregation {
       return;
     }
     const expected = init.expected;
-    const w = new StepWindow(expected ? () => expected : ringRanks, init.window, init.timeoutMs, (a) => this.ready.push(a));
+    let dropWarned = false;
+    const w = new StepWindow(
+      expected ? () => expected : ringRanks,
+      init.window,
+      init.timeoutMs,
+      (a) => this.ready.push(a),
+      Date.now,
+      () => {
+        if (dropWarned) return;
+        dropWarned = true;
+        this.warn(
+          `aggregates: more than ${init.window} steps wait for a slow rank at once (aggregateWindow); the oldest are dropped without being written, counted in stats().aggregateDropped. Raise aggregateWindow to cover how far ranks drift apart.`,
+        );
+      },
+    );
     this.window = w;
     this.fold = new RankFold((p) => w.add(p));
     if (role === 'host' && port) {
