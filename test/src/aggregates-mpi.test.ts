@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobRankConfig } from './fixtures/job-rank.js';
 import { direct, readAggregatesCsv } from './support/aggregate-check.js';
+import { lastSummary, tbJobEnd, wandbJobRuns } from './support/job-end-check.js';
 import { childEnv, dropAmbientEnv } from './support/child-process.js';
 import { rankLines, run } from './support/job-processes.js';
 import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
@@ -30,7 +31,7 @@ test('4 processes under mpirun: rank 0 writes per-step aggregates of every rank 
   t.timeout(TEST_TIMEOUT_MS);
   const savedir = mkdtempSync(join(tmpdir(), 'ranklog-aggmpi-'));
   t.teardown(() => rmSync(savedir, { recursive: true, force: true }));
-  const cfg: JobRankConfig = { savedir, n: N, aggregate: true };
+  const cfg: JobRankConfig = { savedir, n: N, aggregate: true, wandb: true };
   const e = await run(
     t,
     'mpirun',
@@ -58,7 +59,7 @@ test('4 processes under mpirun: rank 0 writes per-step aggregates of every rank 
   });
   for (const m of lines.slice(1)) t.is(m.aggregate?.aggregatePartials, N, `rank ${m.rank} sent one partial per step`);
   const want = Array.from({ length: N }, (_, i) => direct([0, 1, 2, 3].map((r) => r * 1e6 + i)));
-  const runName = readdirSync(savedir).filter((d) => d !== 'tb' && d !== 'mlruns')[0]!;
+  const runName = readdirSync(savedir).filter((d) => d !== 'tb' && d !== 'mlruns' && d !== 'wb')[0]!;
   const rows = readAggregatesCsv(join(savedir, runName, 'aggregates.csv')).get('loss')!;
   t.is(rows.size, N);
   for (let i = 0; i < N; i++) {
@@ -82,4 +83,18 @@ test('4 processes under mpirun: rank 0 writes per-step aggregates of every rank 
     parents[0]!.metrics.get('loss.max')?.map((m) => [m.step, m.value]),
     want.map((d, i) => [i, d.max]),
   );
+  // TensorBoard: the job's end as a text in <run>/job/
+  t.regex(tbJobEnd(join(savedir, 'tb'), runName) ?? '', /^\*\*FINISHED\*\*\n[\s\S]*\| 3 \| finished \|/);
+  // W&B: one job run in the ranks' group, the aggregates as its history, the end in its summary and exit
+  const jobRuns = wandbJobRuns(join(savedir, 'wb'), runName);
+  t.is(jobRuns.length, 1);
+  const wj = jobRuns[0]!;
+  t.is(wj.run?.group, runName);
+  t.deepEqual(
+    wj.rows.map((r) => [r.items.get('step'), r.items.get('loss'), r.items.get('loss.min')]),
+    want.map((d, i) => [i, d.mean, d.min]),
+  );
+  t.is(lastSummary(wj, 'job/status'), 'finished');
+  t.deepEqual(lastSummary(wj, 'job/ranks'), { 0: 'finished', 1: 'finished', 2: 'finished', 3: 'finished' });
+  t.is(wj.exit?.exitCode, 0);
 });

@@ -18,6 +18,7 @@ import { readAggregatesCsv } from './support/aggregate-check.js';
 import { childEnv, dropAmbientEnv } from './support/child-process.js';
 import { csvRanks } from './support/csv-ranks.js';
 import { type Ended, rankLines, run } from './support/job-processes.js';
+import { lastSummary, tbJobEnd, wandbJobRuns } from './support/job-end-check.js';
 import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
 import { TEST_TIMEOUT_MS, waitFor } from './support/wait-for.js';
 
@@ -77,7 +78,7 @@ function startJob(t: ExecutionContext, ns: [string, string], cfg: JobRankConfig,
 }
 
 function runDir(savedir: string): string {
-  return join(savedir, readdirSync(savedir).filter((d) => d !== 'tb' && d !== 'mlruns' && d !== 'gate')[0]!);
+  return join(savedir, readdirSync(savedir).filter((d) => d !== 'tb' && d !== 'mlruns' && d !== 'gate' && d !== 'wb')[0]!);
 }
 
 (CAN ? test.skip : test)(
@@ -122,7 +123,7 @@ function runDir(savedir: string): string {
   const watch = [0, 1, 2, 3].map((r) => (out: string) => {
     if (out.includes(`rank ${r} waits for the gate`)) waiting.add(r);
   });
-  const ends = startJob(t, ns, { savedir, n: N, gate: { file: gate, ranks: [0, 1, 2, 3] } }, watch);
+  const ends = startJob(t, ns, { savedir, n: N, wandb: true, gate: { file: gate, ranks: [0, 1, 2, 3] } }, watch);
   // Every rank logged and flushed; then the second machine's processes die at once.
   t.true(await waitFor(() => waiting.size === 4), 'every rank reached the gate');
   // `ip netns exec` execs node: the processes in the second namespace are ranks 2 and 3, nothing else.
@@ -145,6 +146,13 @@ function runDir(savedir: string): string {
   const mlruns = join(savedir, 'mlruns');
   const parent = runsIn(mlruns, experimentIdsNamed(mlruns, 'jobs')[0]!).find((r) => r.tags.has('ranklog.job'))!;
   t.is(parent.status, 'FAILED');
+  const runName = runDir(savedir).split('/').pop()!;
+  t.regex(tbJobEnd(join(savedir, 'tb'), runName) ?? '', /^\*\*FAILED\*\*: rank 2 vanished [\s\S]*\| 3 \| vanished \|/);
+  const wj = wandbJobRuns(join(savedir, 'wb'), runName);
+  t.is(wj.length, 1);
+  t.is(lastSummary(wj[0]!, 'job/status'), 'failed');
+  t.regex(String(lastSummary(wj[0]!, 'job/summary')), /rank 2 vanished .*; rank 3 vanished/);
+  t.is(wj[0]!.exit?.exitCode, 1);
 });
 
 if (CAN) test.skip(`two machines (network namespaces): skipped, ${CAN}`, () => undefined);
