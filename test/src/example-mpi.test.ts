@@ -7,13 +7,13 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { direct, readAggregatesCsv } from './support/aggregate-check.js';
 import { childEnv, dropAmbientEnv } from './support/child-process.js';
 import { parseCsv } from './support/csv-parse.js';
+import { freePort } from './support/free-port.js';
 import { run } from './support/job-processes.js';
 import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
 import { readRunDir, scalarOf, valuesOfTag } from './support/tb-decode.js';
@@ -27,14 +27,6 @@ const BATCHES = 4; // 120 training samples / 4 ranks = 30 per shard, batches of 
 dropAmbientEnv();
 
 if (!HAS_MPIRUN && !process.env.CI) console.warn('example-mpi.test: skipped, mpirun not found (apt-get install -y openmpi-bin)');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 (HAS_MPIRUN || process.env.CI ? test : test.skip)('the MPI example trains 4 processes under mpirun and every backend holds the job', async (t) => {
   if (!HAS_MPIRUN) return t.fail('mpirun not found in CI: install Open MPI (apt-get install -y openmpi-bin; .ci/run does)');
