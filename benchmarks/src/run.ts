@@ -17,6 +17,7 @@ import { endToEnd } from './end-to-end.js';
 import { memory } from './memory.js';
 import { backgroundCpu } from './background-cpu.js';
 import { cpuPerRecord } from './cpu-per-record.js';
+import { aggregateCost } from './aggregate-cost.js';
 import { trainingOverhead } from './training-overhead.js';
 import { systemMetrics } from './system-metrics.js';
 import { wandbOnline } from './wandb-online.js';
@@ -31,6 +32,7 @@ const groups: [name: string, run: Group][] = [
   ['memory', memory],
   ['background-cpu', backgroundCpu],
   ['cpu-per-record', cpuPerRecord],
+  ['aggregate-cost', aggregateCost],
   ['training', trainingOverhead],
   ['system-metrics', systemMetrics],
   ['wandb-online', wandbOnline],

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { JobRankConfig } from './fixtures/job-rank.js';
 import { childEnv, dropAmbientEnv } from './support/child-process.js';
 import { parseCsv } from './support/csv-parse.js';
+import { tbJobEnd } from './support/job-end-check.js';
 import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
 import { readRunDir, scalarOf, valuesOfTag } from './support/tb-decode.js';
 import { TEST_TIMEOUT_MS, waitFor } from './support/wait-for.js';
@@ -144,9 +145,14 @@ function checkBackends(t: ExecutionContext, savedir: string, ranks: number[], pa
       `local files: rank ${r}'s steps`,
     );
   }
-  // TensorBoard: one job directory, a run per rank inside it
+  // TensorBoard: one job directory, a run per rank inside it, and the job-level run holding the job's end
   const tb = readRunDir(join(savedir, 'tb'));
-  t.deepEqual([...tb.keys()].sort(), ranks.map((r) => `${runName}/rank_${r}`).sort(), 'TensorBoard: one job directory with a run per rank');
+  t.deepEqual(
+    [...tb.keys()].sort(),
+    [...ranks.map((r) => `${runName}/rank_${r}`), `${runName}/job`].sort(),
+    'TensorBoard: one job directory with a run per rank and the job run',
+  );
+  t.regex(tbJobEnd(join(savedir, 'tb'), runName) ?? '', new RegExp(`^\\*\\*${parentStatus}\\*\\*`), 'TensorBoard: the job end text');
   for (const r of ranks) {
     const values = valuesOfTag(tb.get(`${runName}/rank_${r}`)!.events, 'loss').map((v) => scalarOf(v.value));
     t.is(values.length, N, `TensorBoard: rank ${r}'s points`);

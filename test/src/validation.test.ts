@@ -1555,7 +1555,7 @@ test('unknown option keys are errors that suggest the closest valid key: log() (
     [
       'LocalFileLogger savdir',
       () => new LocalFileLogger({ savdir: 'x' } as never),
-      /^ranklog: LocalFileLogger option 'savdir' is "x"; LocalFileLogger has no such option; did you mean 'savedir'\? Its options are 'logFreq', 'logOnWorkers', 'systemMetrics', 'savedir', 'followExternalSymlinks', 'jsonl'\.$/,
+      /^ranklog: LocalFileLogger option 'savdir' is "x"; LocalFileLogger has no such option; did you mean 'savedir'\? Its options are 'logFreq', 'logOnWorkers', 'systemMetrics', 'aggregate', 'aggregateWindow', 'aggregateTimeoutSecs', 'savedir', 'followExternalSymlinks', 'jsonl'\.$/,
     ],
     [
       'TensorBoardLogger flushSec',
@@ -1580,7 +1580,7 @@ test('unknown option keys are errors that suggest the closest valid key: log() (
     [
       'NullLogger logfreq',
       () => new NullLogger({ logfreq: 10 } as never),
-      /^ranklog: NullLogger option 'logfreq' is 10; .*did you mean 'logFreq'\? Its options are 'logFreq', 'logOnWorkers', 'systemMetrics'\.$/,
+      /^ranklog: NullLogger option 'logfreq' is 10; .*did you mean 'logFreq'\? Its options are 'logFreq', 'logOnWorkers', 'systemMetrics', 'aggregate', 'aggregateWindow', 'aggregateTimeoutSecs'\.$/,
     ],
     ['NullLogger logOnWorker', () => new NullLogger({ logOnWorker: -1 } as never), /did you mean 'logOnWorkers'\?/],
   ];

@@ -13,6 +13,8 @@ export { startLogging } from './api/scoped.js';
 export { attachLogger, AttachedLogger } from './api/attach.js';
 export { rankFromEnv, type RankInfo } from './api/rank.js';
 export { COMMON_OPTION_KEYS, type CommonLoggerOptions, type LogFreq, type LogOnWorkers } from './vocab/options.js';
+export type { AggregateOption } from './vocab/aggregate-option.js';
+export { AGGREGATE_STATS, type AggregateStat } from './aggregate/partial.js';
 export { checkOptionKeys, type OptionKeys } from './vocab/option-keys.js';
 export { argError, describe } from './vocab/errors.js';
 export { isMultiRank, pollMsFor } from './api/backend-helpers.js';

@@ -20,6 +20,7 @@ import {
   type DatasetItem,
   type FigureItem,
   type ImageItem,
+  type JobAggregate,
   type JobEnd,
   type LogRecord,
   type PathItem,
@@ -215,6 +216,20 @@ class MlflowSink implements Sink {
       this.pending.set(ref, b);
     }
     return b;
+  }
+
+  /** A cross-rank aggregate (the aggregate option): metrics of the job's parent run, the mean under the identifier itself. */
+  writeAggregate(a: JobAggregate): void {
+    // One logging rank has no parent run, and nothing to aggregate across.
+    if (!this.o.multiRank) {
+      this.skipped++;
+      return;
+    }
+    if (!this.parentReady) this.delivery.enqueue(this.parentOps(Math.round(a.timeMs)));
+    const b = this.batch('job');
+    for (const v of a.values) b.metrics.push({ key: v.key, value: v.value, timestamp: Math.round(a.timeMs), step: a.step });
+    this.pendingCount += a.values.length;
+    if (this.pendingCount >= MAX_METRICS_PER_BATCH) this.send();
   }
 
   write(r: LogRecord): void | Promise<void> {

@@ -3,6 +3,11 @@
  *
  *   <savedir>/<runName>/events.out.tfevents.*            one logging rank
  *   <savedir>/<runName>/rank_<r>/events.out.tfevents.*   several: one TensorBoard run per rank, so curves overlay
+ *   <savedir>/<runName>/job/events.out.tfevents.*      the job-level run, written by rank 0 of a job only:
+ *                                                      cross-rank aggregates (the aggregate option; the mean under the
+ *                                                      identifier's own tag, so it overlays the ranks' curves; other
+ *                                                      statistics as <identifier>.<stat>) and the job's end (a text
+ *                                                      summary `job/end`, the hparams session's end status)
  *
  * Each commit appends whole records to each file with one write(2), so events
  * reach the file within one writer poll (the logger sets it from flushSecs).
@@ -14,6 +19,8 @@ import {
   WriteFailures,
   type FigureItem,
   type ImageItem,
+  type JobAggregate,
+  type JobEnd,
   type LogRecord,
   type RawImage,
   type RunEndReason,
@@ -64,7 +71,7 @@ class TensorBoardSink implements Sink {
   private readonly runDir: string;
   private readonly ranks = new Map<number, RankFiles>();
   private readonly hparams: HparamsCollector;
-  private counters = { scalars: 0, events: 0, skipped: 0, histogramNonFinite: 0 };
+  private counters = { scalars: 0, events: 0, skipped: 0, histogramNonFinite: 0, aggregates: 0 };
   private readonly nonFiniteWarned = new Set<string>();
   private noRendererWarned = false;
   private readonly multiRank: boolean;
@@ -83,6 +90,29 @@ class TensorBoardSink implements Sink {
     this.multiRank = options.multiRank && env.worldSize !== 1;
     this.hparams = new HparamsCollector(env.runName, env.debug);
     this.failures = new WriteFailures(env.warn, 'ranklog tensorboard');
+  }
+
+  /** The job-level run (<run>/job/), created with the first aggregate. */
+  private job: RankFiles | undefined;
+
+  private jobFiles(): RankFiles {
+    if (!this.job) {
+      this.job = new RankFiles(join(this.runDir, 'job'));
+      this.ranks.set(-1, this.job); // flushed and closed with the ranks' files
+      this.hparams.addRun(this.job.file); // one session of the job's group, ended with the job's status
+    }
+    return this.job;
+  }
+
+  writeAggregate(a: JobAggregate): void {
+    const job = this.jobFiles();
+    for (const v of a.values) {
+      const t = job.scalar(v.key);
+      if (a.step >= 0) t.write(job.file.out, a.timeMs / 1000, a.step, v.value);
+      else job.file.out.append(summaryEvent(a.timeMs / 1000, a.step, ScalarTemplate.value(v.key, v.value)));
+    }
+    job.file.records++;
+    this.counters.aggregates++;
   }
 
   /** The rank logged last: records of one rank come in runs (a ring at a time). */
@@ -215,8 +245,17 @@ class TensorBoardSink implements Sink {
     }
   }
 
-  close(reason: RunEndReason): void {
-    this.hparams.finish(reason);
+  close(reason: RunEndReason, job?: JobEnd): void {
+    // Only the job's host (rank 0) decides its end; a member that lost rank 0 knows only its own.
+    const own = new Map<EventFile, RunEndReason>();
+    if (job && this.env.job?.host) {
+      const f = this.jobFiles();
+      const nowSecs = Date.now() / 1000;
+      f.file.out.append(summaryEvent(nowSecs, 0, textValue('job/end', jobEndMarkdown(job))));
+      f.file.records++;
+      own.set(f.file, job.status);
+    }
+    this.hparams.finish(reason, own);
     for (const f of this.ranks.values()) {
       this.flushFile(f.file);
       try {
@@ -233,6 +272,12 @@ class TensorBoardSink implements Sink {
     for (const f of this.ranks.values()) bytes += f.file.written;
     return { ...this.counters, bytes, files: this.ranks.size, paramsAfterSessionStart: this.hparams.paramsAfterStart };
   }
+}
+
+/** The job's end as TensorBoard's TEXT tab shows it (markdown): the status, then a table of every rank's end. */
+function jobEndMarkdown(job: JobEnd): string {
+  const rows = Object.entries(job.ranks).map(([r, e]) => `| ${r} | ${e} |`);
+  return [`**${job.status.toUpperCase()}**${job.summary ? `: ${job.summary}` : ''}`, '', '| rank | end |', '|---|---|', ...rows].join('\n');
 }
 
 const createTensorBoardSink: SinkFactory<TensorBoardSinkOptions> = (options, env) => new TensorBoardSink(options, env);

@@ -4,6 +4,10 @@
  *   one logging rank     one run, named as the job (or runName / WANDB_NAME), in `group` if given
  *   several ranks        a run per rank (its own id and directory), named <name>-rank<r>,
  *                        all in one group: `group` / WANDB_RUN_GROUP, else the job's run name
+ *   the job              rank 0 of a job (docs/jobs.md) adds a job run <name>-job in that group, made
+ *                        by its first cross-rank aggregate or the job's end: the aggregates as its
+ *                        history, the job's end in its summary (job/status, job/ranks, job/summary)
+ *                        and its exit code (0 FINISHED, 1 FAILED, 255 KILLED)
  *
  * Each run gets its delivery by mode: offline, a run directory for `wandb sync` (offline/);
  * online, the same directory and the run sent to W&B beside it (online/). 'disabled'
@@ -11,7 +15,17 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { WriteFailures, type LogRecord, type RunEndReason, type Sink, type SinkEnv, type SinkFactory, type SystemSample } from '@ranklog/core/sink';
+import {
+  WriteFailures,
+  type JobAggregate,
+  type JobEnd,
+  type LogRecord,
+  type RunEndReason,
+  type Sink,
+  type SinkEnv,
+  type SinkFactory,
+  type SystemSample,
+} from '@ranklog/core/sink';
 import { FINISH_TIMEOUT_MS } from './settings.js';
 import { OfflineDelivery } from './offline/offline-delivery.js';
 import { newRunId, RunDirectory } from './offline/run-directory.js';
@@ -55,6 +69,9 @@ export interface WandbSinkOptions {
   online?: WandbOnlineOptions;
 }
 
+/** The job run's key in WandbSink.runs (no rank is negative). */
+const JOB_RUN = -1;
+
 class WandbSink implements Sink {
   private readonly runs = new Map<number, WandbRun>();
   private readonly deliveries: RunDelivery[] = [];
@@ -94,11 +111,18 @@ class WandbSink implements Sink {
   }
 
   private run(rank: number, timeMs: number): WandbRun {
-    let run = this.runs.get(rank);
+    const run = this.runs.get(rank);
     if (run !== undefined) return run;
+    return this.newRun(rank, timeMs);
+  }
+
+  /** rank JOB_RUN: the job run (rank 0 of a job only). */
+  private newRun(rank: number, timeMs: number): WandbRun {
     const o = this.options;
     const name = o.displayName ?? this.env.runName;
-    const runId = o.runId === undefined ? newRunId() : this.multiRank ? `${o.runId}-rank${rank}` : o.runId;
+    const job = rank === JOB_RUN;
+    const suffix = job ? '-job' : this.multiRank ? `-rank${rank}` : '';
+    const runId = o.runId === undefined ? newRunId() : `${o.runId}${suffix}`;
     // The run starts with its first record: every later record of the rank has a runtime ≥ 0.
     const startTimeMs = Math.min(timeMs, Date.now());
     const directory = new RunDirectory(join(o.dir, 'wandb'), runId, startTimeMs, {
@@ -124,15 +148,15 @@ class WandbSink implements Sink {
     }
     this.deliveries.push(delivery);
     this.env.debug(`wandb: rank ${rank} logs to ${directory.dir}`);
-    run = new WandbRun(
+    const run = new WandbRun(
       delivery,
       {
         runId,
         entity: o.entity,
         project: o.project,
-        group: o.group ?? (this.multiRank ? this.env.runName : ''),
+        group: o.group ?? (this.multiRank || job ? this.env.runName : ''),
         jobType: o.jobType,
-        displayName: this.multiRank ? `${name}-rank${rank}` : name,
+        displayName: `${name}${suffix}`,
         notes: o.notes,
         tags: o.tags,
         host: this.host,
@@ -155,6 +179,12 @@ class WandbSink implements Sink {
     this.run(s.rank, s.timeMs).stats(s);
   }
 
+  /** A cross-rank aggregate: a history row of the job run. */
+  writeAggregate(a: JobAggregate): void {
+    if (this.options.mode === 'disabled') return;
+    this.run(JOB_RUN, this.env.job?.startTimeMs ?? a.timeMs).aggregate(a);
+  }
+
   /** Returns the records of this batch the disk refused (dropped; every file ends with whole records). */
   commit(): number {
     for (const run of this.runs.values()) run.commit();
@@ -166,8 +196,16 @@ class WandbSink implements Sink {
     await Promise.all(this.deliveries.map((d) => d.flush?.()));
   }
 
-  async close(reason: RunEndReason): Promise<number> {
-    for (const run of this.runs.values()) run.close(reason);
+  async close(reason: RunEndReason, job?: JobEnd): Promise<number> {
+    // Only the job's host (rank 0) decides its end; a member that lost rank 0 knows only its own.
+    if (job && this.env.job?.host && this.options.mode !== 'disabled') {
+      this.run(JOB_RUN, this.env.job.startTimeMs).summarize([
+        { key: 'job/status', json: JSON.stringify(job.status) },
+        { key: 'job/ranks', json: JSON.stringify(job.ranks) },
+        { key: 'job/summary', json: JSON.stringify(job.summary) },
+      ]);
+    }
+    for (const [rank, run] of this.runs) run.close(rank === JOB_RUN ? (job?.status ?? reason) : reason);
     this.failures.report();
     const lost = this.failures.take();
     if (this.http !== undefined) {

@@ -9,6 +9,7 @@ import { flattenHyperparameters } from './hyperparameters.js';
 import { checkOptionKeys, unknownOptionError, type OptionKeys } from '../vocab/option-keys.js';
 import { normalizeLogFreq, normalizeLogOnWorkers, normalizeSystemMetrics, type CommonLoggerOptions, type LogOnWorkers } from '../vocab/options.js';
 import { rankFromEnv, worldSizeFromEnv } from './rank.js';
+import { normalizeAggregate, normalizeAggregateTimeout, normalizeAggregateWindow, type AggregateOption } from '../vocab/aggregate-option.js';
 import { CONTEXT_OPTION_KEYS, LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
 import { defaultRunName } from '../context/run-name.js';
 import { joinJob, planJob, type JobJoin } from '../context/job-link.js';
@@ -135,7 +136,8 @@ export abstract class LoggerBase {
     // Separate processes of one job agree on the run name (and more) through rank 0 (docs/jobs.md): a bounded wait, in a job
     // thread. Only then is there an await before the context is bound, and a second call meanwhile must still only warn.
     const plan = planJob({ routes: specs.map((b) => b.route), rank, worldSize, runName, rendezvous: options.rendezvous });
-    let job: JobJoin = { link: undefined, info: undefined };
+    // separate: the ranks log from separate processes, so cross-rank aggregates need rank 0's rendezvous.
+    let job: JobJoin = { link: undefined, info: undefined, separate: plan !== undefined };
     if (plan) {
       this.joining = true;
       try {
@@ -254,6 +256,11 @@ export abstract class Logger extends LoggerBase {
   /** The kinds this backend writes; others are skipped by it (debug message once per identifier). */
   abstract readonly supportedKinds: readonly Kind[];
 
+  /** The aggregate option, checked; undefined: no cross-rank aggregates. */
+  readonly aggregate: AggregateOption | undefined;
+  /** @internal */
+  private readonly aggregateLimits: { window: number; timeoutMs: number };
+
   constructor(options: CommonLoggerOptions = {}) {
     super();
     if (typeof options !== 'object' || options === null) throw argError(`${new.target.name} options`, options, 'pass an object or nothing.');
@@ -263,6 +270,11 @@ export abstract class Logger extends LoggerBase {
     this.logOnWorkers = options.logOnWorkers ?? 0;
     const ms = normalizeSystemMetrics(options.systemMetrics, this.name);
     this.systemMetrics = ms > 0 ? ms / 1000 : false;
+    this.aggregate = normalizeAggregate(options.aggregate, this.name);
+    this.aggregateLimits = {
+      window: normalizeAggregateWindow(options.aggregateWindow, this.name),
+      timeoutMs: normalizeAggregateTimeout(options.aggregateTimeoutSecs, this.name) * 1000,
+    };
   }
 
   /**
@@ -290,6 +302,7 @@ export abstract class Logger extends LoggerBase {
       route: { index, name: this.name, kinds: [...this.supportedKinds], freq: this.freq, logOnWorkers: this.logOnWorkers, limits: this.limits() },
       ...this.sinkSpec(),
       systemMetricsMs: this.systemMetrics === false ? 0 : this.systemMetrics * 1000,
+      ...(this.aggregate && { aggregate: { option: this.aggregate, ...this.aggregateLimits } }),
     };
   }
 

@@ -3,7 +3,7 @@
  * process takes part in a rendezvous, starts the thread, waits a bounded time for the agreement,
  * and at close hands over this rank's end (and, on rank 0, gets the job's).
  */
-import { Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { rankMask, type BackendRoute } from '../dispatch/route.js';
 import { jobFromEnv, type JobIdentity } from '../job/job-identity.js';
@@ -39,6 +39,8 @@ function seconds(name: string, fallback: number, env: NodeJS.ProcessEnv): number
 export interface JobJoin {
   link: JobLink | undefined;
   info: JobInfo | undefined;
+  /** The ranks log from separate processes (a job was planned), whether or not the rendezvous was reached. */
+  separate?: boolean;
 }
 
 export interface JobPlan {
@@ -130,7 +132,7 @@ export async function joinJob(plan: JobPlan): Promise<JobJoin> {
             `(RANKLOG_RENDEZVOUS=off: no rendezvous; RANKLOG_RENDEZVOUS_TIMEOUT_S: wait longer).`,
     );
     await link.terminate();
-    return { link: undefined, info: undefined };
+    return { link: undefined, info: undefined, separate: true };
   }
   link.unref();
   const w = first.welcome;
@@ -144,7 +146,7 @@ export async function joinJob(plan: JobPlan): Promise<JobJoin> {
     host: rank === 0,
     launcher: w.launcher,
   };
-  return { link, info };
+  return { link, info, separate: true };
 }
 
 export class JobLink {
@@ -209,6 +211,11 @@ export class JobLink {
     this.endPosted = true;
     this.worker.postMessage({ t: 'end', status: reason, waitMs: 0 });
     Atomics.wait(this.flag, 0, 0, END_SYNC_MS);
+  }
+
+  /** Give the job thread one end of a writer's aggregate port (writer/aggregation.ts): it forwards partials over the rendezvous. */
+  aggregatePort(backend: number, port: MessagePort): void {
+    this.worker.postMessage({ t: 'aggPort', backend, port }, [port]);
   }
 
   async terminate(): Promise<void> {

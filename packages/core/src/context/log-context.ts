@@ -24,6 +24,8 @@ import { registerContext, unregisterContext } from './shutdown.js';
 import { warn } from '../util/diag.js';
 import { SystemSampling } from '../system/system-sampling.js';
 import type { JobJoin } from './job-link.js';
+import type { AggregateOption } from '../vocab/aggregate-option.js';
+import type { AggregateInit } from '../writer/aggregation.js';
 
 /** Options of createLoggerContext(). */
 export interface ContextOptions {
@@ -83,6 +85,8 @@ export interface BackendSpec {
   systemMetricsMs?: number;
   /** The directory the backend writes into: system metrics report the I/O of its block device. */
   runDir?: string;
+  /** The logger's aggregate option and its limits (docs/jobs.md "Aggregates"). */
+  aggregate?: { option: AggregateOption; window: number; timeoutMs: number };
 }
 
 /**
@@ -258,6 +262,7 @@ export class LogContext {
       job: this.job.info,
       pollMs: this.pollMs ?? spec.pollMs ?? DEFAULT_POLL_MS,
       systemMetrics: this.system?.initFor(spec.route.index),
+      aggregate: this.aggregateFor(spec),
     });
     this.ref(w);
     void w.started.then(
@@ -266,6 +271,34 @@ export class LogContext {
     );
     return w;
   }
+
+  /**
+   * How this backend's writer takes part in cross-rank aggregates (writer/aggregation.ts): alone for
+   * worker_thread ranks; through the job thread for separate processes; not at all when separate
+   * processes have no rendezvous (each would aggregate only itself), said once.
+   */
+  private aggregateFor(spec: BackendSpec): AggregateInit | undefined {
+    const a = spec.aggregate;
+    if (!a) return undefined;
+    const { link, info, separate } = this.job;
+    const bit = 1 << spec.route.index;
+    const world = info?.worldSize ?? this.worldSize;
+    const expected = world === undefined ? undefined : Array.from({ length: world }, (_, r) => r).filter((r) => (rankMask(this.routes, r) & bit) !== 0);
+    const common = { option: a.option, window: a.window, timeoutMs: a.timeoutMs, expected };
+    if (!link) {
+      if (separate) {
+        if (!this.aggregateWarned)
+          warn(`ranklog: ${spec.route.name}: no cross-rank aggregates: this rank is not connected to rank 0's rendezvous (see the warning above)`);
+        this.aggregateWarned = true;
+        return undefined;
+      }
+      return { ...common, role: 'local', port: undefined };
+    }
+    const { port1, port2 } = new MessageChannel();
+    link.aggregatePort(spec.route.index, port2);
+    return { ...common, role: link.host ? 'host' : 'member', port: port1 };
+  }
+  private aggregateWarned = false;
 
   /** Writers must not keep the process alive, except while we wait for their answer. */
   private ref(w: WriterHandle): void {

@@ -27,7 +27,7 @@ export function spawnWriter(config: Omit<WriterInit, 'diagPort'>): WriterHandle 
   const init: WriterInit = { ...config, diagPort: port2 };
   const worker = new Worker(new URL('../writer/writer-thread.js', import.meta.url), {
     workerData: init,
-    transferList: [port2],
+    transferList: init.aggregate?.port ? [port2, init.aggregate.port] : [port2],
     name: `ranklog-writer-${init.backendName}`,
   });
   let pings = 0;

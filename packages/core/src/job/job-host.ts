@@ -10,6 +10,8 @@ import { networkInterfaces } from 'node:os';
 import { decideJobEnd, type JobEnd, type RankEnd } from '../sink/job.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import { isMessage, PROTOCOL_VERSION, type Welcome } from './messages.js';
+import { PartDecoder } from './part-frames.js';
+import type { PartTuple } from '../writer/aggregation.js';
 import { describeAddress, type RendezvousAddress } from './rendezvous-address.js';
 
 /** TCP keepalive probes start after this much silence (the OS's default is 2 hours); its probe interval and count decide the rest. */
@@ -40,6 +42,10 @@ export class JobHost {
   private waiters: (() => void)[] = [];
   /** Messages received (all members), for stats. */
   received = 0;
+  /** Aggregate partials of the members (b: the backend's index), for rank 0's writers. */
+  onParts: (backend: number, tuples: PartTuple[]) => void = () => undefined;
+  /** Malformed aggregate messages skipped (a peer of another version, a bug). */
+  malformedParts = 0;
 
   constructor(
     private readonly address: RendezvousAddress,
@@ -80,6 +86,7 @@ export class JobHost {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_MS);
     const reader = new FrameReader();
+    const parts = new PartDecoder();
     let rank: number | undefined;
     const refuse = (reason: string) => {
       socket.end(encodeFrame({ t: 'reject', reason }));
@@ -115,8 +122,14 @@ export class JobHost {
           socket.write(encodeFrame(w));
         } else if (m.t === 'end' && rank !== undefined && (m.status === 'finished' || m.status === 'failed' || m.status === 'killed')) {
           this.settle(rank, m.status);
+        } else if (m.t === 'ids' && rank !== undefined) {
+          parts.ids(m);
+        } else if (m.t === 'part' && rank !== undefined && Number.isInteger(m.b)) {
+          const before = parts.malformed;
+          this.onParts(m.b, parts.tuples(m));
+          this.malformedParts += parts.malformed - before;
         }
-        // Other types (phase 2's aggregate partials) are ignored by this version.
+        // Other types (a later version's) are ignored.
       }
     });
     socket.on('error', () => undefined); // 'close' follows and says what matters

@@ -11,11 +11,16 @@ import type { JobEnd } from '../sink/job.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import { KEEPALIVE_MS } from './job-host.js';
 import { type End, isMessage, PROTOCOL_VERSION, type Welcome } from './messages.js';
+import { PartEncoder } from './part-frames.js';
+import type { PartTuple } from '../writer/aggregation.js';
 import { describeAddress, type RendezvousAddress } from './rendezvous-address.js';
 
 /** First retry delay while rank 0 is not listening yet; doubled up to RETRY_MAX_MS. */
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1000;
+
+/** Partials per `part` frame at most. */
+const PART_CHUNK = 2048;
 
 export type JoinResult = { ok: true; welcome: Welcome } | { ok: false; reason: string };
 
@@ -23,8 +28,13 @@ export class JobMember {
   private socket: Socket | undefined;
   private bye: JobEnd | undefined;
   private ending = false;
-  /** Frames sent to rank 0 (hello, end), for stats. */
+  /** Frames sent to rank 0 (hello, end, aggregate partials), for stats. */
   sent = 0;
+  /** Bytes of aggregate frames sent (ids, part), frame headers included. */
+  partBytes = 0;
+  /** Partials not sent: the connection to rank 0 was gone. */
+  partsLost = 0;
+  private readonly parts = new PartEncoder();
 
   constructor(
     private readonly address: RendezvousAddress,
@@ -123,6 +133,24 @@ export class JobMember {
       s.write(encodeFrame({ t: 'hello', v: PROTOCOL_VERSION, pid: process.pid, host: hostname(), ...this.hello }));
       this.sent++;
     });
+  }
+
+  /** Send aggregate partials of backend `b` to rank 0 (in order, before `end`: one stream). */
+  sendParts(b: number, tuples: readonly PartTuple[]): void {
+    const s = this.socket;
+    if (!s || s.destroyed || this.ending) {
+      this.partsLost += tuples.length;
+      return;
+    }
+    // Chunks keep each frame far below MAX_FRAME (an item is at most ~80 bytes).
+    for (let i = 0; i < tuples.length; i += PART_CHUNK) {
+      for (const m of this.parts.messages(b, tuples.slice(i, i + PART_CHUNK))) {
+        const f = encodeFrame(m);
+        this.partBytes += f.length;
+        this.sent++;
+        s.write(f);
+      }
+    }
   }
 
   /** Say how this rank ended; resolves once the frame is handed to the kernel (or the connection is gone). */

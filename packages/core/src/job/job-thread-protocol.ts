@@ -1,4 +1,5 @@
 /** What the coordinator and the job thread say to each other (job-thread.ts, context/job-link.ts). */
+import type { MessagePort } from 'node:worker_threads';
 import type { JobEnd } from '../sink/job.js';
 import type { End, Welcome } from './messages.js';
 import type { RendezvousAddress } from './rendezvous-address.js';
@@ -24,4 +25,7 @@ export type ToCoordinator =
   /** A member's connection to rank 0 closed without `bye`: rank 0 vanished. */
   | { t: 'hostGone' };
 
-export type ToJobThread = { t: 'end'; status: End['status']; waitMs: number };
+export type ToJobThread =
+  | { t: 'end'; status: End['status']; waitMs: number }
+  /** A writer's aggregate port (writer/aggregation.ts): partials to forward (member) or to deliver to (host). */
+  | { t: 'aggPort'; backend: number; port: MessagePort };

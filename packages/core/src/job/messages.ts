@@ -4,6 +4,7 @@
  * aggregate partials, `part`) without breaking this one.
  */
 import type { JobEnd } from '../sink/job.js';
+import type { Ids, Part } from './part-frames.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -51,7 +52,7 @@ export interface Bye {
   end: JobEnd;
 }
 
-export type Message = Hello | Welcome | Reject | End | Bye;
+export type Message = Hello | Welcome | Reject | End | Bye | Ids | Part;
 
 export function isMessage(m: unknown): m is Message {
   return typeof m === 'object' && m !== null && typeof (m as { t?: unknown }).t === 'string';

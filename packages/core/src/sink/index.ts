@@ -9,6 +9,7 @@ import type { Kind } from '../vocab/kinds.js';
 import type { SystemSample } from './system-sample.js';
 import type { SourceFigure } from './figure-source.js';
 import type { JobEnd, JobInfo } from './job.js';
+import type { JobAggregate } from './aggregate.js';
 
 export type { Kind } from '../vocab/kinds.js';
 export { appendWhole, describeErrno, undoAppend, writeWholeAt, WriteFailure } from './whole-records.js';
@@ -20,6 +21,7 @@ export { listTree, copyTree, skippedLinksMessage, type TreeEntry, type TreeListi
 /** System metrics (the systemMetrics option): the sample a sink receives, and its generic metric names. */
 export type { SystemSample, DiskSample, GpuSample } from './system-sample.js';
 export { decideJobEnd, type JobEnd, type JobInfo, type RankEnd } from './job.js';
+export { AGGREGATE_STATS, aggregateKey, type AggregateStat, type AggregateValue, type JobAggregate } from './aggregate.js';
 export { systemMetricEntries } from './system-metric-names.js';
 
 /** Pixels in HWC order. uint8: 0..255; float32: 0..1. */
@@ -176,6 +178,13 @@ export interface Sink {
    * for writeSystemSample); stats().systemSamples counts the samples.
    */
   writeSystemSample?(sample: SystemSample): void | Promise<void>;
+  /**
+   * Optional: take one cross-rank aggregate (the logger's aggregate option; docs/jobs.md
+   * "Aggregates") and write it as the job-level series. Called only where the job-level run is
+   * written (rank 0 of a job, or the one process of worker_thread ranks), between records;
+   * commit() follows as for records. Without it aggregates are counted in stats().aggregateUnsupported.
+   */
+  writeAggregate?(aggregate: JobAggregate): void | Promise<void>;
   /** Backend-specific counters merged into stats() (retries, spooled, bytes, …). */
   stats?(): Record<string, number>;
 }

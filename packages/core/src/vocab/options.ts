@@ -1,5 +1,6 @@
 import { argError, describe } from './errors.js';
 import type { OptionKeys } from './option-keys.js';
+import type { AggregateOption } from './aggregate-option.js';
 
 /** 'epoch': calls without batchIdx; 'batch': every call; N: batchIdx % N === 0 and calls without batchIdx. */
 export type LogFreq = 'epoch' | 'batch' | number;
@@ -15,10 +16,28 @@ export interface CommonLoggerOptions {
    * this backend (README "System metrics"); true is W&B's default, 15 s. Default: off (false or 0).
    */
   systemMetrics?: number | boolean;
+  /**
+   * Cross-rank aggregates per step, written as a job-level series by rank 0 (docs/jobs.md
+   * "Aggregates"): a metric identifier, or '*' for every other metric, → the statistics
+   * ('mean', 'min', 'max', 'std', 'sum', 'count'), e.g. `{ 'train/loss': ['mean', 'min', 'max', 'std'] }`.
+   * Computed in the writer threads, never on the training thread. Default: none.
+   */
+  aggregate?: AggregateOption;
+  /** Steps that may wait for their ranks at once (default 32768, about 14 MB); beyond it the oldest is dropped, counted (stats().aggregateDropped) and warned about once. */
+  aggregateWindow?: number;
+  /** How long a rank may send nothing for an identifier, s (default 30), before the steps waiting for it are written with the ranks that came; a slow rank that keeps logging is waited for. */
+  aggregateTimeoutSecs?: number;
 }
 
 /** Spread into a backend's own OptionKeys, for checkOptionKeys(). */
-export const COMMON_OPTION_KEYS: OptionKeys<CommonLoggerOptions> = { logFreq: true, logOnWorkers: true, systemMetrics: true };
+export const COMMON_OPTION_KEYS: OptionKeys<CommonLoggerOptions> = {
+  logFreq: true,
+  logOnWorkers: true,
+  systemMetrics: true,
+  aggregate: true,
+  aggregateWindow: true,
+  aggregateTimeoutSecs: true,
+};
 
 /** What systemMetrics: true means: wandb's own sampling interval (x_stats_sampling_interval). */
 export const DEFAULT_SYSTEM_METRICS_SECS = 15;

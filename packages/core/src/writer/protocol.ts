@@ -17,6 +17,8 @@ export interface WriterInit {
   pollMs: number;
   /** Where this backend's system samples appear, when its logger asked for them (systemMetrics). */
   systemMetrics: SystemMetricsInit | undefined;
+  /** Cross-rank aggregates this backend computes (its logger's aggregate option), if any. */
+  aggregate?: import('./aggregation.js').AggregateInit;
   /** Warnings go to the coordinator through this port (diag.warn there); it also answers pings. */
   diagPort: import('node:worker_threads').MessagePort;
 }

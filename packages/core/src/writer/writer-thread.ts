@@ -19,6 +19,7 @@ import { figureTaskUrl } from '../encode/figure-renderer.js';
 import { ringDropped } from '../ring/stats.js';
 import { SampleReader } from '../system/sample-reader.js';
 import { takeAsMetrics } from './system-records.js';
+import { WriterAggregation } from './aggregation.js';
 
 const init = workerData as WriterInit;
 const shared = new Int32Array(init.sharedSab);
@@ -66,6 +67,19 @@ init.diagPort.on('message', (m: { ping?: number }) => {
   if (m.ping !== undefined) init.diagPort.postMessage({ pong: m.ping });
 });
 init.diagPort.unref();
+
+/** Cross-rank aggregates (the logger's aggregate option), when asked for. */
+const aggregation =
+  init.aggregate &&
+  new WriterAggregation(
+    init.aggregate,
+    () => readers.map((r) => r.ring.rank),
+    () => {
+      Atomics.add(shared, SHARED.WRITER_WAKE, 1);
+      Atomics.notify(shared, SHARED.WRITER_WAKE);
+    },
+    warn,
+  );
 
 /** Records of the current batch the sink took; they count as written once commit() says they are durable. */
 let batchTaken = 0;
@@ -124,6 +138,7 @@ const env: SinkEnv = {
 };
 
 function take(r: LogRecord): void | Promise<void> {
+  aggregation?.observe(r);
   try {
     const p = sink!.write(r);
     if (p !== undefined) {
@@ -170,6 +185,16 @@ async function takeSample(): Promise<boolean> {
   return true;
 }
 
+/** Finished aggregate steps to the sink, or partials to the job thread; a sink's failure is counted, as for records. */
+async function pumpAggregates(): Promise<number> {
+  try {
+    return await aggregation!.pump(sink!);
+  } catch (e) {
+    warnFailure(e, 'writing aggregates');
+    return 0;
+  }
+}
+
 /** One pass over all rings; returns the number of slots consumed. */
 async function drainOnce(): Promise<number> {
   const sampled = await takeSample();
@@ -180,7 +205,8 @@ async function drainOnce(): Promise<number> {
     await r.read(view, BATCH_SLOTS, take);
     slots += (r.ring.position - before) | 0;
   }
-  if (slots > 0 || sampled) {
+  const aggregated = aggregation && !closeTargets ? await pumpAggregates() : 0;
+  if (slots > 0 || sampled || aggregated > 0) {
     await commitBatch();
     for (const r of readers) r.ring.release();
   }
@@ -233,6 +259,12 @@ function closeWriter(reason: RunEndReason, job?: JobEnd): Promise<BackendStats> 
     if (stopped) await stopped;
     // Whatever producers published after close began is not written: count it, so nothing vanishes silently.
     for (const r of readers) afterClose += r.countPending();
+    // The last steps: a member hands over its partials; a host waits for the others' (not on an exit path: nobody waits there).
+    try {
+      await aggregation?.finish(sink, Atomics.load(shared, SHARED.END_REQUEST) === END_NONE);
+    } catch (e) {
+      warnFailure(e, 'writing aggregates');
+    }
     try {
       settle((await sink?.close(reason, job)) ?? 0);
     } catch (e) {
@@ -256,7 +288,7 @@ function stats(): BackendStats {
   for (const r of readers) dropped += ringDropped(r.ring.sab, init.backend);
   const extra = sink?.stats?.() ?? {};
   const system: Record<string, number> = samples ? { systemSamples: samples.taken } : {};
-  return { ...extra, ...system, name: init.backendName, written, failed, dropped, afterClose };
+  return { ...extra, ...system, ...aggregation?.stats(), name: init.backendName, written, failed, dropped, afterClose };
 }
 
 const api: WriterApi = {

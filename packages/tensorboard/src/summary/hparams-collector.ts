@@ -53,12 +53,17 @@ export class HparamsCollector {
     }
   }
 
-  /** End every session: 'finished' is SUCCESS; a signal or an uncaught exception is FAILURE. */
-  finish(reason: RunEndReason): void {
+  /**
+   * End every session: 'finished' is SUCCESS; a signal or an uncaught exception is FAILURE.
+   * `own`: runs that end with their own status (the job-level run ends with the job's).
+   */
+  finish(reason: RunEndReason, own: ReadonlyMap<EventFile, RunEndReason> = new Map()): void {
     this.flush();
     if (this.params.size === 0) return;
-    const end = sessionEndValue({ status: reason === 'finished' ? 'success' : 'failure', endTimeSecs: Date.now() / 1000 });
-    for (const file of this.runs.keys()) file.out.append(summaryEvent(Date.now() / 1000, 0, end));
+    const now = Date.now() / 1000;
+    // The hparams Status has no ABORTED: a killed run is a FAILURE, as in the ranks' runs.
+    const endOf = (r: RunEndReason) => sessionEndValue({ status: r === 'finished' ? 'success' : 'failure', endTimeSecs: now });
+    for (const file of this.runs.keys()) file.out.append(summaryEvent(now, 0, endOf(own.get(file) ?? reason)));
   }
 
   get paramsAfterStart(): number {

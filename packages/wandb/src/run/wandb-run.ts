@@ -26,6 +26,7 @@ import {
   type FigureItem,
   type FigureSource,
   type ImageItem,
+  type JobAggregate,
   type LogRecord,
   type PathItem,
   type RawImage,
@@ -362,6 +363,26 @@ export class WandbRun {
   }
 
   /** A system sample: one StatsRecord, committed with the batch; an open history row stays open (it is not history). */
+  /**
+   * One cross-rank aggregate (the job run): a history row at the aggregate's step, one item per
+   * statistic, charted against `step` (an aggregate does not know whether the ranks logged per batch
+   * or per epoch).
+   */
+  aggregate(a: JobAggregate): void {
+    this.flushConfig();
+    for (const v of a.values)
+      this.history(
+        { kind: 'metric', rank: -1, identifier: v.key, step: a.step, batchIdx: a.step, timeMs: a.timeMs, value: v.value, item: v.value },
+        numberJson(v.value),
+      );
+  }
+
+  /** Summary items (key → JSON text), e.g. the job's end in the job run. */
+  summarize(items: { key: string; json: string }[]): void {
+    this.closeRow();
+    this.delivery.add('summary', updateMessage(this.w, items));
+  }
+
   stats(sample: SystemSample): void {
     this.delivery.add('stats', statsMessage(this.w, sample.timeMs, statsItems(sample)), 1);
   }

@@ -12,6 +12,8 @@
  *   params.json          {identifier: value}; a different value from another rank as "<identifier>@rank<r>"
  *   histograms.jsonl     {timestamp, time_ms, rank, identifier, step, batch_idx, count, min, max, mean, values}
  *   datasets.jsonl       {timestamp, time_ms, rank, identifier, step, name, digest, source, schema?}
+ *   aggregates.csv       timestamp,identifier,step,stat,value,ranks,expected_ranks,count: cross-rank aggregates
+ *                        (the aggregate option), written by the job-level run's writer only (aggregate-lines.ts)
  *   text/<identifier>/<stem>.txt
  *   dicts/<identifier>/<stem>.json
  *   images/<identifier>/<stem>.png | .jpg
@@ -35,10 +37,11 @@
  */
 import * as path from 'node:path';
 import { renameSync, writeFileSync } from 'node:fs';
-import type { FigureItem, ImageItem, JobEnd, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
+import type { FigureItem, ImageItem, JobAggregate, JobEnd, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
 import { undoAppend, WriteFailure } from '../../sink/whole-records.js';
 import { decideJobEnd } from '../../sink/job.js';
 import { AppendFile } from './append-file.js';
+import { AGGREGATES_HEADER, AggregateLines } from './aggregate-lines.js';
 import { ItemFiles, stemOf } from './item-files.js';
 import { CSV_HEADER, MetricLines } from './metric-lines.js';
 import { Outcomes } from './outcomes.js';
@@ -77,6 +80,9 @@ class LocalSink implements Sink {
   private readonly histograms: AppendFile;
   private readonly datasets: AppendFile;
   private csvReady = false;
+  /** aggregates.csv, created with the first aggregate. */
+  private aggregates: AppendFile | undefined;
+  private aggregateLines: AggregateLines | undefined;
 
   private readonly metricLines: MetricLines;
   private readonly recordLines = new RecordLines();
@@ -153,6 +159,17 @@ class LocalSink implements Sink {
     this.csv.records++;
     this.outcomes.counters.metrics++;
     if (this.metricPending.pending.pos > SOFT_CAP) this.flushMetrics();
+  }
+
+  writeAggregate(a: JobAggregate): void {
+    if (this.closed) throw new Error('ranklog local: writeAggregate() after close()');
+    if (!this.aggregates) {
+      this.aggregates = new AppendFile(path.join(this.runDir, 'aggregates.csv'), 'a');
+      this.aggregateLines = new AggregateLines();
+      this.publisher.publishOnce(this.aggregates.file, AGGREGATES_HEADER);
+    }
+    this.aggregates.pending.text(this.aggregateLines!.lines(a));
+    this.aggregates.records++;
   }
 
   private writeOther(r: LogRecord): void {
@@ -265,6 +282,7 @@ class LocalSink implements Sink {
     this.flushMetrics();
     this.flushLines(this.histograms);
     this.flushLines(this.datasets);
+    if (this.aggregates) this.flushLines(this.aggregates);
     if (this.paramsLog.pending.pos > 0 && this.flushLines(this.paramsLog)) {
       try {
         this.params.writeSnapshot();
@@ -283,7 +301,7 @@ class LocalSink implements Sink {
     // On an exit path the host decides nothing (it cannot wait for the others): its own end is the job's.
     if (this.env.job?.host) this.endRunJson(job ?? decideJobEnd({ [this.env.coordinatorRank]: reason ?? 'finished' })); // a member's knowledge is partial: run.json stays rank 0's
     this.closed = true;
-    for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets]) f?.close();
+    for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets, this.aggregates]) f?.close();
     this.outcomes.failures.report();
     return lost;
   }
