@@ -10,6 +10,7 @@
  * parent: created once and ended when every logging process has ended
  * (job-run.ts).
  */
+import { NAME_RE } from './filestore/validation.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -106,6 +107,8 @@ class MlflowSink implements Sink {
   private readonly jobKey: string;
   /** Separate processes share the job's parent run (find/create it, end it together). */
   private readonly shared: boolean;
+  /** Run tags that are no valid MLflow key, told once each. */
+  private readonly badTagWarned = new Set<string>();
 
   constructor(
     private readonly o: MlflowSinkOptions,
@@ -142,7 +145,25 @@ class MlflowSink implements Sink {
       { key: 'mlflow.source.name', value: this.o.sourceName },
       { key: 'mlflow.source.type', value: 'LOCAL' },
     ];
-    if (this.o.runDescription) tags.push({ key: 'mlflow.note.content', value: this.o.runDescription });
+    // The logger's runDescription beats the context's notes, as a backend's own option beats the shared one.
+    const run = this.env.run;
+    const note = this.o.runDescription ?? run?.notes;
+    if (note) tags.push({ key: 'mlflow.note.content', value: note });
+    if (run) {
+      // A W&B-style tag is an MLflow tag with an empty value (search: tags.`baseline` = ''); keys MLflow refuses are said once.
+      for (const tag of run.tags) {
+        if (NAME_RE.test(tag)) tags.push({ key: tag, value: '' });
+        else if (!this.badTagWarned.has(tag)) {
+          this.badTagWarned.add(tag);
+          this.env.warn(
+            `ranklog mlflow: run tag ${JSON.stringify(tag)} is not a valid MLflow tag key (letters, digits, _ - . / space :); it is kept only as ranklog.tags`,
+          );
+        }
+      }
+      if (run.tags.length > 0) tags.push({ key: 'ranklog.tags', value: run.tags.join(', ').slice(0, 5000) });
+      if (run.group !== undefined) tags.push({ key: 'ranklog.group', value: run.group });
+      if (run.jobType !== undefined) tags.push({ key: 'ranklog.job_type', value: run.jobType });
+    }
     return tags;
   }
 

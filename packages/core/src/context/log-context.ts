@@ -15,7 +15,8 @@ import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
 import { createRing } from '../ring/ring.js';
 import { waitReleased } from '../ring/wait.js';
 import { ringRecordsIn, ringDropped } from '../ring/stats.js';
-import type { RunEndReason } from '../sink/index.js';
+import type { RunEndReason, RunMeta } from '../sink/index.js';
+import { runMetaFrom } from './run-meta.js';
 import { decideJobEnd, type JobEnd } from '../sink/job.js';
 import type { BackendStats } from '../writer/protocol.js';
 import { spawnWriter, type WriterHandle } from './writer-handle.js';
@@ -56,6 +57,14 @@ export interface ContextOptions {
    * else a Unix socket when every rank runs on this machine.
    */
   rendezvous?: string | false;
+  /** The run's tags: W&B tags, MLflow tags, TensorBoard text and hparams, run.json (README "Run tags, notes, group"). */
+  tags?: readonly string[];
+  /** A description of the run: MLflow's description (mlflow.note.content), W&B notes, TensorBoard text, run.json. */
+  notes?: string;
+  /** Runs that belong together (W&B group; a tag elsewhere). */
+  group?: string;
+  /** What kind of run: 'train', 'eval', … (W&B job type; a tag elsewhere). */
+  jobType?: string;
 }
 
 /** The keys createLoggerContext() accepts (anything else is a typo it reports). */
@@ -69,6 +78,10 @@ export const CONTEXT_OPTION_KEYS: OptionKeys<ContextOptions> = {
   handleSignals: true,
   clockResolutionMs: true,
   rendezvous: true,
+  tags: true,
+  notes: true,
+  group: true,
+  jobType: true,
 };
 
 export interface BackendSpec {
@@ -122,6 +135,8 @@ interface RingEntry {
 
 export class LogContext {
   readonly runName: string;
+  /** tags, notes, group, jobType: given to every sink. */
+  private readonly runMeta: RunMeta | undefined;
   readonly blobDir: string;
   /** The block every ring, writer and the clock share (ring/layout.ts SHARED), created with the first ring. */
   private sharedSab: SharedArrayBuffer | undefined;
@@ -166,6 +181,7 @@ export class LogContext {
   ) {
     this.#backends = backends;
     this.runName = options.runName ?? '';
+    this.runMeta = runMetaFrom(options);
     this.policy = options.fullRingPolicy ?? 'wait';
     if (this.policy !== 'wait' && this.policy !== 'drop-newest') {
       throw argError('fullRingPolicy', this.policy, "use 'wait' (default, loses nothing) or 'drop-newest' (never blocks, counts drops).");
@@ -256,6 +272,7 @@ export class LogContext {
       coordinatorRank: this.rank,
       worldSize: this.worldSize,
       job: this.job.info,
+      run: this.runMeta,
       pollMs: this.pollMs ?? spec.pollMs ?? DEFAULT_POLL_MS,
       systemMetrics: this.system?.initFor(spec.route.index),
     });

@@ -101,6 +101,18 @@ export interface LogRecord {
 /** How a run ended: destroyLoggerContext(), a signal, or an uncaught exception. */
 export type RunEndReason = 'finished' | 'killed' | 'failed';
 
+/** The run's description (createLoggerContext()'s tags, notes, group, jobType); each backend maps it to its own concept. */
+export interface RunMeta {
+  /** Distinct, non-empty; [] when none. */
+  readonly tags: readonly string[];
+  /** A description of the run (MLflow's mlflow.note.content, W&B's notes). */
+  readonly notes?: string;
+  /** Runs that belong together (W&B's group). */
+  readonly group?: string;
+  /** What kind of run this is: 'train', 'eval', … (W&B's job type). */
+  readonly jobType?: string;
+}
+
 /** What the writer thread gives a sink: the run, the coordinator's rank, encoders and diagnostics. */
 export interface SinkEnv {
   /** Name of the run, shared by every backend and rank of the job. */
@@ -114,6 +126,8 @@ export interface SinkEnv {
    * in every rank. Undefined for one process, or a rank that logs on its own.
    */
   readonly job?: JobInfo;
+  /** The run's tags, notes, group and job type, when createLoggerContext() was given any. */
+  readonly run?: RunMeta;
   /** Encode pixels to PNG: in a piscina pool, or inline below 4096 pixels where the pool round trip costs more than the encoding. */
   encodePng(image: RawImage): Promise<Uint8Array>;
   /**

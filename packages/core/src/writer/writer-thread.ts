@@ -108,6 +108,7 @@ const env: SinkEnv = {
   coordinatorRank: init.coordinatorRank,
   worldSize: init.worldSize,
   ...(init.job ? { job: init.job } : {}),
+  ...(init.run ? { run: init.run } : {}),
   async encodePng(image) {
     return (await encoder()).encodePng(image);
   },

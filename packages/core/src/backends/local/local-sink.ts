@@ -3,7 +3,7 @@
  * spreadsheet, `jq` or a file browser read without ranklog.
  *
  * <savedir>/<runName>/
- *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size}; written once.
+ *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size, tags?, notes?, group?, job_type?}; written once.
  *                        A job whose ranks met at a rendezvous adds job: {id, launcher, ranks, status: "running"},
  *                        and its host (rank 0) replaces it at close with the job's end (docs/jobs.md)
  *   metrics.csv          timestamp,rank,identifier,step,batch_idx,value  (NaN, inf, -inf for non-finite values)
@@ -119,6 +119,12 @@ class LocalSink implements Sink {
       created_at: new Date(job?.startTimeMs ?? Date.now()).toISOString(),
       coordinator_rank: job ? 0 : this.env.coordinatorRank,
       world_size: job?.worldSize ?? this.env.worldSize ?? null,
+      ...(this.env.run && {
+        tags: this.env.run.tags,
+        ...(this.env.run.notes !== undefined && { notes: this.env.run.notes }),
+        ...(this.env.run.group !== undefined && { group: this.env.run.group }),
+        ...(this.env.run.jobType !== undefined && { job_type: this.env.run.jobType }),
+      }),
       ...(job && {
         job: {
           id: job.id,
