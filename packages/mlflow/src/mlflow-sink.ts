@@ -128,8 +128,14 @@ class MlflowSink implements Sink {
     // ids are in the state). Otherwise this launch starts afresh: its own runs, and the job's parent
     // found or created by this launch's job key, not the run ids a finished launch left behind.
     const left = this.spool.readState();
+    // Resuming (createLoggerContext({ resume })): the earlier launch's run ids, so the runs continue where they were.
+    const resumable = env.resume !== undefined && left !== undefined && left.trackingUri === o.displayUri && left.experimentName === o.experimentName;
+    if (env.resume !== undefined && !resumable)
+      env.warn(
+        `ranklog mlflow: nothing to resume for run ${env.runName} in ${runDir} with this tracking URI and experiment (no earlier launch's state there); starting new runs.`,
+      );
     const state: SpoolState =
-      left !== undefined && left.delivered < this.spool.readOps().length
+      left !== undefined && (resumable || left.delivered < this.spool.readOps().length)
         ? left
         : { version: 1, trackingUri: o.displayUri, experimentName: o.experimentName, runIds: {}, delivered: 0 };
     this.delivery = new Delivery(store, this.spool, state, env.warn, new WriteFailures(env.warn, 'ranklog mlflow'), {

@@ -23,7 +23,7 @@ import {
   type SinkFactory,
 } from '@ranklog/core/sink';
 import { EventFile } from './record/event-file.js';
-import { ScalarTemplate, summaryEvent } from './record/event.js';
+import { ScalarTemplate, sessionStartEvent, summaryEvent } from './record/event.js';
 import { textValue } from './summary/text.js';
 import { imageValue, jpegSize, pngSize, type ImageSize } from './summary/image.js';
 import { histogramValue } from './summary/histogram.js';
@@ -117,6 +117,9 @@ class TensorBoardSink implements Sink {
       f = new RankFiles(this.multiRank ? join(this.runDir, `rank_${r}`) : this.runDir);
       this.ranks.set(r, f);
       this.hparams.addRun(f.file);
+      // Resuming from a checkpoint's step: what the earlier launch logged from it on is superseded (event.ts).
+      const from = this.env.resume?.fromStep;
+      if (from !== undefined) f.file.appendRequired(sessionStartEvent(Date.now() / 1000, from));
       const text = this.env.run && runDescription(this.env.run);
       if (text) {
         f.file.out.append(summaryEvent(Date.now() / 1000, 0, textValue(RUN_TEXT_TAG, text)));

@@ -12,6 +12,7 @@ import { rankFromEnv, worldSizeFromEnv } from './rank.js';
 import { CONTEXT_OPTION_KEYS, LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
 import { defaultRunName } from '../context/run-name.js';
 import { runMetaFrom } from '../context/run-meta.js';
+import { resumeFrom } from '../context/resume.js';
 import { joinJob, planJob, type JobJoin } from '../context/job-link.js';
 import type { WorkerHandle } from '../context/worker-handle.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
@@ -159,6 +160,9 @@ export abstract class LoggerBase {
       throw argError('options.runName', runName, 'use 1 to 200 letters, digits, ".", "-" or "_" (it names a directory).');
     }
     runMetaFrom(options); // tags, notes, group, jobType: bad ones throw now, not after the rendezvous
+    resumeFrom(options.resume);
+    if (options.resume && options.runName === undefined && process.env.RANKLOG_RUN_NAME === undefined)
+      throw argError('options.resume', options.resume, 'name the run to continue: pass runName (or set RANKLOG_RUN_NAME) with resume.');
     const specs = this.specs();
     // Separate processes of one job agree on the run name (and more) through rank 0 (docs/jobs.md): a bounded wait, in a job
     // thread. Only then is there an await before the context is bound, and a second call meanwhile must still only warn.

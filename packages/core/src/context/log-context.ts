@@ -15,7 +15,8 @@ import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
 import { createRing } from '../ring/ring.js';
 import { waitReleased } from '../ring/wait.js';
 import { ringRecordsIn, ringDropped } from '../ring/stats.js';
-import type { RunEndReason, RunMeta } from '../sink/index.js';
+import type { ResumeInfo, RunEndReason, RunMeta } from '../sink/index.js';
+import { resumeFrom } from './resume.js';
 import { runMetaFrom } from './run-meta.js';
 import { decideJobEnd, type JobEnd } from '../sink/job.js';
 import type { BackendStats } from '../writer/protocol.js';
@@ -65,6 +66,12 @@ export interface ContextOptions {
   group?: string;
   /** What kind of run: 'train', 'eval', … (W&B job type; a tag elsewhere). */
   jobType?: string;
+  /**
+   * Continue the run named runName that an earlier launch began, e.g. after a crash (README "Resume"):
+   * true, or { fromStep } with the step training resumes from (TensorBoard then hides what the
+   * earlier launch logged at or after it). Default false.
+   */
+  resume?: boolean | { fromStep: number };
 }
 
 /** The keys createLoggerContext() accepts (anything else is a typo it reports). */
@@ -82,6 +89,7 @@ export const CONTEXT_OPTION_KEYS: OptionKeys<ContextOptions> = {
   notes: true,
   group: true,
   jobType: true,
+  resume: true,
 };
 
 export interface BackendSpec {
@@ -137,6 +145,8 @@ export class LogContext {
   readonly runName: string;
   /** tags, notes, group, jobType: given to every sink. */
   private readonly runMeta: RunMeta | undefined;
+  /** createLoggerContext({ resume }), for every sink. */
+  private readonly resume: ResumeInfo | undefined;
   readonly blobDir: string;
   /** The block every ring, writer and the clock share (ring/layout.ts SHARED), created with the first ring. */
   private sharedSab: SharedArrayBuffer | undefined;
@@ -182,6 +192,7 @@ export class LogContext {
     this.#backends = backends;
     this.runName = options.runName ?? '';
     this.runMeta = runMetaFrom(options);
+    this.resume = resumeFrom(options.resume);
     this.policy = options.fullRingPolicy ?? 'wait';
     if (this.policy !== 'wait' && this.policy !== 'drop-newest') {
       throw argError('fullRingPolicy', this.policy, "use 'wait' (default, loses nothing) or 'drop-newest' (never blocks, counts drops).");
@@ -273,6 +284,7 @@ export class LogContext {
       worldSize: this.worldSize,
       job: this.job.info,
       run: this.runMeta,
+      resume: this.resume,
       pollMs: this.pollMs ?? spec.pollMs ?? DEFAULT_POLL_MS,
       systemMetrics: this.system?.initFor(spec.route.index),
     });

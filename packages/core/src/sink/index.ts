@@ -113,6 +113,12 @@ export interface RunMeta {
   readonly jobType?: string;
 }
 
+/** createLoggerContext({ resume }): this launch continues a run an earlier one began (and may have left by a crash). */
+export interface ResumeInfo {
+  /** The step training resumes from (its checkpoint's); what the earlier launch logged at or after it is superseded. */
+  readonly fromStep?: number;
+}
+
 /** What the writer thread gives a sink: the run, the coordinator's rank, encoders and diagnostics. */
 export interface SinkEnv {
   /** Name of the run, shared by every backend and rank of the job. */
@@ -128,6 +134,8 @@ export interface SinkEnv {
   readonly job?: JobInfo;
   /** The run's tags, notes, group and job type, when createLoggerContext() was given any. */
   readonly run?: RunMeta;
+  /** Present when this launch resumes the run of the same name (createLoggerContext({ resume })). */
+  readonly resume?: ResumeInfo;
   /** Encode pixels to PNG: in a piscina pool, or inline below 4096 pixels where the pool round trip costs more than the encoding. */
   encodePng(image: RawImage): Promise<Uint8Array>;
   /**

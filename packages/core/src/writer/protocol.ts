@@ -1,4 +1,4 @@
-import type { JobEnd, JobInfo, RunEndReason, RunMeta } from '../sink/index.js';
+import type { JobEnd, JobInfo, ResumeInfo, RunEndReason, RunMeta } from '../sink/index.js';
 import type { SystemMetricsInit } from '../system/sample-reader.js';
 /** What the coordinator and a writer thread say to each other (over comlink). */
 export interface WriterInit {
@@ -16,6 +16,8 @@ export interface WriterInit {
   job: JobInfo | undefined;
   /** The run's tags, notes, group and job type (SinkEnv.run). */
   run: RunMeta | undefined;
+  /** Set when this launch resumes the run (SinkEnv.resume). */
+  resume: ResumeInfo | undefined;
   pollMs: number;
   /** Where this backend's system samples appear, when its logger asked for them (systemMetrics). */
   systemMetrics: SystemMetricsInit | undefined;

@@ -109,6 +109,7 @@ const env: SinkEnv = {
   worldSize: init.worldSize,
   ...(init.job ? { job: init.job } : {}),
   ...(init.run ? { run: init.run } : {}),
+  ...(init.resume ? { resume: init.resume } : {}),
   async encodePng(image) {
     return (await encoder()).encodePng(image);
   },

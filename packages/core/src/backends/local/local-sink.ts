@@ -33,6 +33,7 @@
  * This file takes records and commits; the lines are made by metric-lines.ts (metrics, the hot
  * path) and record-lines.ts (params, histograms, datasets), item files by item-files.ts.
  */
+import { cutTornTail } from './torn-tail.js';
 import * as path from 'node:path';
 import { renameSync, writeFileSync } from 'node:fs';
 import type { FigureItem, ImageItem, JobEnd, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
@@ -98,6 +99,7 @@ class LocalSink implements Sink {
     this.outcomes = new Outcomes(env);
     this.publisher = new Publisher(env, this.outcomes);
     this.publisher.ensureDir(this.runDir);
+    if (env.resume) this.cutTornTails(options.jsonl !== false);
     this.csv = new AppendFile(path.join(this.runDir, 'metrics.csv'), 'a');
     this.jsonl = options.jsonl === false ? undefined : new AppendFile(path.join(this.runDir, 'metrics.jsonl'), 'a');
     this.metricPending = this.jsonl ?? this.csv;
@@ -108,6 +110,14 @@ class LocalSink implements Sink {
     this.items = new ItemFiles(this.runDir, env, this.outcomes, this.publisher, options.followExternalSymlinks === true);
     this.params = new ParamsFold(this.runDir, this.paramsLog, this.publisher, this.outcomes, env);
     this.writeRunJson();
+  }
+
+  /** A resumed run appends to what a killed launch left: cut any torn last line first (torn-tail.ts). */
+  private cutTornTails(jsonl: boolean): void {
+    for (const name of ['metrics.csv', ...(jsonl ? ['metrics.jsonl'] : []), 'params.jsonl', 'histograms.jsonl', 'datasets.jsonl']) {
+      const cut = cutTornTail(path.join(this.runDir, name));
+      if (cut > 0) this.env.warn(`ranklog: resuming run ${this.env.runName}: cut a torn last line (${cut} bytes, left by the earlier launch) off ${name}`);
+    }
   }
 
   private runJson(end?: JobEnd): Record<string, unknown> {
