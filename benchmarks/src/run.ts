@@ -20,6 +20,7 @@ import { cpuPerRecord } from './cpu-per-record.js';
 import { trainingOverhead } from './training-overhead.js';
 import { systemMetrics } from './system-metrics.js';
 import { wandbOnline } from './wandb-online.js';
+import { tfjs } from './tfjs.js';
 import { buildReport, writeReport } from './report.js';
 
 const groups: [name: string, run: Group][] = [
@@ -34,6 +35,7 @@ const groups: [name: string, run: Group][] = [
   ['training', trainingOverhead],
   ['system-metrics', systemMetrics],
   ['wandb-online', wandbOnline],
+  ['tfjs', tfjs],
 ];
 
 const args = process.argv.slice(2);
