@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { argError, checkOptionKeys, type OptionKeys } from '@ranklog/core';
-import { Callback } from '@tensorflow/tfjs';
+import { Callback } from '@tensorflow/tfjs-layers';
 import { fitHyperparameters, modelHyperparameters } from './hyperparameters.js';
 import type { TfjsLogger } from './logger-like.js';
 import { LogsRow } from './logs-row.js';

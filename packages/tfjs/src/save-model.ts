@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { io } from '@tensorflow/tfjs';
+import { io } from '@tensorflow/tfjs-core';
 import type { LayersModel } from './tfjs-types.js';
 
 export const WEIGHTS_FILE = 'weights.bin';

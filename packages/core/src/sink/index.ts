@@ -86,7 +86,10 @@ export interface LogRecord {
   /** Rank of the producing thread/process. */
   readonly rank: number;
   readonly identifier: string;
-  /** undefined when the call carried no step. */
+  /**
+   * The call's step, or its automatic one (README "Steps") for metric, histogram, text, dict, image
+   * and figure records; undefined for params, artifacts, models and datasets logged without one.
+   */
   readonly step: number | undefined;
   /** undefined when the call carried no batchIdx. */
   readonly batchIdx: number | undefined;
