@@ -4,6 +4,8 @@
  * Judged by what the recording backend's writer thread received.
  */
 import test from 'ava';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { EmptyLogger, LoggersCollection } from '@ranklog/core';
 import { OtherRecordingLogger, RecordingLogger, readRecords, startRecording, tempFile } from './support/recording-logger.js';
 
@@ -110,4 +112,28 @@ test('EmptyLogger takes logMetrics and metricsHandle and does nothing', async (t
     empty.logMetrics({ x: 1 });
   });
   t.is(m.size, 1);
+});
+
+test('a training worker_thread’s attached logger has logMetrics in both forms, with its rank’s automatic steps', async (t) => {
+  const file = tempFile(t);
+  const logger = new RecordingLogger({ file, logFreq: 'batch', logOnWorkers: -1 });
+  await startRecording(t, logger, { rank: 0, worldSize: 2 });
+  const w = new Worker(new URL('./fixtures/attach-metrics-worker.js', import.meta.url), { workerData: { handle: logger.workerHandle(1) } });
+  const [report] = (await once(w, 'message')) as [{ drained: boolean }];
+  t.true(report.drained);
+  logger.logMetrics({ loss: 5 }); // rank 0 counts on its own: step 0
+  await logger.destroyLoggerContext();
+  t.deepEqual(
+    readRecords(file).map((r) => [r.rank, r.identifier, r.value, r.step, r.batchIdx]),
+    [
+      [1, 'loss', 0, 0, 0],
+      [1, 'acc', 0, 0, 0],
+      [1, 'loss', 1, 1, 1],
+      [1, 'acc', -1, 1, 1],
+      [1, 'loss', 2, 2, 2],
+      [1, 'acc', -2, 2, 2],
+      [1, 'loss', 9, 3, 3],
+      [0, 'loss', 5, 0, null],
+    ],
+  );
 });
