@@ -99,6 +99,38 @@ test('a run killed by SIGKILL resumes from a checkpoint step in local files, Ten
   t.true(points.length - (UNTIL - FROM) >= 1, 'the first launch delivered points before the kill');
 });
 
+test('MLflow: a finished run that is resumed is RUNNING again while the launch logs, in the same run, and FINISHED after', async (t) => {
+  const savedir = mkdtempSync(join(tmpdir(), 'ranklog-resume-'));
+  t.teardown(() => rmSync(savedir, { recursive: true, force: true }));
+  const runName = uniqueRunName('again');
+  const root = join(savedir, 'mlflow');
+  const launch = async (resume: boolean, steps: number[], between?: () => void) => {
+    const logger = new MLFlowLogger({ savedir, trackingUri: root, experimentName: 'resume', logFreq: 'batch' });
+    await logger.createLoggerContext({ rank: 0, runName, handleSignals: false, ...(resume && { resume: true }) });
+    for (const s of steps) logger.log(s, 'loss', { step: s, batchIdx: 0 });
+    await logger.flush();
+    between?.();
+    await logger.destroyLoggerContext();
+  };
+  const only = () => {
+    const runs = runsIn(root, experimentIdsNamed(root, 'resume')[0]!);
+    t.is(runs.length, 1);
+    return runs[0]!;
+  };
+  await launch(false, [0, 1]);
+  const first = only();
+  t.is(first.status, 'FINISHED');
+  await launch(true, [2, 3], () => t.is(only().status, 'RUNNING'));
+  const after = only();
+  t.is(after.runId, first.runId);
+  t.is(after.status, 'FINISHED');
+  t.deepEqual(
+    after.metrics.get('loss')!.map((p) => p.step),
+    [0, 1, 2, 3],
+  );
+  t.true(Number(after.meta.end_time) >= Number(first.meta.end_time));
+});
+
 test('resume without a run name, or a bad resume value, throws naming the option and the fix', async (t) => {
   const logger = new LocalFileLogger({ savedir: mkdtempSync(join(tmpdir(), 'ranklog-resume-')) });
   await t.throwsAsync(logger.createLoggerContext({ resume: true, handleSignals: false }), { message: /options\.resume is true.*pass runName/ });

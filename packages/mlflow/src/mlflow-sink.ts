@@ -107,6 +107,8 @@ class MlflowSink implements Sink {
   private readonly jobKey: string;
   /** Separate processes share the job's parent run (find/create it, end it together). */
   private readonly shared: boolean;
+  /** Runs of the earlier launch that this one resumes (createLoggerContext({ resume })). */
+  private readonly resumedRefs: Set<string>;
   /** Run tags that are no valid MLflow key, told once each. */
   private readonly badTagWarned = new Set<string>();
 
@@ -138,6 +140,7 @@ class MlflowSink implements Sink {
       left !== undefined && (resumable || left.delivered < this.spool.readOps().length)
         ? left
         : { version: 1, trackingUri: o.displayUri, experimentName: o.experimentName, runIds: {}, delivered: 0 };
+    this.resumedRefs = new Set(resumable ? Object.keys(state.runIds) : []);
     this.delivery = new Delivery(store, this.spool, state, env.warn, new WriteFailures(env.warn, 'ranklog mlflow'), {
       followExternalSymlinks: o.followExternalSymlinks === true,
     });
@@ -189,6 +192,8 @@ class MlflowSink implements Sink {
       ref = `rank${rank}`;
       this.delivery.enqueue([this.runOp(ref, `${this.runName}-rank${rank}`, now, 'job', rank)]);
     }
+    // A resumed run that an earlier launch ended (or left RUNNING after a kill) is RUNNING again until this launch ends it.
+    if (this.resumedRefs.has(ref)) this.delivery.enqueue([{ op: 'end', ref, status: 'RUNNING', endTime: 0 }]);
     this.refs.set(rank, ref);
     return ref;
   }
