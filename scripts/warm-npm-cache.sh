@@ -8,8 +8,11 @@ specs=$(node -e '
   const out = new Set();
   for (const d of fs.readdirSync("packages")) {
     const p = JSON.parse(fs.readFileSync(`packages/${d}/package.json`, "utf8"));
-    for (const [n, v] of Object.entries(p.dependencies ?? {})) if (!n.startsWith("@ranklog/")) out.add(`${n}@${v}`);
+    // Peers too: npm installs them with the package (@tensorflow/tfjs for @ranklog/tfjs).
+    for (const [n, v] of Object.entries({ ...p.dependencies, ...p.peerDependencies })) if (!n.startsWith("@ranklog/")) out.add(`${n}@${v}`);
   }
+  // What package READMEs install beside a package (packages/tfjs: @tensorflow/tfjs), which the packaging test installs too.
+  out.add("@tensorflow/tfjs@^4.22.0");
   console.log([...out].join(" "));
 ')
 warm=$(mktemp -d)

@@ -12,6 +12,7 @@ import { NullLogger, type CommonLoggerOptions, type Logger } from '@ranklog/core
 import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { contextRings, nsResult, ringWraps, summarize, timeBatches, timeBursts, type Config, type Result } from './harness.js';
 import { floorBody } from './baselines.js';
+import { pairedLogMetrics } from './log-metrics.js';
 
 interface HotCase {
   id: string;
@@ -246,7 +247,7 @@ async function pairedWithFloor(cfg: Config): Promise<Result[]> {
 }
 
 export async function hotPath(cfg: Config): Promise<Result[]> {
-  const out: Result[] = [...(await pairedWithFloor(cfg))];
+  const out: Result[] = [...(await pairedWithFloor(cfg)), ...(await pairedLogMetrics(cfg))];
   for (const c of hotCases) {
     const dir = c.make ? mkdtempSync(join(cfg.tmp, 'hot-')) : undefined;
     const lg = c.make ? c.make(c.options, dir!) : new NullLogger(c.options);

@@ -21,6 +21,7 @@ import { aggregateCost } from './aggregate-cost.js';
 import { trainingOverhead } from './training-overhead.js';
 import { systemMetrics } from './system-metrics.js';
 import { wandbOnline } from './wandb-online.js';
+import { tfjs } from './tfjs.js';
 import { buildReport, writeReport } from './report.js';
 
 const groups: [name: string, run: Group][] = [
@@ -36,6 +37,7 @@ const groups: [name: string, run: Group][] = [
   ['training', trainingOverhead],
   ['system-metrics', systemMetrics],
   ['wandb-online', wandbOnline],
+  ['tfjs', tfjs],
 ];
 
 const args = process.argv.slice(2);

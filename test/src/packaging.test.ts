@@ -1,7 +1,7 @@
 /**
  * The proof that the packages can be published as they are: `npm pack` each one, install the
  * tarballs into fresh projects (core alone; core + tensorboard + mlflow + wandb; and with
- * @ranklog/figures), type-check a strict NodeNext project in ESM and in CommonJS against what
+ * @ranklog/figures; core + tensorboard + mlflow + tfjs), type-check a strict NodeNext project in ESM and in CommonJS against what
  * was installed, run each README's minimal example and a CommonJS program, and weigh
  * node_modules. Installing uses npm's cache alone (--offline: no network in tests); see
  * scripts/warm-npm-cache.sh. Slow (minutes): it installs and compiles for real.
@@ -16,7 +16,7 @@ import { installedSize } from './support/installed-size.js';
 import { childEnv } from './support/child-process.js';
 import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
-const PACKAGES = ['core', 'figures', 'tensorboard', 'mlflow', 'wandb'] as const;
+const PACKAGES = ['core', 'figures', 'tensorboard', 'mlflow', 'wandb', 'tfjs'] as const;
 type Pkg = (typeof PACKAGES)[number];
 /** The published promise for core alone (issue 13). */
 const CORE_MAX_BYTES = 8 * 1024 * 1024;
@@ -68,12 +68,14 @@ const STRICT = {
   rootDir: 'src',
 };
 
-function writeProject(dir: string, type: 'module' | 'commonjs', files: Record<string, string>): void {
+function writeProject(dir: string, type: 'module' | 'commonjs', files: Record<string, string>, tfjs = false): void {
   fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${type}`, private: true, type }));
+  // tfjs's own declarations do not type-check under strict (packages/tfjs/README.md): its users skip the library check.
+  const skipLibCheck = tfjs || STRICT.skipLibCheck;
   fs.writeFileSync(
     path.join(dir, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { ...STRICT, module: 'NodeNext', moduleResolution: 'NodeNext' }, include: ['src'] }),
+    JSON.stringify({ compilerOptions: { ...STRICT, skipLibCheck, module: 'NodeNext', moduleResolution: 'NodeNext' }, include: ['src'] }),
   );
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'src', name), text);
 }
@@ -86,12 +88,16 @@ function cjsProgram(backends: Pkg[]): string {
     wandb: ["import { WandBLogger } from '@ranklog/wandb';", "new WandBLogger({ savedir: 'mllogs', offlineMode: true, logFreq: 'batch' })"],
   };
   const used = backends.flatMap((b) => (make[b] ? [make[b]] : []));
+  // The tfjs adapter is no backend: the program makes its callback (loaded through require(), type-checked).
+  const tfjs = backends.includes('tfjs');
   return `import { LocalFileLogger, LoggersCollection, type LogStats } from '@ranklog/core';
 ${used.map(([imp]) => imp).join('\n')}
+${tfjs ? "import { ranklogCallback } from '@ranklog/tfjs';" : ''}
 
 async function main(): Promise<LogStats> {
   const logger = new LoggersCollection([new LocalFileLogger({ savedir: 'logs', logFreq: 'batch' }), ${used.map(([, ctor]) => ctor).join(', ')}]);
   await logger.createLoggerContext({ runName: 'cjs' });
+  ${tfjs ? "if (typeof ranklogCallback(logger, { saveModel: false }).onBatchEnd !== 'function') throw new Error('no tfjs callback');" : ''}
   for (let step = 0; step < 5; step++) logger.log(step / 10, 'loss', { step, batchIdx: step });
   return logger.destroyLoggerContext();
 }
@@ -108,12 +114,16 @@ main().then(
 interface Scenario {
   name: string;
   packages: Pkg[];
+  /** Registry packages installed beside the tarballs, as the packages' READMEs say. */
+  extra?: string[];
 }
 
 const SCENARIOS: Scenario[] = [
   { name: 'core', packages: ['core'] },
   { name: 'core+tensorboard+mlflow+wandb', packages: ['core', 'tensorboard', 'mlflow', 'wandb'] },
   { name: 'all+figures', packages: ['core', 'tensorboard', 'mlflow', 'wandb', 'figures'] },
+  // As packages/tfjs/README.md installs it: with @tensorflow/tfjs, which brings the adapter's peers (tfjs-core, tfjs-layers).
+  { name: 'core+tensorboard+mlflow+tfjs', packages: ['core', 'tensorboard', 'mlflow', 'tfjs'], extra: ['@tensorflow/tfjs@^4.22.0'] },
 ];
 
 const MB = (b: number) => (b / 1024 / 1024).toFixed(1);
@@ -149,7 +159,7 @@ test('packed tarballs install into fresh projects, type-check strict NodeNext in
     fs.writeFileSync(path.join(proj, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     // 2. Install from npm's cache alone: tests make no network traffic. scripts/warm-npm-cache.sh
     //    (run by .ci/run before the tests) puts what the tarballs depend on into the cache.
-    const args = ['install', '--no-audit', '--no-fund', '--offline', ...s.packages.map((p) => tarball[p])];
+    const args = ['install', '--no-audit', '--no-fund', '--offline', ...s.packages.map((p) => tarball[p]), ...(s.extra ?? [])];
     const inst = await run('npm', args, proj);
     if (inst.code !== 0 && /ENOTCACHED/.test(inst.stderr) && !process.env.CI) {
       t.log(
@@ -181,7 +191,8 @@ test('packed tarballs install into fresh projects, type-check strict NodeNext in
     // 3. ESM: the README examples of the installed packages, type-checked strictly, then run.
     const examples = s.packages;
     const esm = path.join(proj, 'esm');
-    writeProject(esm, 'module', Object.fromEntries(examples.map((p) => [`${p}.ts`, readmeExample(p)])));
+    const tfjs = s.packages.includes('tfjs');
+    writeProject(esm, 'module', Object.fromEntries(examples.map((p) => [`${p}.ts`, readmeExample(p)])), tfjs);
     await mustRun(t, process.execPath, [TSC, '-p', esm], esm);
     for (const p of examples) {
       const cwd = path.join(esm, `run-${p}`);
@@ -196,6 +207,7 @@ test('packed tarballs install into fresh projects, type-check strict NodeNext in
     if (s.packages.includes('tensorboard'))
       t.true(fs.readdirSync(path.join(esm, 'run-tensorboard/mllogs/quickstart')).some((f) => f.startsWith('events.out.tfevents.')));
     if (s.packages.includes('mlflow')) t.true(fs.existsSync(path.join(esm, 'run-mlflow/mllogs/mlflow')));
+    if (s.packages.includes('tfjs')) t.true(fs.existsSync(path.join(esm, 'run-tfjs/logs/tfjs-quickstart/artifacts/model/model/model.json')));
     if (s.packages.includes('wandb')) t.true(fs.readdirSync(path.join(esm, 'run-wandb/mllogs/wandb')).some((f) => f.startsWith('offline-run-')));
     if (s.packages.includes('figures')) {
       const png = fs.readFileSync(path.join(esm, 'run-figures/logs/figures/figures/loss_curve/rank0-step2.png'));
@@ -204,7 +216,7 @@ test('packed tarballs install into fresh projects, type-check strict NodeNext in
 
     // 4. CommonJS: a TypeScript project of type commonjs: compiled to require(), type-checked, run.
     const cjs = path.join(proj, 'cjs');
-    writeProject(cjs, 'commonjs', { 'main.ts': cjsProgram(s.packages) });
+    writeProject(cjs, 'commonjs', { 'main.ts': cjsProgram(s.packages) }, tfjs);
     await mustRun(t, process.execPath, [TSC, '-p', cjs], cjs);
     t.regex(fs.readFileSync(path.join(cjs, 'dist/main.js'), 'utf8'), /require\("@ranklog\/core"\)/, 'compiled to require()');
     const r = await run(process.execPath, [path.join(cjs, 'dist/main.js')], cjs);

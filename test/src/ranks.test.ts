@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { attachLogger, rankFromEnv, type LogOnWorkers, type WorkerHandle } from '@ranklog/core';
 import { RecordingLogger, readRecords, startRecording, tempFile, uniqueRunName } from './support/recording-logger.js';
+import { untyped } from './support/untyped.js';
 
 const ATTACH_FIXTURE = new URL('./fixtures/attach-worker.js', import.meta.url);
 const ENV_FIXTURE = new URL('./fixtures/env-rank.js', import.meta.url);
@@ -117,7 +118,7 @@ test('a non-logging rank still rejects bad input (validation does not depend on 
   const file = tempFile(t);
   const logger = new RecordingLogger({ file });
   await startRecording(t, logger, { rank: 1 });
-  t.throws(() => logger.log('x', 'loss'), { instanceOf: TypeError, message: /kind is undefined/ });
+  t.throws(() => untyped(logger).log('x', 'loss'), { instanceOf: TypeError, message: /kind is undefined/ });
   t.throws(() => logger.log(1, '../up'), { instanceOf: TypeError, message: /identifier is "\.\.\/up"/ });
   t.throws(() => logger.log(1, 'ok', { step: 1.5 }), { instanceOf: TypeError, message: /step is 1\.5/ });
   t.throws(() => logger.log(1, 'x', { kind: 'nope' as never }), { instanceOf: TypeError, message: /kind "nope" is not a known kind/ });

@@ -17,6 +17,7 @@ import { TensorBoardLogger } from '@ranklog/tensorboard';
 import { handMadePng, ihdr, jpegSegment, jpegWith, PNG_SIGNATURE, pngChunk, sof0 } from './support/image-bytes.js';
 import { listFiles } from './support/list-files.js';
 import { OtherRecordingLogger, RecordingLogger, readRecords, startRecording, tempFile, type RecordedLine } from './support/recording-logger.js';
+import { untyped } from './support/untyped.js';
 
 const BAD_ATTACH = new URL('./fixtures/attach-bad-calls.js', import.meta.url);
 
@@ -91,7 +92,7 @@ test('an unknown kind is a TypeError naming the kind and listing the vocabulary'
     { title: "'Metric' (case matters)", call: (l) => l.log(1, 'x', { kind: 'Metric' as never }), type: TypeError, arg: /kind/, value: /"Metric"/, fix },
     {
       title: "'image' on a string is fine, 'images' is not",
-      call: (l) => l.log('x', 'x', { kind: 'images' as never }),
+      call: (l) => untyped(l).log('x', 'x', { kind: 'images' as never }),
       type: TypeError,
       arg: /kind/,
       value: /"images"/,
@@ -101,7 +102,7 @@ test('an unknown kind is a TypeError naming the kind and listing the vocabulary'
     { title: '3', call: (l) => l.log(1, 'x', { kind: 3 as never }), type: TypeError, arg: /kind/, value: /kind 3 /, fix },
     {
       title: 'no kind with a non-number item',
-      call: (l) => l.log('hello', 'x'),
+      call: (l) => untyped(l).log('hello', 'x'),
       type: TypeError,
       arg: /kind is/,
       value: /kind is undefined/,
@@ -117,12 +118,19 @@ test('metric items must be numbers (log() and the metric() fast path)', async (t
   const fix = /pass a number \(NaN and ±Infinity are kept\)/;
   const other = new EmptyLogger().handle('other');
   const cases: BadCase[] = [
-    { title: "'3'", call: (l) => l.log('3', 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /"3"/, fix },
-    { title: 'null', call: (l) => l.log(null, 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /is null/, fix },
-    { title: 'undefined', call: (l) => l.log(undefined, 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /is undefined/, fix },
-    { title: '1n', call: (l) => l.log(1n, 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /is 1n/, fix },
-    { title: 'true', call: (l) => l.log(true, 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /is true/, fix },
-    { title: '[1]', call: (l) => l.log([1], 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /an array of length 1/, fix },
+    { title: "'3'", call: (l) => untyped(l).log('3', 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /"3"/, fix },
+    { title: 'null', call: (l) => untyped(l).log(null, 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /is null/, fix },
+    {
+      title: 'undefined',
+      call: (l) => untyped(l).log(undefined, 'm', { kind: 'metric' }),
+      type: TypeError,
+      arg: /item \(metric\)/,
+      value: /is undefined/,
+      fix,
+    },
+    { title: '1n', call: (l) => untyped(l).log(1n, 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /is 1n/, fix },
+    { title: 'true', call: (l) => untyped(l).log(true, 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /is true/, fix },
+    { title: '[1]', call: (l) => untyped(l).log([1], 'm', { kind: 'metric' }), type: TypeError, arg: /item \(metric\)/, value: /an array of length 1/, fix },
     { title: "fast path '3'", call: (l, h) => l.metric(h, '3' as never), type: TypeError, arg: /value \(metric\)/, value: /"3"/, fix },
     { title: 'fast path undefined', call: (l, h) => l.metric(h, undefined as never), type: TypeError, arg: /value \(metric\)/, value: /is undefined/, fix },
     {
@@ -174,12 +182,12 @@ test('param items must be a string, number, boolean or null', async (t) => {
   const fix = /pass a string, number, boolean or null; use saveHyperparameters\(\) for an object of params/;
   const arg = /item \(param\)/;
   const cases: BadCase[] = [
-    { title: 'object', call: (l) => l.log({ lr: 1 }, 'p', { kind: 'param' }), type: TypeError, arg, value: /is an object/, fix },
-    { title: 'array', call: (l) => l.log([1, 2], 'p', { kind: 'param' }), type: TypeError, arg, value: /an array of length 2/, fix },
-    { title: 'undefined', call: (l) => l.log(undefined, 'p', { kind: 'param' }), type: TypeError, arg, value: /is undefined/, fix },
-    { title: 'function', call: (l) => l.log(function lr() {}, 'p', { kind: 'param' }), type: TypeError, arg, value: /a function \(lr\)/, fix },
-    { title: 'bigint', call: (l) => l.log(10n, 'p', { kind: 'param' }), type: TypeError, arg, value: /is 10n/, fix },
-    { title: 'Date', call: (l) => l.log(new Date(0), 'p', { kind: 'param' }), type: TypeError, arg, value: /a Date/, fix },
+    { title: 'object', call: (l) => untyped(l).log({ lr: 1 }, 'p', { kind: 'param' }), type: TypeError, arg, value: /is an object/, fix },
+    { title: 'array', call: (l) => untyped(l).log([1, 2], 'p', { kind: 'param' }), type: TypeError, arg, value: /an array of length 2/, fix },
+    { title: 'undefined', call: (l) => untyped(l).log(undefined, 'p', { kind: 'param' }), type: TypeError, arg, value: /is undefined/, fix },
+    { title: 'function', call: (l) => untyped(l).log(function lr() {}, 'p', { kind: 'param' }), type: TypeError, arg, value: /a function \(lr\)/, fix },
+    { title: 'bigint', call: (l) => untyped(l).log(10n, 'p', { kind: 'param' }), type: TypeError, arg, value: /is 10n/, fix },
+    { title: 'Date', call: (l) => untyped(l).log(new Date(0), 'p', { kind: 'param' }), type: TypeError, arg, value: /a Date/, fix },
   ];
   const records = await rejectAll(t, cases, (l, step) => l.log(step % 2 ? null : 'adam', 'valid', { kind: 'param', step }));
   t.deepEqual(
@@ -192,10 +200,17 @@ test('text items must be strings', async (t) => {
   const fix = /pass a string \(use kind dict for objects\)/;
   const arg = /item \(text\)/;
   const cases: BadCase[] = [
-    { title: '5', call: (l) => l.log(5, 't', { kind: 'text' }), type: TypeError, arg, value: /is 5;/, fix },
-    { title: 'object', call: (l) => l.log({ a: 1 }, 't', { kind: 'text' }), type: TypeError, arg, value: /is an object/, fix },
-    { title: 'null', call: (l) => l.log(null, 't', { kind: 'text' }), type: TypeError, arg, value: /is null/, fix },
-    { title: 'Uint8Array', call: (l) => l.log(new Uint8Array(2), 't', { kind: 'text' }), type: TypeError, arg, value: /a Uint8Array of length 2/, fix },
+    { title: '5', call: (l) => untyped(l).log(5, 't', { kind: 'text' }), type: TypeError, arg, value: /is 5;/, fix },
+    { title: 'object', call: (l) => untyped(l).log({ a: 1 }, 't', { kind: 'text' }), type: TypeError, arg, value: /is an object/, fix },
+    { title: 'null', call: (l) => untyped(l).log(null, 't', { kind: 'text' }), type: TypeError, arg, value: /is null/, fix },
+    {
+      title: 'Uint8Array',
+      call: (l) => untyped(l).log(new Uint8Array(2), 't', { kind: 'text' }),
+      type: TypeError,
+      arg,
+      value: /a Uint8Array of length 2/,
+      fix,
+    },
   ];
   const records = await rejectAll(t, cases, (l, step) => l.log(`line ${step}`, 'valid', { kind: 'text', step }));
   t.deepEqual(
@@ -321,7 +336,7 @@ test('dict items must be JSON-serialisable: cycles, functions, undefined, NaN, M
     },
     {
       title: 'a string',
-      call: (l) => l.log('{"a":1}', 'd', { kind: 'dict' }),
+      call: (l) => untyped(l).log('{"a":1}', 'd', { kind: 'dict' }),
       type: TypeError,
       arg: /item \(dict\)/,
       value: /"\{\\"a\\":1\}"/,
@@ -329,7 +344,7 @@ test('dict items must be JSON-serialisable: cycles, functions, undefined, NaN, M
     },
     {
       title: 'null',
-      call: (l) => l.log(null, 'd', { kind: 'dict' }),
+      call: (l) => untyped(l).log(null, 'd', { kind: 'dict' }),
       type: TypeError,
       arg: /item \(dict\)/,
       value: /is null/,
@@ -351,7 +366,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
   const cases: BadCase[] = [
     {
       title: 'data too short',
-      call: (l) => l.log(img({ data: new Uint8Array(10) }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ data: new Uint8Array(10) }), 'i', { kind: 'image' }),
       type: RangeError,
       arg: /image data/,
       value: /a Uint8Array of length 10/,
@@ -359,7 +374,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'data too long for the channels',
-      call: (l) => l.log(img({ channels: 1 }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ channels: 1 }), 'i', { kind: 'image' }),
       type: RangeError,
       arg: /image data/,
       value: /a Uint8Array of length 12/,
@@ -375,7 +390,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'float array too short',
-      call: (l) => l.log(img({ data: [0, 0.5] }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ data: [0, 0.5] }), 'i', { kind: 'image' }),
       type: RangeError,
       arg: /image data/,
       value: /an array of length 2/,
@@ -383,7 +398,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'channels 5',
-      call: (l) => l.log(img({ channels: 5 }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ channels: 5 }), 'i', { kind: 'image' }),
       type: TypeError,
       arg: /image channels/,
       value: /is 5;/,
@@ -391,7 +406,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'channels 0',
-      call: (l) => l.log(img({ channels: 0 }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ channels: 0 }), 'i', { kind: 'image' }),
       type: TypeError,
       arg: /image channels/,
       value: /is 0;/,
@@ -399,7 +414,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: "channels '3'",
-      call: (l) => l.log(img({ channels: '3' }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ channels: '3' }), 'i', { kind: 'image' }),
       type: TypeError,
       arg: /image channels/,
       value: /"3"/,
@@ -407,7 +422,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'width 0',
-      call: (l) => l.log(img({ width: 0 }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ width: 0 }), 'i', { kind: 'image' }),
       type: TypeError,
       arg: /image width/,
       value: /is 0;/,
@@ -415,7 +430,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'width 1.5',
-      call: (l) => l.log(img({ width: 1.5 }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ width: 1.5 }), 'i', { kind: 'image' }),
       type: TypeError,
       arg: /image width/,
       value: /is 1\.5;/,
@@ -423,7 +438,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: "height '2'",
-      call: (l) => l.log(img({ height: '2' }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ height: '2' }), 'i', { kind: 'image' }),
       type: TypeError,
       arg: /image height/,
       value: /"2"/,
@@ -431,7 +446,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'float pixel > 1',
-      call: (l) => l.log(img({ data: Float32Array.from({ length: 12 }, (_, i) => (i === 7 ? 1.5 : 0.5)) }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ data: Float32Array.from({ length: 12 }, (_, i) => (i === 7 ? 1.5 : 0.5)) }), 'i', { kind: 'image' }),
       type: RangeError,
       arg: /image data\[7\]/,
       value: /is 1\.5;/,
@@ -439,7 +454,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'float pixel < 0',
-      call: (l) => l.log(img({ data: new Array(12).fill(0).map((_, i) => (i === 0 ? -0.1 : 0)) }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ data: new Array(12).fill(0).map((_, i) => (i === 0 ? -0.1 : 0)) }), 'i', { kind: 'image' }),
       type: RangeError,
       arg: /image data\[0\]/,
       value: /is -0\.1;/,
@@ -447,7 +462,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'float pixel NaN',
-      call: (l) => l.log(img({ data: new Float64Array(12).fill(NaN) }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ data: new Float64Array(12).fill(NaN) }), 'i', { kind: 'image' }),
       type: RangeError,
       arg: /image data\[0\]/,
       value: /is NaN;/,
@@ -455,7 +470,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'float pixels 0..255',
-      call: (l) => l.log(img({ data: new Float32Array(12).fill(255) }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ data: new Float32Array(12).fill(255) }), 'i', { kind: 'image' }),
       type: RangeError,
       arg: /image data\[0\]/,
       value: /is 255;/,
@@ -463,7 +478,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'Uint16Array data',
-      call: (l) => l.log(img({ data: new Uint16Array(12) }), 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log(img({ data: new Uint16Array(12) }), 'i', { kind: 'image' }),
       type: TypeError,
       arg: /image data/,
       value: /a Uint16Array of length 12/,
@@ -471,7 +486,7 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
     },
     {
       title: 'missing data',
-      call: (l) => l.log({ width: 2, height: 2, channels: 3 }, 'i', { kind: 'image' }),
+      call: (l) => untyped(l).log({ width: 2, height: 2, channels: 3 }, 'i', { kind: 'image' }),
       type: TypeError,
       arg: /image data/,
       value: /is undefined/,
@@ -501,8 +516,15 @@ test('image items: wrong lengths, channels, float range and garbage bytes are cl
       value: /an ArrayBuffer|a ArrayBuffer/,
       fix: /PNG or JPEG/,
     },
-    { title: 'a file name', call: (l) => l.log('cat.png', 'i', { kind: 'image' }), type: TypeError, arg: /item \(image\)/, value: /"cat\.png"/, fix: rawFix },
-    { title: 'null', call: (l) => l.log(null, 'i', { kind: 'image' }), type: TypeError, arg: /item \(image\)/, value: /is null/, fix: rawFix },
+    {
+      title: 'a file name',
+      call: (l) => untyped(l).log('cat.png', 'i', { kind: 'image' }),
+      type: TypeError,
+      arg: /item \(image\)/,
+      value: /"cat\.png"/,
+      fix: rawFix,
+    },
+    { title: 'null', call: (l) => untyped(l).log(null, 'i', { kind: 'image' }), type: TypeError, arg: /item \(image\)/, value: /is null/, fix: rawFix },
   ];
   const records = await rejectAll(t, cases, (l, step) =>
     l.log(step % 2 ? PNG_1x1 : { data: new Uint8Array(4).fill(step), width: 2, height: 2, channels: 1 }, 'valid', { kind: 'image', step }),
@@ -542,7 +564,7 @@ test('figure items: garbage is a clear error', async (t) => {
     },
     {
       title: 'number',
-      call: (l) => l.log(42, 'f', { kind: 'figure' }),
+      call: (l) => untyped(l).log(42, 'f', { kind: 'figure' }),
       type: TypeError,
       arg: /item \(figure\)/,
       value: /is 42;/,
@@ -570,7 +592,7 @@ test('figure items: garbage is a clear error', async (t) => {
     { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', mark: 'point', data: { values: [{ x: 1 }] } },
     PNG_1x1,
   ];
-  const records = await rejectAll(t, cases, (l, step) => l.log(valid[step % 3], 'valid', { kind: 'figure', step }));
+  const records = await rejectAll(t, cases, (l, step) => untyped(l).log(valid[step % 3], 'valid', { kind: 'figure', step }));
   t.like(records[0]!.item as object, { format: 'svg' });
   t.like(records[1]!.item as object, { format: 'vega-lite' });
   t.like(records[2]!.item as object, { format: 'png' });
@@ -580,7 +602,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
   const cases: BadCase[] = [
     {
       title: "['a', 1]",
-      call: (l) => l.log(['a', 1], 'h', { kind: 'histogram' }),
+      call: (l) => untyped(l).log(['a', 1], 'h', { kind: 'histogram' }),
       type: TypeError,
       arg: /item \(histogram\)\[0\]/,
       value: /"a"/,
@@ -588,7 +610,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
     },
     {
       title: '[1, null]',
-      call: (l) => l.log([1, null], 'h', { kind: 'histogram' }),
+      call: (l) => untyped(l).log([1, null], 'h', { kind: 'histogram' }),
       type: TypeError,
       arg: /item \(histogram\)\[1\]/,
       value: /is null/,
@@ -596,7 +618,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
     },
     {
       title: '[1, 2n]',
-      call: (l) => l.log([1, 2n], 'h', { kind: 'histogram' }),
+      call: (l) => untyped(l).log([1, 2n], 'h', { kind: 'histogram' }),
       type: TypeError,
       arg: /item \(histogram\)\[1\]/,
       value: /is 2n/,
@@ -604,7 +626,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
     },
     {
       title: '[1, undefined]',
-      call: (l) => l.log([1, undefined], 'h', { kind: 'histogram' }),
+      call: (l) => untyped(l).log([1, undefined], 'h', { kind: 'histogram' }),
       type: TypeError,
       arg: /item \(histogram\)\[1\]/,
       value: /is undefined/,
@@ -612,7 +634,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
     },
     {
       title: 'a string',
-      call: (l) => l.log('1,2,3', 'h', { kind: 'histogram' }),
+      call: (l) => untyped(l).log('1,2,3', 'h', { kind: 'histogram' }),
       type: TypeError,
       arg: /item \(histogram\)/,
       value: /"1,2,3"/,
@@ -628,7 +650,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
     },
     {
       title: 'BigInt64Array',
-      call: (l) => l.log(new BigInt64Array(2), 'h', { kind: 'histogram' }),
+      call: (l) => untyped(l).log(new BigInt64Array(2), 'h', { kind: 'histogram' }),
       type: TypeError,
       arg: /item \(histogram\)/,
       value: /a BigInt64Array of length 2/,
@@ -636,7 +658,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
     },
     {
       title: 'DataView',
-      call: (l) => l.log(new DataView(new ArrayBuffer(8)), 'h', { kind: 'histogram' }),
+      call: (l) => untyped(l).log(new DataView(new ArrayBuffer(8)), 'h', { kind: 'histogram' }),
       type: TypeError,
       arg: /item \(histogram\)/,
       value: /DataView/,
@@ -644,7 +666,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
     },
     {
       title: 'a number',
-      call: (l) => l.log(3, 'h', { kind: 'histogram' }),
+      call: (l) => untyped(l).log(3, 'h', { kind: 'histogram' }),
       type: TypeError,
       arg: /item \(histogram\)/,
       value: /is 3;/,
@@ -652,7 +674,7 @@ test('histogram items: non-numbers are clear errors', async (t) => {
     },
   ];
   const valid = [[1, 2, NaN], new Float32Array([0.5, 1.5]), new Int8Array([-1, 1])];
-  const records = await rejectAll(t, cases, (l, step) => l.log(valid[step % 3], 'valid', { kind: 'histogram', step }));
+  const records = await rejectAll(t, cases, (l, step) => untyped(l).log(valid[step % 3], 'valid', { kind: 'histogram', step }));
   t.deepEqual(records[0]!.item, [1, 2, 'NaN']);
   t.deepEqual(records[1]!.item, [0.5, 1.5]);
   t.deepEqual(records[2]!.item, [-1, 1]);
@@ -666,7 +688,7 @@ test('dataset items: missing or wrong fields are clear errors', async (t) => {
   const cases: BadCase[] = [
     {
       title: 'missing digest and source',
-      call: (l) => l.log({ name: 'mnist' }, 'ds', { kind: 'dataset' }),
+      call: (l) => untyped(l).log({ name: 'mnist' }, 'ds', { kind: 'dataset' }),
       type: TypeError,
       arg: /dataset digest/,
       value: /is undefined/,
@@ -674,7 +696,7 @@ test('dataset items: missing or wrong fields are clear errors', async (t) => {
     },
     {
       title: 'missing name',
-      call: (l) => l.log({ digest: 'a', source: 'b' }, 'ds', { kind: 'dataset' }),
+      call: (l) => untyped(l).log({ digest: 'a', source: 'b' }, 'ds', { kind: 'dataset' }),
       type: TypeError,
       arg: /dataset name/,
       value: /is undefined/,
@@ -682,7 +704,7 @@ test('dataset items: missing or wrong fields are clear errors', async (t) => {
     },
     {
       title: 'missing source',
-      call: (l) => l.log({ name: 'a', digest: 'b' }, 'ds', { kind: 'dataset' }),
+      call: (l) => untyped(l).log({ name: 'a', digest: 'b' }, 'ds', { kind: 'dataset' }),
       type: TypeError,
       arg: /dataset source/,
       value: /is undefined/,
@@ -691,14 +713,21 @@ test('dataset items: missing or wrong fields are clear errors', async (t) => {
     { title: 'empty name', call: (l) => l.log({ ...ds, name: '' }, 'ds', { kind: 'dataset' }), type: TypeError, arg: /dataset name/, value: /is "";/, fix },
     {
       title: 'numeric digest',
-      call: (l) => l.log({ ...ds, digest: 5 }, 'ds', { kind: 'dataset' }),
+      call: (l) => untyped(l).log({ ...ds, digest: 5 }, 'ds', { kind: 'dataset' }),
       type: TypeError,
       arg: /dataset digest/,
       value: /is 5;/,
       fix,
     },
-    { title: 'a string', call: (l) => l.log('mnist.csv', 'ds', { kind: 'dataset' }), type: TypeError, arg: /item \(dataset\)/, value: /"mnist\.csv"/, fix },
-    { title: 'null', call: (l) => l.log(null, 'ds', { kind: 'dataset' }), type: TypeError, arg: /item \(dataset\)/, value: /is null/, fix },
+    {
+      title: 'a string',
+      call: (l) => untyped(l).log('mnist.csv', 'ds', { kind: 'dataset' }),
+      type: TypeError,
+      arg: /item \(dataset\)/,
+      value: /"mnist\.csv"/,
+      fix,
+    },
+    { title: 'null', call: (l) => untyped(l).log(null, 'ds', { kind: 'dataset' }), type: TypeError, arg: /item \(dataset\)/, value: /is null/, fix },
     {
       title: 'schema with a function',
       call: (l) => l.log({ ...ds, schema: { f: () => 1 } }, 'ds', { kind: 'dataset' }),
@@ -758,7 +787,7 @@ test('artifact and model paths that do not exist (or are not files/dirs) are cle
     },
     {
       title: 'artifact as a Buffer',
-      call: (l) => l.log(Buffer.from('x'), 'a', { kind: 'artifact' }),
+      call: (l) => untyped(l).log(Buffer.from('x'), 'a', { kind: 'artifact' }),
       type: TypeError,
       arg: /item \(artifact\)/,
       value: /a Buffer of length 1/,
@@ -766,7 +795,7 @@ test('artifact and model paths that do not exist (or are not files/dirs) are cle
     },
     {
       title: 'model as a number',
-      call: (l) => l.log(5, 'm', { kind: 'model' }),
+      call: (l) => untyped(l).log(5, 'm', { kind: 'model' }),
       type: TypeError,
       arg: /item \(model\)/,
       value: /is 5;/,
@@ -774,7 +803,7 @@ test('artifact and model paths that do not exist (or are not files/dirs) are cle
     },
     {
       title: 'model object without save()',
-      call: (l) => l.log({ weights: [1] }, 'm', { kind: 'model' }),
+      call: (l) => untyped(l).log({ weights: [1] }, 'm', { kind: 'model' }),
       type: TypeError,
       arg: /item \(model\)/,
       value: /is an object/,
@@ -952,7 +981,7 @@ test('bad input is rejected even when logFreq or the kinds of the backend exclud
   await startRecording(t, logger);
   t.throws(() => logger.log(1, '../x', { batchIdx: 3 }), { instanceOf: TypeError, message: /identifier is "\.\.\/x"/ });
   t.throws(() => logger.log(1, 'ok', { batchIdx: 3, step: 0.5 }), { instanceOf: TypeError, message: /step is 0\.5/ });
-  t.throws(() => logger.log(5, 'txt', { kind: 'text' }), { instanceOf: TypeError, message: /item \(text\) is 5/ });
+  t.throws(() => untyped(logger).log(5, 'txt', { kind: 'text' }), { instanceOf: TypeError, message: /item \(text\) is 5/ });
   t.throws(() => logger.log({ f: () => 1 }, 'd', { kind: 'dict', batchIdx: 1 }), { instanceOf: TypeError, message: /item at item\.f/ });
   t.throws(() => logger.metric(logger.handle('h'), 1, undefined, -1), { instanceOf: TypeError, message: /batchIdx is -1/ });
   logger.log(1, 'valid');
@@ -1233,7 +1262,7 @@ test("metric() with a missing handle (undefined, null, not a handle) is a clear 
 test('dict items: a toJSON() that returns undefined or a bigint, or throws, is a clear error naming the path; what toJSON() returns is checked like any value', async (t) => {
   const returns = (v: unknown) => ({ toJSON: () => v });
   const fix = /make toJSON\(\) return a string, a finite number, a boolean, null, a plain object or an array/;
-  const dict = (item: unknown) => (l: RecordingLogger) => l.log(item, 'd', { kind: 'dict' });
+  const dict = (item: unknown) => (l: RecordingLogger) => untyped(l).log(item, 'd', { kind: 'dict' });
   const cases: BadCase[] = [
     {
       title: 'top level → undefined',

@@ -6,7 +6,7 @@
  *         → one writer worker_thread per backend → the backend's sink
  */
 export { KINDS, type Kind } from './vocab/kinds.js';
-export { LoggerBase, Logger, type LogOptions } from './api/logger.js';
+export { LoggerBase, Logger, type LogOptions, type KindLogOptions, type MetricsOptions } from './api/logger.js';
 export { LoggersCollection } from './api/collection.js';
 export { EmptyLogger } from './api/empty-logger.js';
 export { startLogging } from './api/scoped.js';
@@ -22,6 +22,8 @@ export type { ContextOptions, LogStats } from './context/log-context.js';
 export type { WorkerHandle } from './context/worker-handle.js';
 export type { BackendStats } from './writer/protocol.js';
 export type { MetricHandle } from './dispatch/metric-handle.js';
+export type { MetricsHandle } from './dispatch/metrics-handle.js';
+export type { KindItems, ImagePixels, DatasetInput, SavableModel } from './vocab/kind-items.js';
 export type { FullRingPolicy } from './ring/producer.js';
 export type { BackendLimits } from './dispatch/route.js';
 export { onDiagnostic, type DiagLevel, type DiagListener } from './util/diag.js';

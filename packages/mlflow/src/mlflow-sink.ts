@@ -10,6 +10,7 @@
  * parent: created once and ended when every logging process has ended
  * (job-run.ts).
  */
+import { NAME_RE } from './filestore/validation.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -107,6 +108,10 @@ class MlflowSink implements Sink {
   private readonly jobKey: string;
   /** Separate processes share the job's parent run (find/create it, end it together). */
   private readonly shared: boolean;
+  /** Runs of the earlier launch that this one resumes (createLoggerContext({ resume })). */
+  private readonly resumedRefs: Set<string>;
+  /** Run tags that are no valid MLflow key, told once each. */
+  private readonly badTagWarned = new Set<string>();
 
   constructor(
     private readonly o: MlflowSinkOptions,
@@ -126,10 +131,17 @@ class MlflowSink implements Sink {
     // ids are in the state). Otherwise this launch starts afresh: its own runs, and the job's parent
     // found or created by this launch's job key, not the run ids a finished launch left behind.
     const left = this.spool.readState();
+    // Resuming (createLoggerContext({ resume })): the earlier launch's run ids, so the runs continue where they were.
+    const resumable = env.resume !== undefined && left !== undefined && left.trackingUri === o.displayUri && left.experimentName === o.experimentName;
+    if (env.resume !== undefined && !resumable)
+      env.warn(
+        `ranklog mlflow: nothing to resume for run ${env.runName} in ${runDir} with this tracking URI and experiment (no earlier launch's state there); starting new runs.`,
+      );
     const state: SpoolState =
-      left !== undefined && left.delivered < this.spool.readOps().length
+      left !== undefined && (resumable || left.delivered < this.spool.readOps().length)
         ? left
         : { version: 1, trackingUri: o.displayUri, experimentName: o.experimentName, runIds: {}, delivered: 0 };
+    this.resumedRefs = new Set(resumable ? Object.keys(state.runIds) : []);
     this.delivery = new Delivery(store, this.spool, state, env.warn, new WriteFailures(env.warn, 'ranklog mlflow'), {
       followExternalSymlinks: o.followExternalSymlinks === true,
     });
@@ -143,7 +155,25 @@ class MlflowSink implements Sink {
       { key: 'mlflow.source.name', value: this.o.sourceName },
       { key: 'mlflow.source.type', value: 'LOCAL' },
     ];
-    if (this.o.runDescription) tags.push({ key: 'mlflow.note.content', value: this.o.runDescription });
+    // The logger's runDescription beats the context's notes, as a backend's own option beats the shared one.
+    const run = this.env.run;
+    const note = this.o.runDescription ?? run?.notes;
+    if (note) tags.push({ key: 'mlflow.note.content', value: note });
+    if (run) {
+      // A W&B-style tag is an MLflow tag with an empty value (search: tags.`baseline` = ''); keys MLflow refuses are said once.
+      for (const tag of run.tags) {
+        if (NAME_RE.test(tag)) tags.push({ key: tag, value: '' });
+        else if (!this.badTagWarned.has(tag)) {
+          this.badTagWarned.add(tag);
+          this.env.warn(
+            `ranklog mlflow: run tag ${JSON.stringify(tag)} is not a valid MLflow tag key (letters, digits, _ - . / space :); it is kept only as ranklog.tags`,
+          );
+        }
+      }
+      if (run.tags.length > 0) tags.push({ key: 'ranklog.tags', value: run.tags.join(', ').slice(0, 5000) });
+      if (run.group !== undefined) tags.push({ key: 'ranklog.group', value: run.group });
+      if (run.jobType !== undefined) tags.push({ key: 'ranklog.job_type', value: run.jobType });
+    }
     return tags;
   }
 
@@ -163,6 +193,8 @@ class MlflowSink implements Sink {
       ref = `rank${rank}`;
       this.delivery.enqueue([this.runOp(ref, `${this.runName}-rank${rank}`, now, 'job', rank)]);
     }
+    // A resumed run that an earlier launch ended (or left RUNNING after a kill) is RUNNING again until this launch ends it.
+    if (this.resumedRefs.has(ref)) this.delivery.enqueue([{ op: 'end', ref, status: 'RUNNING', endTime: 0 }]);
     this.refs.set(rank, ref);
     return ref;
   }

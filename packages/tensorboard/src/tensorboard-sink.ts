@@ -24,16 +24,30 @@ import {
   type LogRecord,
   type RawImage,
   type RunEndReason,
+  type RunMeta,
   type Sink,
   type SinkEnv,
   type SinkFactory,
 } from '@ranklog/core/sink';
 import { EventFile } from './record/event-file.js';
-import { ScalarTemplate, summaryEvent } from './record/event.js';
+import { ScalarTemplate, sessionStartEvent, summaryEvent } from './record/event.js';
 import { textValue } from './summary/text.js';
 import { imageValue, jpegSize, pngSize, type ImageSize } from './summary/image.js';
 import { histogramValue } from './summary/histogram.js';
 import { HparamsCollector } from './summary/hparams-collector.js';
+
+/** The Text dashboard's tag of the run's notes, tags, group and job type. */
+export const RUN_TEXT_TAG = 'run/description';
+
+/** The run's description as Markdown for the Text dashboard; '' when there is nothing to say. */
+function runDescription(run: RunMeta): string {
+  const lines: string[] = [];
+  if (run.notes !== undefined) lines.push(run.notes, '');
+  if (run.tags.length > 0) lines.push(`**tags:** ${run.tags.join(', ')}`, '');
+  if (run.group !== undefined) lines.push(`**group:** ${run.group}`, '');
+  if (run.jobType !== undefined) lines.push(`**job type:** ${run.jobType}`, '');
+  return lines.join('\n').trim();
+}
 
 export interface TensorBoardSinkOptions {
   /** Absolute directory holding one sub-directory per run. */
@@ -89,6 +103,13 @@ class TensorBoardSink implements Sink {
     // logOnWorkers -1 in a world of one rank is still a single run.
     this.multiRank = options.multiRank && env.worldSize !== 1;
     this.hparams = new HparamsCollector(env.runName, env.debug);
+    // The run's description as hparams (so the HPARAMS table can filter and group by it) and as text (below).
+    const run = env.run;
+    if (run) {
+      if (run.tags.length > 0) this.hparams.addParam('run/tags', run.tags.join(', '));
+      if (run.group !== undefined) this.hparams.addParam('run/group', run.group);
+      if (run.jobType !== undefined) this.hparams.addParam('run/job_type', run.jobType);
+    }
     this.failures = new WriteFailures(env.warn, 'ranklog tensorboard');
   }
 
@@ -126,6 +147,14 @@ class TensorBoardSink implements Sink {
       f = new RankFiles(this.multiRank ? join(this.runDir, `rank_${r}`) : this.runDir);
       this.ranks.set(r, f);
       this.hparams.addRun(f.file);
+      // Resuming from a checkpoint's step: what the earlier launch logged from it on is superseded (event.ts).
+      const from = this.env.resume?.fromStep;
+      if (from !== undefined) f.file.appendRequired(sessionStartEvent(Date.now() / 1000, from));
+      const text = this.env.run && runDescription(this.env.run);
+      if (text) {
+        f.file.out.append(summaryEvent(Date.now() / 1000, 0, textValue(RUN_TEXT_TAG, text)));
+        f.file.records++;
+      }
     }
     this.lastRank = r;
     this.lastFiles = f;

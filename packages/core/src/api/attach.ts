@@ -6,7 +6,10 @@
  */
 import { argError } from '../vocab/errors.js';
 import { flattenHyperparameters } from './hyperparameters.js';
-import { badLogOptions, checkLogOptionKeys, type LogOptions } from './logger.js';
+import { badLogOptions, checkLogOptionKeys, metricsOptions, type KindLogOptions, type LogOptions, type MetricsOptions } from './logger.js';
+import { MetricsHandle } from '../dispatch/metrics-handle.js';
+import type { Kind } from '../vocab/kinds.js';
+import type { KindItems } from '../vocab/kind-items.js';
 import { isWorkerHandle, type WorkerHandle } from '../context/worker-handle.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
@@ -35,6 +38,10 @@ export class AttachedLogger {
     if (this.detached) throw new Error(`ranklog: AttachedLogger.${method}() after detach(); attach a new logger with attachLogger(handle).`);
   }
 
+  /** As LoggerBase.log(): a number as a metric. */
+  log(item: number, identifier: string, options?: LogOptions<'metric'>): void;
+  /** As LoggerBase.log(): `item` as `options.kind`. */
+  log<K extends Kind>(item: KindItems[K], identifier: string, options: KindLogOptions<K>): void;
   /** As LoggerBase.log(). */
   log(item: unknown, identifier: string, options?: LogOptions): void {
     this.check('log');
@@ -57,6 +64,23 @@ export class AttachedLogger {
   metric(handle: MetricHandle, value: number, step?: number, batchIdx?: number): void {
     if (this.detached) this.check('metric');
     this.dispatcher.metric(handle, value, step, batchIdx);
+  }
+
+  /** As LoggerBase.metricsHandle(). */
+  metricsHandle(identifiers: readonly string[]): MetricsHandle {
+    this.check('metricsHandle');
+    return this.dispatcher.metricsHandle(identifiers, 0xffff);
+  }
+
+  /** As LoggerBase.logMetrics(): several scalars in one call. */
+  logMetrics(metrics: Readonly<Record<string, number>>, options?: MetricsOptions): void;
+  /** As LoggerBase.logMetrics(): the fast variant with a metricsHandle(). */
+  logMetrics(handle: MetricsHandle, values: ArrayLike<number>, step?: number, batchIdx?: number): void;
+  logMetrics(first: MetricsHandle | Readonly<Record<string, number>>, second?: ArrayLike<number> | MetricsOptions, step?: number, batchIdx?: number): void {
+    if (this.detached) this.check('logMetrics');
+    if (first instanceof MetricsHandle) return this.dispatcher.metrics(first, second as ArrayLike<number>, step, batchIdx);
+    const o = metricsOptions(second);
+    this.dispatcher.logMetrics(first, o?.step, o?.batchIdx, 0xffff);
   }
 
   /** As LoggerBase.saveHyperparameters(). */

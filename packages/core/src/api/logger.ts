@@ -12,20 +12,38 @@ import { rankFromEnv, worldSizeFromEnv } from './rank.js';
 import { normalizeAggregate, normalizeAggregateTimeout, normalizeAggregateWindow, type AggregateOption } from '../vocab/aggregate-option.js';
 import { CONTEXT_OPTION_KEYS, LogContext, type BackendSpec, type ContextOptions, type LogStats } from '../context/log-context.js';
 import { defaultRunName } from '../context/run-name.js';
+import { runMetaFrom } from '../context/run-meta.js';
+import { resumeFrom } from '../context/resume.js';
 import { joinJob, planJob, type JobJoin } from '../context/job-link.js';
 import type { WorkerHandle } from '../context/worker-handle.js';
 import type { MetricHandle } from '../dispatch/metric-handle.js';
+import { MetricsHandle } from '../dispatch/metrics-handle.js';
+import type { KindItems } from '../vocab/kind-items.js';
 import type { BackendLimits } from '../dispatch/route.js';
 import { warn } from '../util/diag.js';
 import { isMultiRank } from './backend-helpers.js';
 import { LOGGER_BRAND, LOGGER_PROTOCOL } from './brand.js';
 
 /** The options of log(): the kind, the step, and batchIdx for batch-level calls. */
-export interface LogOptions {
+export interface LogOptions<K extends Kind = Kind> {
   /** Default 'metric'. */
-  kind?: Kind;
+  kind?: K;
+  /** Default: the identifier's next automatic step on this rank, 0, 1, 2, … (README "Steps"). */
   step?: number;
   /** Present for batch-level calls; absent for epoch-level calls (see logFreq). */
+  batchIdx?: number;
+}
+
+/** log()'s options for a kind other than 'metric': the kind is required, and decides the item's type. */
+export interface KindLogOptions<K extends Kind> extends LogOptions<K> {
+  kind: K;
+}
+
+/** The options of logMetrics(values, options): one step and batchIdx for every value. */
+export interface MetricsOptions {
+  /** Default: each identifier's next automatic step. */
+  step?: number;
+  /** Present for batch-level calls (see logFreq). */
   batchIdx?: number;
 }
 
@@ -35,6 +53,16 @@ export function badLogOptions(options: unknown): Error {
 }
 
 const LOG_OPTION_KEYS: OptionKeys<LogOptions> = { kind: true, step: true, batchIdx: true };
+const METRICS_OPTION_KEYS: OptionKeys<MetricsOptions> = { step: true, batchIdx: true };
+
+/** logMetrics(values, options)'s options, checked by name (not the fast variant: it takes positional numbers). */
+export function metricsOptions(options: unknown): MetricsOptions | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw argError('logMetrics() options', options, 'pass { step, batchIdx } or leave it out (values in an array go with a metricsHandle()).');
+  checkOptionKeys(options as MetricsOptions, 'logMetrics()', METRICS_OPTION_KEYS);
+  return options as MetricsOptions;
+}
 
 /**
  * A misspelled key ({ stepp: 3 }) would otherwise be ignored. Callers skip this scan on the hot
@@ -132,6 +160,10 @@ export abstract class LoggerBase {
     if (typeof runName !== 'string' || !/^[\w.-]{1,200}$/.test(runName)) {
       throw argError('options.runName', runName, 'use 1 to 200 letters, digits, ".", "-" or "_" (it names a directory).');
     }
+    runMetaFrom(options); // tags, notes, group, jobType: bad ones throw now, not after the rendezvous
+    resumeFrom(options.resume);
+    if (options.resume && options.runName === undefined && process.env.RANKLOG_RUN_NAME === undefined)
+      throw argError('options.resume', options.resume, 'name the run to continue: pass runName (or set RANKLOG_RUN_NAME) with resume.');
     const specs = this.specs();
     // Separate processes of one job agree on the run name (and more) through rank 0 (docs/jobs.md): a bounded wait, in a job
     // thread. Only then is there an await before the context is bound, and a second call meanwhile must still only warn.
@@ -179,6 +211,10 @@ export abstract class LoggerBase {
     }
   }
 
+  /** Log a number as a metric (the default kind). */
+  log(item: number, identifier: string, options?: LogOptions<'metric'>): void;
+  /** Log `item` as `options.kind`; the kind decides the item's type (KindItems). */
+  log<K extends Kind>(item: KindItems[K], identifier: string, options: KindLogOptions<K>): void;
   /** Log `item` under `identifier`. Records that logFreq or logOnWorkers exclude cost a few nanoseconds and do no I/O. */
   log(item: unknown, identifier: string, options?: LogOptions): void {
     const c = this.ctx;
@@ -203,6 +239,23 @@ export abstract class LoggerBase {
     const c = this.ctx;
     if (c === undefined || c.isClosed) return this.refuse(c, 'metric');
     c.dispatcher.metric(handle, value, step, batchIdx);
+  }
+
+  /** Pre-resolved identifiers for logMetrics(handle, values): resolve once, then log the set without allocation. */
+  metricsHandle(identifiers: readonly string[]): MetricsHandle {
+    return this.active('metricsHandle').dispatcher.metricsHandle(identifiers, this.subset);
+  }
+
+  /** Several scalars in one call, as Lightning's log_metrics and Accelerate's log(dict): `logMetrics({ loss, acc }, { step, batchIdx })`. */
+  logMetrics(metrics: Readonly<Record<string, number>>, options?: MetricsOptions): void;
+  /** The fast variant: values in the order of metricsHandle()'s identifiers (reuse a Float64Array to allocate nothing). */
+  logMetrics(handle: MetricsHandle, values: ArrayLike<number>, step?: number, batchIdx?: number): void;
+  logMetrics(first: MetricsHandle | Readonly<Record<string, number>>, second?: ArrayLike<number> | MetricsOptions, step?: number, batchIdx?: number): void {
+    const c = this.ctx;
+    if (c === undefined || c.isClosed) return this.refuse(c, 'logMetrics');
+    if (first instanceof MetricsHandle) return c.dispatcher.metrics(first, second as ArrayLike<number>, step, batchIdx);
+    const o = metricsOptions(second);
+    c.dispatcher.logMetrics(first, o?.step, o?.batchIdx, this.subset);
   }
 
   /** Log every entry as a param; nested objects are flattened with '.'. */

@@ -15,7 +15,9 @@ import { RingProducer, type FullRingPolicy } from '../ring/producer.js';
 import { createRing } from '../ring/ring.js';
 import { waitReleased } from '../ring/wait.js';
 import { ringRecordsIn, ringDropped } from '../ring/stats.js';
-import type { RunEndReason } from '../sink/index.js';
+import type { ResumeInfo, RunEndReason, RunMeta } from '../sink/index.js';
+import { resumeFrom } from './resume.js';
+import { runMetaFrom } from './run-meta.js';
 import { decideJobEnd, type JobEnd } from '../sink/job.js';
 import type { BackendStats } from '../writer/protocol.js';
 import { spawnWriter, type WriterHandle } from './writer-handle.js';
@@ -58,6 +60,20 @@ export interface ContextOptions {
    * else a Unix socket when every rank runs on this machine.
    */
   rendezvous?: string | false;
+  /** The run's tags: W&B tags, MLflow tags, TensorBoard text and hparams, run.json (README "Run tags, notes, group"). */
+  tags?: readonly string[];
+  /** A description of the run: MLflow's description (mlflow.note.content), W&B notes, TensorBoard text, run.json. */
+  notes?: string;
+  /** Runs that belong together (W&B group; a tag elsewhere). */
+  group?: string;
+  /** What kind of run: 'train', 'eval', … (W&B job type; a tag elsewhere). */
+  jobType?: string;
+  /**
+   * Continue the run named runName that an earlier launch began, e.g. after a crash (README "Resume"):
+   * true, or { fromStep } with the step training resumes from (TensorBoard then hides what the
+   * earlier launch logged at or after it). Default false.
+   */
+  resume?: boolean | { fromStep: number };
 }
 
 /** The keys createLoggerContext() accepts (anything else is a typo it reports). */
@@ -71,6 +87,11 @@ export const CONTEXT_OPTION_KEYS: OptionKeys<ContextOptions> = {
   handleSignals: true,
   clockResolutionMs: true,
   rendezvous: true,
+  tags: true,
+  notes: true,
+  group: true,
+  jobType: true,
+  resume: true,
 };
 
 export interface BackendSpec {
@@ -126,6 +147,10 @@ interface RingEntry {
 
 export class LogContext {
   readonly runName: string;
+  /** tags, notes, group, jobType: given to every sink. */
+  private readonly runMeta: RunMeta | undefined;
+  /** createLoggerContext({ resume }), for every sink. */
+  private readonly resume: ResumeInfo | undefined;
   readonly blobDir: string;
   /** The block every ring, writer and the clock share (ring/layout.ts SHARED), created with the first ring. */
   private sharedSab: SharedArrayBuffer | undefined;
@@ -170,6 +195,8 @@ export class LogContext {
   ) {
     this.#backends = backends;
     this.runName = options.runName ?? '';
+    this.runMeta = runMetaFrom(options);
+    this.resume = resumeFrom(options.resume);
     this.policy = options.fullRingPolicy ?? 'wait';
     if (this.policy !== 'wait' && this.policy !== 'drop-newest') {
       throw argError('fullRingPolicy', this.policy, "use 'wait' (default, loses nothing) or 'drop-newest' (never blocks, counts drops).");
@@ -260,6 +287,8 @@ export class LogContext {
       coordinatorRank: this.rank,
       worldSize: this.worldSize,
       job: this.job.info,
+      run: this.runMeta,
+      resume: this.resume,
       pollMs: this.pollMs ?? spec.pollMs ?? DEFAULT_POLL_MS,
       systemMetrics: this.system?.initFor(spec.route.index),
       aggregate: this.aggregateFor(spec),

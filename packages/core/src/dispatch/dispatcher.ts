@@ -12,9 +12,14 @@ import type { RecordWriter } from '../codec/record-writer.js';
 import { BlobWriter } from '../codec/blob-files.js';
 import { debug } from '../util/diag.js';
 import { MetricHandle } from './metric-handle.js';
+import { MetricsHandle } from './metrics-handle.js';
+import { StepCounters } from './step-counter.js';
 import { kindMasks, rankMask, type BackendRoute } from './route.js';
 
 const METRIC = KIND_CODE.metric;
+
+/** Kinds that form a series over steps, and so get an automatic step when the call gives none (step-counter.ts). */
+const STEPPED: ReadonlySet<Kind> = new Set<Kind>(['metric', 'histogram', 'text', 'dict', 'image', 'figure']);
 
 /** Why `h` is not a handle of this dispatcher: missing, not a handle at all, or another logger's. */
 function badHandle(h: unknown): Error {
@@ -26,6 +31,18 @@ function badHandle(h: unknown): Error {
     );
   }
   return argError('handle', h, 'it was made by another logger or thread; make handles with handle() on the logger that uses them.');
+}
+
+/** As badHandle(), for logMetrics(handle, values). */
+function badMetricsHandle(h: unknown): Error {
+  if (!(h instanceof MetricsHandle)) {
+    return argError(
+      'handle',
+      h,
+      "pass what metricsHandle([...identifiers]) returned on this logger, e.g. const m = logger.metricsHandle(['loss', 'acc']); logger.logMetrics(m, [loss, acc], step).",
+    );
+  }
+  return argError('handle', h, 'it was made by another logger or thread; make handles with metricsHandle() on the logger that uses them.');
 }
 
 export class Dispatcher {
@@ -40,6 +57,8 @@ export class Dispatcher {
   private readonly checked = new Set<string>();
   private readonly skipNoticed = new Set<string>();
   private readonly blobs: BlobWriter;
+  /** Automatic steps per identifier, for calls without a step. */
+  private readonly steps = new StepCounters();
   /** Backends that take anything from this rank. */
   readonly mask: number;
   /** Key rules of the backends on this rank (e.g. MLflow's key pattern). */
@@ -112,9 +131,26 @@ export class Dispatcher {
     if (mask !== (subset & this.mask)) this.noticeSkips('metric', identifier, subset);
     if (mask === 0) {
       this.check(identifier);
-      return new MetricHandle(identifier, -1, 0, this);
+      return new MetricHandle(identifier, -1, 0, this, this.steps.counter(identifier));
     }
-    return new MetricHandle(identifier, this.intern(identifier), mask, this);
+    return new MetricHandle(identifier, this.intern(identifier), mask, this, this.steps.counter(identifier));
+  }
+
+  /** Handles for a fixed set of identifiers, for metrics(). */
+  metricsHandle(identifiers: readonly string[], subset: number): MetricsHandle {
+    const fix = "pass a non-empty array of distinct identifiers, e.g. metricsHandle(['loss', 'acc']).";
+    if (!Array.isArray(identifiers) || identifiers.length === 0) throw argError('identifiers', identifiers, fix);
+    const seen = new Set<string>();
+    for (const [i, id] of identifiers.entries()) {
+      if (typeof id !== 'string') throw argError(`identifiers[${i}]`, id, fix);
+      if (seen.has(id)) throw argError(`identifiers[${i}]`, id, `it is in the list twice; ${fix}`);
+      seen.add(id);
+      this.check(id); // all or nothing: no handle interned before every identifier passed
+    }
+    return new MetricsHandle(
+      identifiers.map((id) => this.handle(id, subset)),
+      this,
+    );
   }
 
   /** The fast path: a pre-resolved handle, a number, no allocation. */
@@ -125,9 +161,56 @@ export class Dispatcher {
     // `?.`: a missing handle is one more compare here, not a TypeError about 'owner'.
     if (h?.owner !== this) throw badHandle(h);
     if (h.mask === 0) return;
+    // Counted before logFreq, so every backend gets the same step for this call.
+    const s = step === undefined ? h.steps.next++ : step;
     const m = batchIdx === undefined ? h.mask : this.freqMask(h.mask, batchIdx);
     if (m === 0) return;
-    this.records!.scalar(h.id, m, value, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
+    this.records!.scalar(h.id, m, value, s, batchIdx === undefined ? -1 : batchIdx);
+  }
+
+  /** logMetrics(handle, values): a fixed set of scalars, one check and one logFreq decision, no allocation. */
+  metrics(h: MetricsHandle, values: ArrayLike<number>, step: number | undefined, batchIdx: number | undefined): void {
+    if (h?.owner !== this) throw badMetricsHandle(h);
+    const hs = h.handles;
+    const n = hs.length;
+    if (values?.length !== n) {
+      throw argError(
+        'values',
+        values,
+        `pass ${n} numbers (an array or Float64Array), one per identifier of the handle in its order: ${h.identifiers.join(', ')}.`,
+      );
+    }
+    if (step !== undefined && !Number.isSafeInteger(step)) checkStep(step);
+    if (batchIdx !== undefined && !(batchIdx >= 0 && batchIdx <= 0x7fffffff && (batchIdx | 0) === batchIdx)) checkBatchIdx(batchIdx);
+    for (let i = 0; i < n; i++) {
+      if (typeof values[i] !== 'number') throw argError(`values[${i}] (${h.identifiers[i]})`, values[i], 'pass a number (NaN and ±Infinity are kept).');
+    }
+    if (h.mask === 0) return;
+    // Every handle of the set has the same mask (same kind, same subset): one logFreq decision.
+    const m = batchIdx === undefined ? h.mask : this.freqMask(h.mask, batchIdx);
+    const b = batchIdx === undefined ? -1 : batchIdx;
+    for (let i = 0; i < n; i++) {
+      const hi = hs[i]!;
+      const s = step === undefined ? hi.steps.next++ : step;
+      if (m !== 0) this.records!.scalar(hi.id, m, values[i]!, s, b);
+    }
+  }
+
+  /** logMetrics({ key: value }): several scalars, checked all before any is written. */
+  logMetrics(metrics: Readonly<Record<string, number>>, step: number | undefined, batchIdx: number | undefined, subset: number): void {
+    if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics) || metrics instanceof MetricsHandle) {
+      throw argError('metrics', metrics, 'pass an object of numbers, e.g. logMetrics({ loss, acc }, { step }), or a metricsHandle() and an array of values.');
+    }
+    checkStep(step);
+    checkBatchIdx(batchIdx);
+    const keys = Object.keys(metrics);
+    for (const key of keys) {
+      const v = metrics[key];
+      if (typeof v !== 'number')
+        throw argError(`metrics.${key}`, v, 'pass a number (NaN and ±Infinity are kept), or log other kinds with log(item, identifier, { kind }).');
+      this.check(key);
+    }
+    for (const key of keys) this.log(metrics[key], key, 'metric', step, batchIdx, subset);
   }
 
   /** The general path: any kind. */
@@ -141,12 +224,13 @@ export class Dispatcher {
         if (batchIdx !== undefined && !(batchIdx >= 0 && batchIdx <= 0x7fffffff && (batchIdx | 0) === batchIdx)) checkBatchIdx(batchIdx);
         const base = this.kindMask[METRIC]! & subset & this.mask;
         if (base !== (subset & this.mask)) this.noticeSkips('metric', identifier, subset);
+        const s = step === undefined ? (base === 0 ? NaN : this.steps.take(identifier)) : step;
         const m = this.freqMask(base, batchIdx);
         if (m === 0) {
           this.check(identifier);
           return;
         }
-        this.records!.scalar(this.intern(identifier), m, item, step === undefined ? NaN : step, batchIdx === undefined ? -1 : batchIdx);
+        this.records!.scalar(this.intern(identifier), m, item, s, batchIdx === undefined ? -1 : batchIdx);
         return;
       }
     }
@@ -175,10 +259,11 @@ export class Dispatcher {
       }
     }
     if (base !== (subset & this.mask)) this.noticeSkips(k, identifier, subset);
+    // Counted once the item is valid and before logFreq (as for metrics); params, paths and datasets keep no step.
+    const s = step === undefined ? (base !== 0 && STEPPED.has(k) ? this.steps.take(identifier) : NaN) : step;
     if (m === 0) return;
     const id = this.intern(identifier);
     const bytes = encodePayload(k, normalized);
-    const s = step === undefined ? NaN : step;
     const b = batchIdx === undefined ? -1 : batchIdx;
     // Big payloads go to a blob file the writers read, not byte by byte through the ring.
     if (bytes.length > this.records!.maxInlineBytes) this.records!.blob(id, m, KIND_CODE[k], this.blobs.spill(bytes, bitCount(m)), s, b);

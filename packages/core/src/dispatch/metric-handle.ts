@@ -1,3 +1,5 @@
+import type { StepCounter } from './step-counter.js';
+
 /**
  * A pre-resolved metric identifier for the allocation-free fast path:
  * the interned id and the backends it goes to are looked up once.
@@ -13,5 +15,7 @@ export class MetricHandle {
     readonly mask: number,
     /** @internal the dispatcher that made it */
     readonly owner: object,
+    /** @internal the identifier's automatic step, shared with log() on this thread */
+    readonly steps: StepCounter,
   ) {}
 }

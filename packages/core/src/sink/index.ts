@@ -88,7 +88,10 @@ export interface LogRecord {
   /** Rank of the producing thread/process. */
   readonly rank: number;
   readonly identifier: string;
-  /** undefined when the call carried no step. */
+  /**
+   * The call's step, or its automatic one (README "Steps") for metric, histogram, text, dict, image
+   * and figure records; undefined for params, artifacts, models and datasets logged without one.
+   */
   readonly step: number | undefined;
   /** undefined when the call carried no batchIdx. */
   readonly batchIdx: number | undefined;
@@ -103,6 +106,24 @@ export interface LogRecord {
 /** How a run ended: destroyLoggerContext(), a signal, or an uncaught exception. */
 export type RunEndReason = 'finished' | 'killed' | 'failed';
 
+/** The run's description (createLoggerContext()'s tags, notes, group, jobType); each backend maps it to its own concept. */
+export interface RunMeta {
+  /** Distinct, non-empty; [] when none. */
+  readonly tags: readonly string[];
+  /** A description of the run (MLflow's mlflow.note.content, W&B's notes). */
+  readonly notes?: string;
+  /** Runs that belong together (W&B's group). */
+  readonly group?: string;
+  /** What kind of run this is: 'train', 'eval', … (W&B's job type). */
+  readonly jobType?: string;
+}
+
+/** createLoggerContext({ resume }): this launch continues a run an earlier one began (and may have left by a crash). */
+export interface ResumeInfo {
+  /** The step training resumes from (its checkpoint's); what the earlier launch logged at or after it is superseded. */
+  readonly fromStep?: number;
+}
+
 /** What the writer thread gives a sink: the run, the coordinator's rank, encoders and diagnostics. */
 export interface SinkEnv {
   /** Name of the run, shared by every backend and rank of the job. */
@@ -116,6 +137,10 @@ export interface SinkEnv {
    * in every rank. Undefined for one process, or a rank that logs on its own.
    */
   readonly job?: JobInfo;
+  /** The run's tags, notes, group and job type, when createLoggerContext() was given any. */
+  readonly run?: RunMeta;
+  /** Present when this launch resumes the run of the same name (createLoggerContext({ resume })). */
+  readonly resume?: ResumeInfo;
   /** Encode pixels to PNG: in a piscina pool, or inline below 4096 pixels where the pool round trip costs more than the encoding. */
   encodePng(image: RawImage): Promise<Uint8Array>;
   /**

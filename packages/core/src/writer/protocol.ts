@@ -1,4 +1,4 @@
-import type { JobEnd, JobInfo, RunEndReason } from '../sink/index.js';
+import type { JobEnd, JobInfo, ResumeInfo, RunEndReason, RunMeta } from '../sink/index.js';
 import type { SystemMetricsInit } from '../system/sample-reader.js';
 /** What the coordinator and a writer thread say to each other (over comlink). */
 export interface WriterInit {
@@ -14,6 +14,10 @@ export interface WriterInit {
   worldSize: number | undefined;
   /** The job's agreement, when its ranks met at a rendezvous (SinkEnv.job). */
   job: JobInfo | undefined;
+  /** The run's tags, notes, group and job type (SinkEnv.run). */
+  run: RunMeta | undefined;
+  /** Set when this launch resumes the run (SinkEnv.resume). */
+  resume: ResumeInfo | undefined;
   pollMs: number;
   /** Where this backend's system samples appear, when its logger asked for them (systemMetrics). */
   systemMetrics: SystemMetricsInit | undefined;

@@ -122,6 +122,8 @@ const env: SinkEnv = {
   coordinatorRank: init.coordinatorRank,
   worldSize: init.worldSize,
   ...(init.job ? { job: init.job } : {}),
+  ...(init.run ? { run: init.run } : {}),
+  ...(init.resume ? { resume: init.resume } : {}),
   async encodePng(image) {
     return (await encoder()).encodePng(image);
   },

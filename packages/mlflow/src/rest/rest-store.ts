@@ -163,7 +163,8 @@ export class RestStore implements TrackingStore {
   }
 
   async updateRun(runId: string, status: RunStatus, endTime: number): Promise<void> {
-    await this.call('POST', '/runs/update', { run_id: runId, status, end_time: endTime });
+    // No end_time for a run made RUNNING again (resume): the server keeps what it has, as the file store does.
+    await this.call('POST', '/runs/update', { run_id: runId, status, ...(endTime ? { end_time: endTime } : {}) });
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,10 @@
  */
 
 /** tensorflow/core/util/event.proto — Event */
-export const EVENT = { wallTime: 1, step: 2, fileVersion: 3, summary: 5 } as const;
+export const EVENT = { wallTime: 1, step: 2, fileVersion: 3, summary: 5, sessionLog: 7 } as const;
+/** tensorflow/core/util/event.proto — SessionLog and its SessionStatus */
+export const SESSION_LOG = { status: 1 } as const;
+export const SESSION_STATUS = { start: 1 } as const;
 
 /** tensorflow/core/framework/summary.proto — Summary, Summary.Value, Summary.Image, SummaryMetadata */
 export const SUMMARY = { value: 1 } as const;

@@ -4,7 +4,7 @@
  * buffer from a per-tag template (see ScalarTemplate).
  */
 import { ProtoWriter, varintLength } from '@ranklog/core/sink';
-import { EVENT, FILE_VERSION, SUMMARY, VALUE } from '../proto/fields.js';
+import { EVENT, FILE_VERSION, SESSION_LOG, SESSION_STATUS, SUMMARY, VALUE } from '../proto/fields.js';
 import { HEADER_BYTES, FOOTER_BYTES, type RecordBuffer } from './record-buffer.js';
 import { CrcRun, crc32cUpdate, crc32cUpdate4 } from './crc32c.js';
 
@@ -15,6 +15,16 @@ const f32bits = new Int32Array(f32.buffer);
 
 export function fileVersionEvent(wallTimeSecs: number): Uint8Array {
   return new ProtoWriter(32).double(EVENT.wallTime, wallTimeSecs).string(EVENT.fileVersion, FILE_VERSION).finish();
+}
+
+/**
+ * SessionLog START at `step`: TensorBoard then drops the events of this run it has read with a step
+ * at or after it (a restart from a checkpoint; torch's SummaryWriter(purge_step=…) writes the same).
+ */
+export function sessionStartEvent(wallTimeSecs: number, step: number): Uint8Array {
+  const w = new ProtoWriter(32).double(EVENT.wallTime, wallTimeSecs);
+  if (step !== 0) w.int64(EVENT.step, step);
+  return w.message(EVENT.sessionLog, (m) => m.int64(SESSION_LOG.status, SESSION_STATUS.start)).finish();
 }
 
 /** An Event holding one Summary.Value (already encoded). */

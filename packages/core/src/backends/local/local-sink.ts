@@ -3,7 +3,7 @@
  * spreadsheet, `jq` or a file browser read without ranklog.
  *
  * <savedir>/<runName>/
- *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size}; written once.
+ *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size, tags?, notes?, group?, job_type?}; written once.
  *                        A job whose ranks met at a rendezvous adds job: {id, launcher, ranks, status: "running"},
  *                        and its host (rank 0) replaces it at close with the job's end (docs/jobs.md)
  *   metrics.csv          timestamp,rank,identifier,step,batch_idx,value  (NaN, inf, -inf for non-finite values)
@@ -35,6 +35,7 @@
  * This file takes records and commits; the lines are made by metric-lines.ts (metrics, the hot
  * path) and record-lines.ts (params, histograms, datasets), item files by item-files.ts.
  */
+import { cutTornTail } from './torn-tail.js';
 import * as path from 'node:path';
 import { renameSync, writeFileSync } from 'node:fs';
 import type { FigureItem, ImageItem, JobAggregate, JobEnd, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
@@ -104,6 +105,7 @@ class LocalSink implements Sink {
     this.outcomes = new Outcomes(env);
     this.publisher = new Publisher(env, this.outcomes);
     this.publisher.ensureDir(this.runDir);
+    if (env.resume) this.cutTornTails(options.jsonl !== false);
     this.csv = new AppendFile(path.join(this.runDir, 'metrics.csv'), 'a');
     this.jsonl = options.jsonl === false ? undefined : new AppendFile(path.join(this.runDir, 'metrics.jsonl'), 'a');
     this.metricPending = this.jsonl ?? this.csv;
@@ -116,6 +118,14 @@ class LocalSink implements Sink {
     this.writeRunJson();
   }
 
+  /** A resumed run appends to what a killed launch left: cut any torn last line first (torn-tail.ts). */
+  private cutTornTails(jsonl: boolean): void {
+    for (const name of ['metrics.csv', ...(jsonl ? ['metrics.jsonl'] : []), 'params.jsonl', 'histograms.jsonl', 'datasets.jsonl']) {
+      const cut = cutTornTail(path.join(this.runDir, name));
+      if (cut > 0) this.env.warn(`ranklog: resuming run ${this.env.runName}: cut a torn last line (${cut} bytes, left by the earlier launch) off ${name}`);
+    }
+  }
+
   private runJson(end?: JobEnd): Record<string, unknown> {
     const job = this.env.job;
     return {
@@ -125,6 +135,12 @@ class LocalSink implements Sink {
       created_at: new Date(job?.startTimeMs ?? Date.now()).toISOString(),
       coordinator_rank: job ? 0 : this.env.coordinatorRank,
       world_size: job?.worldSize ?? this.env.worldSize ?? null,
+      ...(this.env.run && {
+        tags: this.env.run.tags,
+        ...(this.env.run.notes !== undefined && { notes: this.env.run.notes }),
+        ...(this.env.run.group !== undefined && { group: this.env.run.group }),
+        ...(this.env.run.jobType !== undefined && { job_type: this.env.run.jobType }),
+      }),
       ...(job && {
         job: {
           id: job.id,
