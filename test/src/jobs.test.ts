@@ -6,7 +6,7 @@
  * rendezvous makes each rank log alone with one warning; rank 0 dying lets the others finish.
  */
 import test, { type ExecutionContext } from 'ava';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobRankConfig } from './fixtures/job-rank.js';
 import { childEnv, dropAmbientEnv } from './support/child-process.js';
+import { type Ended, rankLines, run } from './support/job-processes.js';
 import { parseCsv } from './support/csv-parse.js';
 import { tbJobEnd } from './support/job-end-check.js';
 import { experimentIdsNamed, runsIn } from './support/mlruns-reader.js';
@@ -32,64 +33,10 @@ const REQUIRE_SLURM = process.env.RANKLOG_TEST_SLURM === '1';
 // After reading RANKLOG_TEST_SLURM: the children must not inherit this shell's launcher variables.
 dropAmbientEnv();
 
-interface RankLine {
-  rank: number;
-  runName: string;
-  job?: { status: string; ranks: Record<string, string>; summary: string };
-  recordsIn: number;
-}
-
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 function tempDir(t: ExecutionContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'ranklog-jobs-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** Run a command; SIGKILLed in teardown if still running. `onOutput` sees stdout and stderr as they grow. */
-function run(
-  t: ExecutionContext,
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  onOutput?: (stdout: string, stderr: string, child: ChildProcess) => void,
-): Promise<Ended> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let running = true;
-  t.teardown(() => {
-    if (running) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s;
-    onOutput?.(stdout, stderr, child);
-  });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-    onOutput?.(stdout, stderr, child);
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      running = false;
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-function rankLines(stdout: string): RankLine[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as RankLine)
-    .sort((a, b) => a.rank - b.rank);
 }
 
 /** A free TCP port on 127.0.0.1 (the kernel's pick, released at once; MASTER_PORT is one below it). */

@@ -6,18 +6,18 @@
  * blocks — and `num` counted over stored records only. Then the framer against wandb's own:
  * the reference log's record payloads, framed again by ranklog, give the reference file byte for byte.
  */
+import { REFERENCE_ROOT } from './support/reference-data.js';
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Growable, ProtoWriter, WriteFailures } from '@ranklog/core/sink';
 import { TransactionLog } from '../../packages/wandb/dist/offline/transaction-log.js';
 import { appendRecord, FILE_HEADER } from '../../packages/wandb/dist/records/leveldb-log.js';
 import { updateMessage } from '../../packages/wandb/dist/records/messages.js';
 import { BLOCK_SIZE, CHUNK, items, readFraming, readWandbFile } from './support/wandb-decode.js';
 
-const REF = fileURLToPath(new URL('../../../shared/reference/wandb/synthetic/offline-run-20250101_120000-ref0abcd/run-ref0abcd.wandb', import.meta.url));
+const REF = join(REFERENCE_ROOT, 'wandb/synthetic/offline-run-20250101_120000-ref0abcd/run-ref0abcd.wandb');
 
 const varintLength = (v: number) => (v < 128 ? 1 : v < 16384 ? 2 : 3);
 

@@ -10,18 +10,18 @@
  * - the same keys and value shapes, the same config once nested, and image values equal to the
  *   reference's own (same sha256, size and path, as the file names are content addressed).
  */
+import { REFERENCE_ROOT } from './support/reference-data.js';
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WandBLogger } from '@ranklog/wandb';
 import { dropAmbientEnv } from './support/child-process.js';
 import { tempDir } from './support/log-path.js';
 import { readRun, runDirs, type WandbRunRead } from './support/wandb-runs.js';
 import type { RawItem } from './support/wandb-decode.js';
 
-const REF_DIR = fileURLToPath(new URL('../../../shared/reference/wandb/synthetic/offline-run-20250101_120000-ref0abcd/', import.meta.url));
+const REF_DIR = join(REFERENCE_ROOT, 'wandb/synthetic/offline-run-20250101_120000-ref0abcd/');
 dropAmbientEnv();
 for (const k of Object.keys(process.env)) if (k.startsWith('WANDB_')) delete process.env[k];
 
