@@ -3,7 +3,9 @@
  * spreadsheet, `jq` or a file browser read without ranklog.
  *
  * <savedir>/<runName>/
- *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size, tags?, notes?, group?, job_type?}; written once.
+ *   run.json             {ranklog_layout: 1, run_name, created_at, coordinator_rank, world_size, status: "running",
+ *                        tags?, notes?, group?, job_type?}; created once. At close its creator replaces it (rename: a
+ *                        reader sees one or the other) with status "finished" | "failed" | "killed" and ended_at.
  *                        A job whose ranks met at a rendezvous adds job: {id, launcher, ranks, status: "running"},
  *                        and its host (rank 0) replaces it at close with the job's end (docs/jobs.md)
  *   metrics.csv          timestamp,rank,identifier,step,batch_idx,value  (NaN, inf, -inf for non-finite values)
@@ -37,7 +39,7 @@
  */
 import { cutTornTail } from './torn-tail.js';
 import * as path from 'node:path';
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { FigureItem, ImageItem, JobAggregate, JobEnd, LogRecord, PathItem, RunEndReason, Sink, SinkEnv, SinkFactory } from '../../sink/index.js';
 import { undoAppend, WriteFailure } from '../../sink/whole-records.js';
 import { decideJobEnd } from '../../sink/job.js';
@@ -69,6 +71,10 @@ const SOFT_CAP = 1 << 20;
 class LocalSink implements Sink {
   private readonly runDir: string;
   private closed = false;
+  /** This sink created run.json (or took it over on resume): it records the run's end there. */
+  private ownsRunJson = false;
+  /** created_at of a resumed run: the earlier launch's. */
+  private createdAt: string | undefined;
   private readonly outcomes: Outcomes;
   private readonly publisher: Publisher;
 
@@ -126,15 +132,19 @@ class LocalSink implements Sink {
     }
   }
 
-  private runJson(end?: JobEnd): Record<string, unknown> {
+  /** run.json's content: while running (no `ended`), or at the run's end. */
+  private runJson(ended?: { status: JobEnd['status']; job?: JobEnd }): Record<string, unknown> {
     const job = this.env.job;
+    const end = ended?.job;
     return {
       ranklog_layout: LAYOUT_VERSION,
       run_name: this.env.runName,
       // Every rank of a job proposes the same content: the agreed start, not its own clock.
-      created_at: new Date(job?.startTimeMs ?? Date.now()).toISOString(),
+      created_at: this.createdAt ?? new Date(job?.startTimeMs ?? Date.now()).toISOString(),
       coordinator_rank: job ? 0 : this.env.coordinatorRank,
       world_size: job?.worldSize ?? this.env.worldSize ?? null,
+      status: ended?.status ?? 'running',
+      ...(ended && { ended_at: new Date().toISOString() }),
       ...(this.env.run && {
         tags: this.env.run.tags,
         ...(this.env.run.notes !== undefined && { notes: this.env.run.notes }),
@@ -154,18 +164,40 @@ class LocalSink implements Sink {
   }
 
   private writeRunJson(): void {
-    this.publisher.publishOnce(path.join(this.runDir, 'run.json'), JSON.stringify(this.runJson(), null, 2) + '\n');
+    const file = path.join(this.runDir, 'run.json');
+    this.ownsRunJson = this.publisher.publishOnce(file, JSON.stringify(this.runJson(), null, 2) + '\n');
+    if (!this.ownsRunJson && this.env.resume && !this.env.job) {
+      // A resumed run is running again: its launch takes run.json over, keeping the run's creation time.
+      try {
+        const earlier = JSON.parse(readFileSync(file, 'utf8')) as { created_at?: unknown };
+        if (typeof earlier.created_at === 'string') this.createdAt = earlier.created_at;
+      } catch {
+        // unreadable: this launch's own time
+      }
+      this.ownsRunJson = this.replaceRunJson(this.runJson(), 'the resumed run');
+    }
   }
 
-  /** The job's host replaces run.json with the job's end: written beside it, then renamed over it, so a reader sees one or the other. */
-  private endRunJson(end: JobEnd): void {
+  /** run.json replaced: written beside it, then renamed over it, so a reader sees one or the other. */
+  private replaceRunJson(content: Record<string, unknown>, what: string): boolean {
     const file = path.join(this.runDir, 'run.json');
     const tmp = `${file}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify(this.runJson(end), null, 2) + '\n');
+      const text = JSON.stringify(content, null, 2) + '\n';
+      let before = 0;
+      try {
+        before = statSync(file).size;
+      } catch {
+        // not there (removed by someone): counted whole
+      }
+      writeFileSync(tmp, text);
       renameSync(tmp, file);
+      this.outcomes.counters.bytes += Buffer.byteLength(text) - before;
+      return true;
     } catch (e) {
-      this.env.warn(`cannot record the job's end in ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      rmSync(tmp, { force: true });
+      this.env.warn(`cannot record ${what} in ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
     }
   }
 
@@ -315,7 +347,10 @@ class LocalSink implements Sink {
     if (this.closed) return 0;
     const lost = await this.commit();
     // On an exit path the host decides nothing (it cannot wait for the others): its own end is the job's.
-    if (this.env.job?.host) this.endRunJson(job ?? decideJobEnd({ [this.env.coordinatorRank]: reason ?? 'finished' })); // a member's knowledge is partial: run.json stays rank 0's
+    if (this.env.job?.host) {
+      const end = job ?? decideJobEnd({ [this.env.coordinatorRank]: reason ?? 'finished' });
+      this.replaceRunJson(this.runJson({ status: end.status, job: end }), "the job's end"); // a member's knowledge is partial: run.json stays rank 0's
+    } else if (!this.env.job && this.ownsRunJson) this.replaceRunJson(this.runJson({ status: reason ?? 'finished' }), "the run's end");
     this.closed = true;
     for (const f of [this.csv, this.jsonl, this.paramsLog, this.histograms, this.datasets, this.aggregates]) f?.close();
     this.outcomes.failures.report();

@@ -91,12 +91,15 @@ export class Publisher {
   }
 
   /** Create file with content unless it exists (then leave it alone): run.json, the CSV header. */
-  publishOnce(file: string, content: string): void {
-    if (fs.existsSync(file)) return;
+  /** Creates `file` with `content` unless it exists; true when this call created it. */
+  publishOnce(file: string, content: string): boolean {
+    if (fs.existsSync(file)) return false;
     const tmp = this.tmpPath(path.dirname(file), path.basename(file));
     fs.writeFileSync(tmp, content);
     try {
-      if (this.claim(tmp, file)) this.outcomes.counters.bytes += Buffer.byteLength(content);
+      if (!this.claim(tmp, file)) return false;
+      this.outcomes.counters.bytes += Buffer.byteLength(content);
+      return true;
     } finally {
       fs.rmSync(tmp, { force: true });
     }
