@@ -1,0 +1,124 @@
+/**
+ * What the server knows of one run directory: its metrics, aggregates and histograms, read from
+ * the last offsets, and a version that grows whenever new rows were read. A large metrics.csv is
+ * read in steps (`maxBytesPerUpdate`) one after the other in the background, so the first chart is
+ * served after the first step and the page is told (an update event) as each further step lands.
+ * While someone listens, the directory is watched (fs.watch, plus a stat poll for file systems
+ * where it says nothing) and appended rows are read within about `pollMs`.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { RunAggregates } from '../metrics/run-aggregates.js';
+import { RunMetrics } from '../metrics/run-metrics.js';
+import { RunHistograms } from './run-histograms.js';
+
+export interface RunStateOptions {
+  /** Bytes of metrics.csv read per step; default 32 MiB (~450k rows). */
+  maxBytesPerUpdate?: number;
+  /** How often the files are looked at while someone listens, in ms; default 500. */
+  pollMs?: number;
+}
+
+export interface RunProgress {
+  version: number;
+  rows: number;
+  skipped: number;
+  /** Bytes of metrics.csv read, and its size: offset < size while a large file is still being read. */
+  offset: number;
+  size: number;
+}
+
+export class RunState {
+  readonly metrics: RunMetrics;
+  readonly aggregates: RunAggregates;
+  readonly histograms: RunHistograms;
+  version = 0;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private readonly listeners = new Set<(p: RunProgress) => void>();
+  private watcher: FSWatcher | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly pollMs: number;
+
+  constructor(
+    readonly dir: string,
+    options: RunStateOptions = {},
+  ) {
+    this.metrics = new RunMetrics(dir, { maxBytesPerUpdate: options.maxBytesPerUpdate ?? 32 << 20 });
+    this.aggregates = new RunAggregates(dir);
+    this.histograms = new RunHistograms(dir);
+    this.pollMs = options.pollMs ?? 500;
+  }
+
+  progress(): RunProgress {
+    const { offset, size } = this.metrics.progress;
+    return { version: this.version, rows: this.metrics.rows, skipped: this.metrics.skipped, offset, size };
+  }
+
+  /**
+   * Reads one step of what was appended (every file); resolves once a step that started after
+   * the call has ended, so a caller sees every row appended before it called. Callers during a
+   * step share the one after it. While metrics.csv is behind, the next step follows at once.
+   */
+  refresh(): Promise<void> {
+    if (!this.running) {
+      this.running = this.step().finally(() => {
+        this.running = undefined;
+        if (!this.closed && this.metrics.behind) setImmediate(() => void this.refresh().catch(() => {}));
+      });
+      return this.running;
+    }
+    this.queued ??= this.running
+      .catch(() => {})
+      .then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  private async step(): Promise<void> {
+    const read = (await this.metrics.update()) + (await this.aggregates.update()) + (await this.histograms.update());
+    if (read > 0 || this.version === 0) {
+      this.version++;
+      const p = this.progress();
+      for (const l of this.listeners) l(p);
+    }
+  }
+
+  /** Calls `listener` with the progress after each step that read rows; returns how to stop. */
+  subscribe(listener: (p: RunProgress) => void): () => void {
+    this.listeners.add(listener);
+    this.startWatching();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopWatching();
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.listeners.clear();
+    this.stopWatching();
+  }
+
+  private startWatching(): void {
+    if (this.poll || this.closed) return;
+    const kick = () => void this.refresh().catch(() => {});
+    try {
+      this.watcher = watch(this.dir, { persistent: false }, kick);
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      this.watcher = undefined; // the poll below still sees appended rows
+    }
+    this.poll = setInterval(kick, this.pollMs);
+    this.poll.unref();
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
+  }
+}
