@@ -150,6 +150,7 @@ const out = exitCode === 0 ? console.log : console.error;
 out(`${args.quiet ? '' : '\n'}${report}
 run directory: ${runDir}${existsSync(modelCopy) ? `\nmodel: ${modelCopy}` : ''}
 look at the logs:
+  npx ranklog view ${path.relative(process.cwd(), path.dirname(runDir)) || '.'}    (a dashboard on 127.0.0.1: charts per rank, params, text, artifacts)
   column -s, -t < ${rel}/metrics.csv | head
   python3 -c "import pandas as pd; df = pd.read_csv('${rel}/metrics.csv'); print(df[df.identifier == 'train/loss_epoch'].pivot(index='step', columns='rank', values='value'))"
   tensorboard --logdir ${path.relative(process.cwd(), tbDir) || '.'}    (TensorBoard event files: ${tensorboard.runDirectory})${
