@@ -15,7 +15,7 @@ export interface Config {
   tmp: string;
 }
 
-export type Unit = 'ns/call' | 'ns/record' | 'records/s' | 'steps/s' | '%' | '% core' | 'MiB' | 'bytes';
+export type Unit = 'ns/call' | 'ns/record' | 'records/s' | 'steps/s' | '%' | '% core' | 'MiB' | 'bytes' | 'ms';
 
 export interface Result {
   /** Stable id, e.g. 'hot.metric'; other results name it in ratioTo. */

@@ -53,7 +53,9 @@ function fmt(x: number, unit: Result['unit']): string {
     case 'MiB':
       return `${p(x)} MiB`;
     case 'bytes':
-      return `${p(x)} B`;
+      return x >= 1024 ? `${p(x / 1024)} KiB` : `${p(x)} B`;
+    case 'ms':
+      return x >= 1000 ? `${p(x / 1000)} s` : `${p(x)} ms`;
   }
 }
 

@@ -22,6 +22,7 @@ import { trainingOverhead } from './training-overhead.js';
 import { systemMetrics } from './system-metrics.js';
 import { wandbOnline } from './wandb-online.js';
 import { tfjs } from './tfjs.js';
+import { view } from './view.js';
 import { buildReport, writeReport } from './report.js';
 
 const groups: [name: string, run: Group][] = [
@@ -38,6 +39,7 @@ const groups: [name: string, run: Group][] = [
   ['system-metrics', systemMetrics],
   ['wandb-online', wandbOnline],
   ['tfjs', tfjs],
+  ['view', view],
 ];
 
 const args = process.argv.slice(2);

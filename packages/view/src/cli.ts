@@ -39,10 +39,14 @@ function parse(): { savedirs: string[]; host: string; port: number } {
     process.exit(0);
   }
   const [command, ...savedirs] = parsed.positionals;
-  if (command !== 'view') throw new UsageError(`${command === undefined ? 'no command' : `unknown command ${JSON.stringify(command)}`}; use ${NAME} view [savedir…] (see ${NAME} --help)`);
+  if (command !== 'view')
+    throw new UsageError(
+      `${command === undefined ? 'no command' : `unknown command ${JSON.stringify(command)}`}; use ${NAME} view [savedir…] (see ${NAME} --help)`,
+    );
   const dirs = savedirs.length > 0 ? savedirs : ['logs'];
   for (const d of dirs) {
-    if (!existsSync(d) || !statSync(d).isDirectory()) throw new UsageError(`savedir ${JSON.stringify(d)} is not a directory; pass the savedir your LocalFileLogger wrote to (its default is logs)`);
+    if (!existsSync(d) || !statSync(d).isDirectory())
+      throw new UsageError(`savedir ${JSON.stringify(d)} is not a directory; pass the savedir your LocalFileLogger wrote to (its default is logs)`);
   }
   const portText = parsed.values.port ?? '0';
   const port = Number(portText);
@@ -67,6 +71,8 @@ main().catch((e: unknown) => {
     process.exit(2);
   }
   const err = e as NodeJS.ErrnoException;
-  process.stderr.write(`${NAME}: ${err.code === 'EADDRINUSE' ? `port in use; pass another --port or 0 for a free one (${err.message})` : (err.stack ?? String(e))}\n`);
+  process.stderr.write(
+    `${NAME}: ${err.code === 'EADDRINUSE' ? `port in use; pass another --port or 0 for a free one (${err.message})` : (err.stack ?? String(e))}\n`,
+  );
   process.exit(1);
 });

@@ -18,7 +18,7 @@ export interface SeriesOut extends Downsampled {
 }
 
 export async function runBody(entry: RunEntry, state: RunState): Promise<Record<string, unknown>> {
-  await state.refresh();
+  await state.current();
   const p = state.progress();
   const aggregated = state.aggregates.byIdentifier;
   const metrics = state.metrics.identifiers().map((m) => {
@@ -68,7 +68,7 @@ export async function seriesBody(q: URLSearchParams, state: RunState): Promise<R
   const identifier = required(q, 'identifier');
   const x = xKind(q);
   const window = { width: intInRange(q, 'width', 1000, 16, 8192), from: bound(q, 'from'), to: bound(q, 'to') };
-  await state.refresh();
+  await state.current();
   const m = state.metrics.find(identifier);
   const stats = state.aggregates.byIdentifier.get(identifier);
   if (!m && !stats) throw new HttpError(404, 'no such identifier in this run (see GET /api/run for the identifiers)');
@@ -87,7 +87,7 @@ export async function histogramBody(q: URLSearchParams, state: RunState): Promis
   const identifier = required(q, 'identifier');
   const rank = intInRange(q, 'rank', 0, 0, 2 ** 31 - 1);
   const bins = intInRange(q, 'bins', 30, 1, 200);
-  await state.refresh();
+  await state.current();
   const binned = state.histograms.binned(identifier, rank, bins);
   if (!binned) throw new HttpError(404, 'no such histogram (identifier and rank) in this run (see GET /api/run)');
   return { ...binned, version: state.version };

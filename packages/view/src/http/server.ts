@@ -65,15 +65,15 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
         );
       case '/api/run': {
         const { dir, state } = await findRun(q);
-        return sendJson(res, 200, await runBody(await runInfo(dir), state));
+        return sendJson(res, 200, await state.serve(async () => runBody(await runInfo(dir), state)));
       }
       case '/api/series': {
         const { state } = await findRun(q);
-        return sendJson(res, 200, await seriesBody(q, state));
+        return sendJson(res, 200, await state.serve(() => seriesBody(q, state)));
       }
       case '/api/histogram': {
         const { state } = await findRun(q);
-        return sendJson(res, 200, await histogramBody(q, state));
+        return sendJson(res, 200, await state.serve(() => histogramBody(q, state)));
       }
       case '/api/file': {
         const { dir } = await findRun(q);

@@ -32,6 +32,8 @@ export class IdentifierMetrics {
 export interface RunMetricsOptions {
   /** Bytes read per update at most, so a huge file is loaded in steps the server can answer between. */
   maxBytesPerUpdate?: number;
+  /** Bytes read by the first update at most (a small first step: the first chart comes sooner). Default: maxBytesPerUpdate. */
+  maxBytesFirstUpdate?: number;
 }
 
 export class RunMetrics {
@@ -49,12 +51,12 @@ export class RunMetrics {
     readonly runDir: string,
     options: RunMetricsOptions = {},
   ) {
-    this.tail = new FileTail(path.join(runDir, 'metrics.csv'), {
-      csv: true,
-      header: true,
-      ...(options.maxBytesPerUpdate !== undefined && { maxBytes: options.maxBytesPerUpdate }),
-    });
+    this.tail = new FileTail(path.join(runDir, 'metrics.csv'), { csv: true, header: true });
+    this.stepBytes = options.maxBytesPerUpdate ?? Number.POSITIVE_INFINITY;
+    this.tail.maxBytes = options.maxBytesFirstUpdate ?? this.stepBytes;
   }
+
+  private readonly stepBytes: number;
 
   /** Bytes of metrics.csv read, and its size when last looked at. */
   get progress(): { offset: number; size: number } {
@@ -66,12 +68,15 @@ export class RunMetrics {
     return this.tail.behind;
   }
 
-  /** Reads what was appended since the last update; resolves with the number of rows read. */
-  update(): Promise<number> {
-    return this.tail.read(
+  /** Reads what was appended since the last update; `between` is awaited between chunks (see FileTail.read). */
+  async update(between?: () => Promise<void>): Promise<number> {
+    const n = await this.tail.read(
       (buf, start, end, quoted) => (quoted ? this.quotedRow(buf.toString('utf8', start, end)) : this.row(buf, start, end)),
       () => this.reset(),
+      between,
     );
+    this.tail.maxBytes = this.stepBytes;
+    return n;
   }
 
   identifiers(): IdentifierMetrics[] {

@@ -12,7 +12,7 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import { RunHistograms } from './run-histograms.js';
 
 export interface RunStateOptions {
-  /** Bytes of metrics.csv read per step; default 32 MiB (~450k rows). */
+  /** Bytes of metrics.csv read per step; default 32 MiB (~450k rows). The first step reads at most 4 MiB, so the first chart comes soon. */
   maxBytesPerUpdate?: number;
   /** How often the files are looked at while someone listens, in ms; default 500. */
   pollMs?: number;
@@ -39,12 +39,18 @@ export class RunState {
   private poll: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly pollMs: number;
+  /** Requests being answered (serve()), and how to wake a background read waiting for them. */
+  private active = 0;
+  private wake: (() => void) | undefined;
+  /** A step of a large file's reading, begun by the previous step rather than by a request. */
+  private backgroundStep = false;
 
   constructor(
     readonly dir: string,
     options: RunStateOptions = {},
   ) {
-    this.metrics = new RunMetrics(dir, { maxBytesPerUpdate: options.maxBytesPerUpdate ?? 32 << 20 });
+    const step = options.maxBytesPerUpdate ?? 32 << 20;
+    this.metrics = new RunMetrics(dir, { maxBytesPerUpdate: step, maxBytesFirstUpdate: Math.min(step, 4 << 20) });
     this.aggregates = new RunAggregates(dir);
     this.histograms = new RunHistograms(dir);
     this.pollMs = options.pollMs ?? 500;
@@ -60,11 +66,11 @@ export class RunState {
    * the call has ended, so a caller sees every row appended before it called. Callers during a
    * step share the one after it. While metrics.csv is behind, the next step follows at once.
    */
-  refresh(): Promise<void> {
+  refresh(background = false): Promise<void> {
     if (!this.running) {
-      this.running = this.step().finally(() => {
+      this.running = this.step(background).finally(() => {
         this.running = undefined;
-        if (!this.closed && this.metrics.behind) setImmediate(() => void this.refresh().catch(() => {}));
+        if (!this.closed && this.metrics.behind) setImmediate(() => void this.refresh(true).catch(() => {}));
       });
       return this.running;
     }
@@ -77,8 +83,52 @@ export class RunState {
     return this.queued;
   }
 
-  private async step(): Promise<void> {
-    const read = (await this.metrics.update()) + (await this.aggregates.update()) + (await this.histograms.update());
+  /**
+   * What a request should answer from: the first step's data (read now if nothing was), then
+   * whatever was read, without waiting while a large file is still being read in the background
+   * (the page hears of each step); once the file is read, a fresh step, so a request sees every
+   * row appended before it.
+   */
+  async current(): Promise<void> {
+    if (this.version === 0 || !(this.metrics.behind || this.backgroundStep)) await this.refresh();
+  }
+
+  /**
+   * Runs `fn` (a request's answer) with priority over the background reading of a large file:
+   * that reading waits between its chunks while requests are being answered.
+   */
+  async serve<T>(fn: () => Promise<T>): Promise<T> {
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.active === 0) {
+        const wake = this.wake;
+        this.wake = undefined;
+        wake?.();
+      }
+    }
+  }
+
+  private readonly makeWay = (): Promise<void> =>
+    this.active === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const before = this.wake;
+          this.wake = () => {
+            before?.();
+            resolve();
+          };
+        });
+
+  private async step(background: boolean): Promise<void> {
+    this.backgroundStep = background;
+    let read: number;
+    try {
+      read = (await this.metrics.update(background ? this.makeWay : undefined)) + (await this.aggregates.update()) + (await this.histograms.update());
+    } finally {
+      this.backgroundStep = false;
+    }
     if (read > 0 || this.version === 0) {
       this.version++;
       const p = this.progress();

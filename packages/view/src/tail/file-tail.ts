@@ -9,7 +9,8 @@ import { type FileHandle, open } from 'node:fs/promises';
 
 const LF = 0x0a;
 const QUOTE = 0x22;
-const CHUNK = 4 << 20;
+// Parsed between two reads: ~15k rows of metrics.csv, so a request waits at most that long for the event loop while a large file loads.
+const CHUNK = 1 << 20;
 
 /**
  * Called with each whole record: `buf[start..end)` without its line feed (nor a CR before it).
@@ -22,7 +23,7 @@ export interface FileTailOptions {
   csv?: boolean;
   /** Skip the first record (a CSV header). Default false. */
   header?: boolean;
-  /** Read at most this many bytes per `read()` (the rest next time); default unlimited. */
+  /** Read at most this many bytes per `read()` (the rest next time); default unlimited. Can be changed between reads (`maxBytes`). */
   maxBytes?: number;
 }
 
@@ -33,25 +34,28 @@ export class FileTail {
   records = 0;
   /** Bytes in the file when it was last looked at. */
   size = 0;
+  /** Bytes read per `read()` at most; Infinity for no bound. */
+  maxBytes: number;
   private headerSeen = false;
   private buf: Buffer = Buffer.allocUnsafe(CHUNK);
 
   constructor(
     readonly file: string,
     private readonly options: FileTailOptions = {},
-  ) {}
-
-  /** The file is larger than what was read. */
-  get behind(): boolean {
-    return this.size > this.offset;
+  ) {
+    this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   }
+
+  /** The last read stopped at `maxBytes` with more of the file there (not merely a half-written last line). */
+  behind = false;
 
   /**
    * Reads what was appended and calls `onRecord` for every whole record. Resolves with the number
    * of records read. A missing file reads as empty; a file that shrank (rewritten) is read again
    * from its start, and `onReset` is called first so the caller can drop what it had.
+   * `between`, when given, is awaited between two chunks (a background read can make way).
    */
-  async read(onRecord: RecordCallback, onReset?: () => void): Promise<number> {
+  async read(onRecord: RecordCallback, onReset?: () => void, between?: () => Promise<void>): Promise<number> {
     let fh: FileHandle;
     try {
       fh = await open(this.file, 'r');
@@ -68,11 +72,13 @@ export class FileTail {
         this.records = 0;
         onReset?.();
       }
-      const limit = this.options.maxBytes === undefined ? size : Math.min(size, this.offset + this.options.maxBytes);
+      const limit = Math.min(size, this.offset + this.maxBytes);
+      this.behind = limit < size;
       let count = 0;
       let carry = 0; // bytes at the start of buf not yet consumed (a record cut by the chunk end)
       let pos = this.offset + carry;
       while (pos < limit) {
+        if (between && pos > this.offset + carry) await between(); // not before the first chunk
         if (carry === this.buf.length) {
           // One record longer than the buffer: grow it.
           const bigger = Buffer.allocUnsafe(this.buf.length * 2);
