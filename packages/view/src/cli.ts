@@ -25,12 +25,10 @@ appear while training runs. Nothing to install besides this package: no Python, 
 class UsageError extends Error {}
 
 function parse(): { savedirs: string[]; host: string; port: number } {
-  let parsed;
+  const options = { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
+    parsed = parseArgs({ allowPositionals: true, options });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}; see ${NAME} view --help`);
   }
