@@ -1,7 +1,7 @@
 /**
  * The proof that the packages can be published as they are: `npm pack` each one, install the
  * tarballs into fresh projects (core alone; core + tensorboard + mlflow + wandb; and with
- * @ranklog/figures; core + tensorboard + mlflow + tfjs), type-check a strict NodeNext project in ESM and in CommonJS against what
+ * @ranklog/figures; core + tensorboard + mlflow + tfjs; core + view), type-check a strict NodeNext project in ESM and in CommonJS against what
  * was installed, run each README's minimal example and a CommonJS program, and weigh
  * node_modules. Installing uses npm's cache alone (--offline: no network in tests); see
  * scripts/warm-npm-cache.sh. Slow (minutes): it installs and compiles for real.
@@ -16,7 +16,7 @@ import { installedSize } from './support/installed-size.js';
 import { childEnv } from './support/child-process.js';
 import { TEST_TIMEOUT_MS } from './support/wait-for.js';
 
-const PACKAGES = ['core', 'figures', 'tensorboard', 'mlflow', 'wandb', 'tfjs'] as const;
+const PACKAGES = ['core', 'figures', 'tensorboard', 'mlflow', 'wandb', 'tfjs', 'view'] as const;
 type Pkg = (typeof PACKAGES)[number];
 /** The published promise for core alone (issue 13). */
 const CORE_MAX_BYTES = 8 * 1024 * 1024;
@@ -124,6 +124,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'all+figures', packages: ['core', 'tensorboard', 'mlflow', 'wandb', 'figures'] },
   // As packages/tfjs/README.md installs it: with @tensorflow/tfjs, which brings the adapter's peers (tfjs-core, tfjs-layers).
   { name: 'core+tensorboard+mlflow+tfjs', packages: ['core', 'tensorboard', 'mlflow', 'tfjs'], extra: ['@tensorflow/tfjs@^4.22.0'] },
+  // The dashboard with the logger that writes what it shows.
+  { name: 'core+view', packages: ['core', 'view'] },
 ];
 
 const MB = (b: number) => (b / 1024 / 1024).toFixed(1);
@@ -150,6 +152,13 @@ test('packed tarballs install into fresh projects, type-check strict NodeNext in
       [],
       `${pkg}'s tarball ships dist only`,
     );
+    if (pkg === 'view') {
+      for (const needed of ['dist/cli.js', 'dist/ui/index.html']) t.true(files.includes(needed), `view's tarball has ${needed}`);
+      t.true(
+        files.some((f) => /^dist\/ui\/[^/]+\.js$/.test(f)),
+        "view's tarball has the page's scripts",
+      );
+    }
   }
 
   const sizes: Record<string, string> = {};
@@ -209,6 +218,19 @@ test('packed tarballs install into fresh projects, type-check strict NodeNext in
     if (s.packages.includes('mlflow')) t.true(fs.existsSync(path.join(esm, 'run-mlflow/mllogs/mlflow')));
     if (s.packages.includes('tfjs')) t.true(fs.existsSync(path.join(esm, 'run-tfjs/logs/tfjs-quickstart/artifacts/model/model/model.json')));
     if (s.packages.includes('wandb')) t.true(fs.readdirSync(path.join(esm, 'run-wandb/mllogs/wandb')).some((f) => f.startsWith('offline-run-')));
+    if (s.packages.includes('view')) {
+      // The command the README gives, from the installed bin; and the page and uPlot served by the installed package.
+      const help = await mustRun(t, path.join(proj, 'node_modules/.bin/ranklog'), ['view', '--help'], proj);
+      t.regex(help, /^usage: ranklog view \[savedir…\]/);
+      const check = `import('@ranklog/view').then(async ({ startViewServer }) => {
+        const s = await startViewServer({ savedirs: ['esm/run-view/logs'] });
+        const page = await fetch(new URL('/', s.url));
+        const uplot = await fetch(new URL('/ui/uPlot.esm.js', s.url));
+        console.log(JSON.stringify([page.status, (await page.text()).includes('<html'), uplot.status]));
+        await s.close();
+      });`;
+      t.deepEqual(JSON.parse(await mustRun(t, process.execPath, ['--input-type=module', '-e', check], proj)), [200, true, 200]);
+    }
     if (s.packages.includes('figures')) {
       const png = fs.readFileSync(path.join(esm, 'run-figures/logs/figures/figures/loss_curve/rank0-step2.png'));
       t.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], 'the Vega-Lite figure became a PNG');
