@@ -210,5 +210,5 @@ export class ChartPanel {
 function metaText(info: MetricInfo): string {
   const ranks = info.ranks.length === 1 ? `rank ${info.ranks[0]}` : `${info.ranks.length} ranks`;
   const stats = info.stats.length > 0 ? ` + ${info.stats.join(', ')} across ranks` : '';
-  return ` ${ranks}${stats} · ${info.points} points${info.batchLevel ? ' · batch-level' : ''}`;
+  return ` ${ranks}${stats} · ${info.points} point${info.points === 1 ? '' : 's'}${info.batchLevel ? ' · batch-level' : ''}`;
 }

@@ -1,11 +1,13 @@
 /**
  * Live updates of one run: an EventSource on /api/events. Every `update` event (one on connect,
  * then one whenever the server read new rows) calls `onUpdate`; the browser reconnects by itself
- * after an error, and `onState` says whether the stream is connected, to show it.
+ * after a network error (not after an HTTP error), and `onState` says whether the stream is
+ * connected, to show it.
  */
 import { eventsUrl, type UpdateEvent } from './api.js';
 
-export type LiveState = 'connecting' | 'live' | 'reconnecting';
+/** 'closed': the server refused the stream (e.g. 404); EventSource does not retry then. */
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export class LiveUpdates {
   private readonly source: EventSource;
@@ -14,7 +16,7 @@ export class LiveUpdates {
     this.source = new EventSource(eventsUrl(run));
     onState('connecting');
     this.source.addEventListener('open', () => onState('live'));
-    this.source.addEventListener('error', () => onState('reconnecting'));
+    this.source.addEventListener('error', () => onState(this.source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
     this.source.addEventListener('update', (e) => {
       onState('live');
       let data: unknown;

@@ -5,7 +5,7 @@
  * screen (keeping their zoom) and /api/run (new identifiers, media, histograms, status).
  *
  * Test hooks: `#run-view[data-run-id][data-version]` (the /api/run version shown last),
- * `[data-live]` on the live indicator ("connecting" | "live" | "reconnecting"), and the hooks of
+ * `[data-live]` on the live indicator ("connecting" | "live" | "reconnecting" | "closed"), and the hooks of
  * chart.ts, media.ts, text-items.ts, histogram.ts, files-tables.ts.
  */
 import { fetchRun, type HistogramInfo, type MediaItem, type RunDetail, type UpdateEvent } from './api.js';
@@ -210,7 +210,7 @@ export function runView(root: HTMLElement, id: string): View {
   };
   const live = new LiveUpdates(id, onUpdate, (s) => {
     attr(liveBadge, 'data-live', s);
-    replace(liveBadge, s === 'live' ? 'live' : `${s}…`);
+    replace(liveBadge, s === 'live' ? 'live' : s === 'closed' ? 'not live' : `${s}…`);
   });
   void loadRun();
 
