@@ -28,6 +28,8 @@ export interface ChartData {
   /** [x, y1, y2, …] for uPlot. */
   data: [number[], ...(number | null | undefined)[][]];
   styles: SeriesStyle[];
+  /** Some x value repeats within a curve: lines would zigzag, draw points. */
+  repeats: boolean;
 }
 
 /** Ten distinct colours (Tableau 10) for the first ranks, then hues spread by the golden angle. */
@@ -82,15 +84,35 @@ export function chartData(series: readonly Series[], settings: ChartSettings): C
       columns.push({ x: s.x, y: forScale(s.y, settings.logY), style: { ...style, raw: false } });
     }
   }
-  const xs = new Set<number>();
-  for (const c of series) for (const x of c.x) xs.add(x);
-  const x = [...xs].sort((a, b) => a - b);
-  const index = new Map<number, number>();
-  for (let i = 0; i < x.length; i++) index.set(x[i]!, i);
+  // An x value can repeat within a curve (x = batch restarts every epoch; a resumed run repeats
+  // steps): it gets as many slots as the curve that repeats it most, so no point is dropped.
+  const slots = new Map<number, number>();
+  for (const c of series) {
+    const seen = new Map<number, number>();
+    for (const x of c.x) {
+      const n = (seen.get(x) ?? 0) + 1;
+      seen.set(x, n);
+      if (n > (slots.get(x) ?? 0)) slots.set(x, n);
+    }
+  }
+  let repeats = false;
+  for (const n of slots.values()) if (n > 1) repeats = true;
+  const x: number[] = [];
+  const first = new Map<number, number>();
+  for (const v of [...slots.keys()].sort((a, b) => a - b)) {
+    first.set(v, x.length);
+    for (let k = slots.get(v)!; k > 0; k--) x.push(v);
+  }
   const ys = columns.map((c) => {
     const col: (number | null | undefined)[] = new Array(x.length).fill(undefined);
-    for (let i = 0; i < c.x.length; i++) col[index.get(c.x[i]!)!] = c.y[i] ?? null;
+    const used = new Map<number, number>();
+    for (let i = 0; i < c.x.length; i++) {
+      const v = c.x[i]!;
+      const k = used.get(v) ?? 0;
+      used.set(v, k + 1);
+      col[first.get(v)! + k] = c.y[i] ?? null;
+    }
     return col;
   });
-  return { data: [x, ...ys], styles: columns.map((c) => c.style) };
+  return { data: [x, ...ys], styles: columns.map((c) => c.style), repeats };
 }

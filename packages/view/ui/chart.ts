@@ -109,11 +109,11 @@ export class ChartPanel {
     const body = this.last;
     if (!body || this.disposed) return;
     const s = this.settings();
-    const { data, styles } = chartData(body.series, s);
-    const shape = JSON.stringify([body.x, s.logY, styles]);
+    const { data, styles, repeats } = chartData(body.series, s);
+    const shape = JSON.stringify([body.x, s.logY, styles, repeats]);
     if (!this.plot || shape !== this.builtFor) {
       this.plot?.destroy();
-      this.plot = new uPlot(this.options(body.x, s, styles), data, this.plotHost);
+      this.plot = new uPlot(this.options(body.x, s, styles, repeats), data, this.plotHost);
       this.builtFor = shape;
       this.plot.over.addEventListener('dblclick', () => {
         if (!this.zoom) return;
@@ -141,7 +141,7 @@ export class ChartPanel {
     attr(this.element, 'data-state', 'ready');
   }
 
-  private options(x: string, s: ChartSettings, styles: SeriesStyle[]): uPlot.Options {
+  private options(x: string, s: ChartSettings, styles: SeriesStyle[], repeats: boolean): uPlot.Options {
     return {
       width: this.width(),
       height: HEIGHT,
@@ -162,6 +162,8 @@ export class ChartPanel {
             show: st.show,
             ...(st.dash ? { dash: st.dash } : {}),
             ...(st.raw ? { alpha: 0.25, class: 'raw' } : {}),
+            // x = batch repeats each batch index once per epoch: points, not a zigzag line.
+            ...(repeats ? { paths: () => null, points: { show: true, size: 4 } } : {}),
           }),
         ),
       ],
