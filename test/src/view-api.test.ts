@@ -390,3 +390,67 @@ test('unknown runs, identifiers and routes are 404; bad parameters a 400 naming 
   t.is((await fetch(new URL('/api/runs', server.url), { method: 'POST' })).status, 405);
   t.is((await fetch(new URL('/api/runs', server.url), { method: 'HEAD' })).status, 200);
 });
+
+test('past its raw cap a curve is summarised: the same extremes at full view, and a zoom re-reads exactly the logged points, whatever order the steps came in', async (t) => {
+  const savedir = tmpSavedir(t);
+  fs.mkdirSync(path.join(savedir, 'big'));
+  // Two ranks interleaved; steps jump far (the summary's grid widens many times) and a resumed launch logs steps 5000… again.
+  const lines = [HEADER];
+  const logged: Record<number, [number, number][]> = { 0: [], 1: [] };
+  const steps = [...Array.from({ length: 6000 }, (_, i) => i), ...Array.from({ length: 500 }, (_, i) => 5000 + i)];
+  for (const [i, step] of steps.entries()) {
+    for (const rank of [0, 1]) {
+      const y = i === 4321 && rank === 1 ? 1e6 : i === 99 ? -1e6 : i === 2000 && rank === 0 ? Number.NaN : Math.cos(i / 300) + rank;
+      logged[rank]!.push([step, y]);
+      lines.push(`2024-01-02T03:04:05.000Z,${rank},m,${step},${i % 50},${Number.isNaN(y) ? 'NaN' : y}\n`);
+    }
+  }
+  // One far step squeezes the summary's buckets: too coarse for the chart, the curve is read again.
+  for (let i = 0; i <= 300; i++) lines.push(`2024-01-02T03:04:05.000Z,0,far,${i === 300 ? 10_000_000 : i},,${i}\n`);
+  fs.writeFileSync(path.join(savedir, 'big', 'metrics.csv'), lines.join(''));
+  const raw = await startViewServer({ savedirs: [savedir] });
+  const summarised = await startViewServer({ savedirs: [savedir], read: { rawCap: 100 } });
+  t.teardown(() => Promise.all([raw.close(), summarised.close()]).then(() => {}));
+  const q = (extra: string) => `/api/series?run=0%2Fbig&identifier=m${extra}`;
+
+  for (const width of [200, 1000]) {
+    const a = await getJson<SeriesBody>(raw, q(`&width=${width}`));
+    const b = await getJson<SeriesBody>(summarised, q(`&width=${width}`));
+    for (const rank of [0, 1]) {
+      const s = b.series.find((c) => c.rank === rank)!;
+      const r = a.series.find((c) => c.rank === rank)!;
+      t.is(s.points, steps.length, 'points counts every logged point, summarised or not');
+      // 2 per pixel, and a gap (null) where a pixel's points include a NaN.
+      t.true(s.x.length <= 2 * width + s.y.filter((y) => y === null).length, `${s.x.length} points for width ${width}`);
+      if (rank === 0) t.true(s.y.includes(null), 'the NaN is kept as a gap');
+      const all = new Set(logged[rank]!.map(([x, y]) => `${x}:${Number.isFinite(y) ? y : null}`));
+      t.true(
+        s.x.every((x, i) => all.has(`${x}:${s.y[i]}`)),
+        'every served point was logged',
+      );
+      const finite = (ys: (number | null)[]) => ys.filter((y): y is number => y !== null);
+      t.is(Math.max(...finite(s.y)), Math.max(...finite(r.y)), 'the same maximum as from the raw points');
+      t.is(Math.min(...finite(s.y)), Math.min(...finite(r.y)), 'the same minimum');
+      t.is(s.x.at(-1), 5999);
+    }
+  }
+  const far = (await getJson<SeriesBody>(summarised, '/api/series?run=0%2Fbig&identifier=far&width=1000')).series[0]!;
+  t.deepEqual(far.x, [...Array.from({ length: 300 }, (_, i) => i), 10_000_000]);
+  // A zoom narrower than the summary's buckets: the rows are read again, and every logged point of the window comes back.
+  const zoom = await getJson<SeriesBody>(summarised, q('&width=1000&from=5100&to=5300'));
+  for (const rank of [0, 1]) {
+    const expected = logged[rank]!.filter(([x]) => x >= 5100 && x <= 5300).sort((p, q) => p[0] - q[0]);
+    const got = zoom.series.find((c) => c.rank === rank)!;
+    t.is(got.points, expected.length);
+    t.deepEqual(
+      got.x.map((x, i) => `${x}:${got.y[i]}`),
+      expected.map(([x, y]) => `${x}:${Number.isFinite(y) ? y : null}`),
+    );
+  }
+  // By batch index: 50 values, each its extremes; by time: one timestamp, all points in one bucket.
+  const byBatch = (await getJson<SeriesBody>(summarised, q('&width=100&x=batch'))).series[0]!;
+  t.deepEqual(
+    [...new Set(byBatch.x)],
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+});

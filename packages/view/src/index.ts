@@ -6,6 +6,8 @@
 export { type Downsampled, downsample, type Window } from './metrics/downsample.js';
 export { IdentifierMetrics, RunMetrics, type RunMetricsOptions } from './metrics/run-metrics.js';
 export { type XKind, X_KINDS, Columns } from './metrics/columns.js';
+export { Curve, DEFAULT_RAW_CAP, type Reread } from './metrics/curve.js';
+export { BUCKETS, Summary } from './metrics/summary.js';
 export { type ArtifactFile, type DatasetEntry, type MediaFile, type MediaKind, listArtifacts, listDatasets, listMedia } from './run/run-files.js';
 export { listRuns, type RunDir, type RunEntry, type RunInfo, type RunStatus } from './run/run-list.js';
 export { type RunProgress, RunState, type RunStateOptions } from './run/run-state.js';

@@ -4,7 +4,7 @@
  * memory.
  */
 import type { Columns, XKind } from '../metrics/columns.js';
-import { type Downsampled, downsample } from '../metrics/downsample.js';
+import { type Downsampled, downsample, type Window } from '../metrics/downsample.js';
 import { listArtifacts, listDatasets, listMedia } from '../run/run-files.js';
 import type { RunEntry } from '../run/run-list.js';
 import type { RunState } from '../run/run-state.js';
@@ -60,7 +60,7 @@ export async function runBody(entry: RunEntry, state: RunState): Promise<Record<
   };
 }
 
-function curve(c: Columns, x: XKind, window: { from: number; to: number; width: number }): Downsampled {
+function columns(c: Columns, x: XKind, window: Window): Downsampled {
   return downsample(c.x(x), c.value, c.length, window);
 }
 
@@ -74,11 +74,12 @@ export async function seriesBody(q: URLSearchParams, state: RunState): Promise<R
   if (!m && !stats) throw new HttpError(404, 'no such identifier in this run (see GET /api/run for the identifiers)');
   const series: SeriesOut[] = [];
   for (const rank of [...(m?.ranks.keys() ?? [])].sort((a, b) => a - b)) {
-    series.push({ rank, label: `rank ${rank}`, ...curve(m!.ranks.get(rank)!, x, window) });
+    const reread = (from: number, to: number) => state.metrics.reread(identifier, rank, from, to);
+    series.push({ rank, label: `rank ${rank}`, ...(await m!.ranks.get(rank)!.window(x, window, reread)) });
   }
   // Aggregates are per step: drawn against the step or the time, not the batch index.
   if (stats && x !== 'batch') {
-    for (const stat of [...stats.keys()].sort()) series.push({ rank: stat, label: `${stat} of ranks`, ...curve(stats.get(stat)!, x, window) });
+    for (const stat of [...stats.keys()].sort()) series.push({ rank: stat, label: `${stat} of ranks`, ...columns(stats.get(stat)!, x, window) });
   }
   return { identifier, x, ...state.progress(), series };
 }

@@ -1,28 +1,31 @@
 /**
- * A run's metrics.csv (`timestamp,rank,identifier,step,batch_idx,value`) as columns per identifier
- * and rank, read from the last offset. Malformed rows (wrong field count, bad timestamp, rank,
- * step, batch index or value) are skipped and counted, never thrown.
+ * A run's metrics.csv (`timestamp,rank,identifier,step,batch_idx,value`) as one Curve per
+ * identifier and rank, read from the last offset. Malformed rows (wrong field count, bad
+ * timestamp, rank, step, batch index or value) are skipped and counted, never thrown. Curves
+ * past their raw cap are summarised (curve.ts); a zoom into one re-reads the rows it needs.
  */
 import * as path from 'node:path';
 import { FileTail } from '../tail/file-tail.js';
 import { Columns } from './columns.js';
+import { Curve, DEFAULT_RAW_CAP } from './curve.js';
 import { IdentifierTable } from './identifier-table.js';
-import { parseInt10, parseNumber, parseUint, splitCsvRecord, TimestampParser } from './parse-fields.js';
-
-const COMMA = 0x2c;
+import { MetricRowParser } from './metric-row.js';
 
 /** One identifier's curves: one per rank. */
 export class IdentifierMetrics {
-  readonly ranks = new Map<number, Columns>();
+  readonly ranks = new Map<number, Curve>();
   /** Some row had a batch index. */
   batchLevel = false;
 
-  constructor(readonly identifier: string) {}
+  constructor(
+    readonly identifier: string,
+    private readonly rawCap: number,
+  ) {}
 
-  rank(r: number): Columns {
+  rank(r: number): Curve {
     let c = this.ranks.get(r);
     if (!c) {
-      c = new Columns();
+      c = new Curve(this.rawCap);
       this.ranks.set(r, c);
     }
     return c;
@@ -34,36 +37,42 @@ export interface RunMetricsOptions {
   maxBytesPerUpdate?: number;
   /** Bytes read by the first update at most (a small first step: the first chart comes sooner). Default: maxBytesPerUpdate. */
   maxBytesFirstUpdate?: number;
+  /** Points of a curve kept as they are before it is summarised; default DEFAULT_RAW_CAP (curve.ts). */
+  rawCap?: number;
 }
 
+/** Bytes read past a curve's last row offset when re-reading: longer than any row. */
+const ROW_SLACK = 1 << 20;
+
 export class RunMetrics {
-  readonly table = new IdentifierTable((id) => new IdentifierMetrics(id));
+  readonly table: IdentifierTable<IdentifierMetrics>;
+  readonly file: string;
   private readonly tail: FileTail;
-  private readonly time = new TimestampParser();
+  private readonly row = new MetricRowParser();
+  private readonly stepBytes: number;
   /** Rows read, the header excluded. */
   rows = 0;
   /** Rows skipped as malformed. */
   skipped = 0;
-  /** Field ends of the row being parsed (reused). */
-  private readonly commas = new Int32Array(5);
 
   constructor(
     readonly runDir: string,
     options: RunMetricsOptions = {},
   ) {
-    this.tail = new FileTail(path.join(runDir, 'metrics.csv'), { csv: true, header: true });
+    const rawCap = options.rawCap ?? DEFAULT_RAW_CAP;
+    this.table = new IdentifierTable((id) => new IdentifierMetrics(id, rawCap));
+    this.file = path.join(runDir, 'metrics.csv');
+    this.tail = new FileTail(this.file, { csv: true, header: true });
     this.stepBytes = options.maxBytesPerUpdate ?? Number.POSITIVE_INFINITY;
     this.tail.maxBytes = options.maxBytesFirstUpdate ?? this.stepBytes;
   }
-
-  private readonly stepBytes: number;
 
   /** Bytes of metrics.csv read, and its size when last looked at. */
   get progress(): { offset: number; size: number } {
     return { offset: this.tail.offset, size: this.tail.size };
   }
 
-  /** More of the file is there than was read (a step of a large file, or rows appended since). */
+  /** The last update stopped at its byte limit with more of the file there. */
   get behind(): boolean {
     return this.tail.behind;
   }
@@ -71,7 +80,7 @@ export class RunMetrics {
   /** Reads what was appended since the last update; `between` is awaited between chunks (see FileTail.read). */
   async update(between?: () => Promise<void>): Promise<number> {
     const n = await this.tail.read(
-      (buf, start, end, quoted) => (quoted ? this.quotedRow(buf.toString('utf8', start, end)) : this.row(buf, start, end)),
+      (buf, start, end, quoted, at) => this.add(buf, start, end, quoted, at),
       () => this.reset(),
       between,
     );
@@ -87,87 +96,38 @@ export class RunMetrics {
     return this.table.find(identifier);
   }
 
+  /**
+   * The rows of (identifier, rank) whose start lies between two byte offsets of metrics.csv, read
+   * again from the file (a zoom into a summarised curve). Only those bytes are read.
+   */
+  async reread(identifier: string, rank: number, fromOffset: number, toOffset: number): Promise<Columns> {
+    const out = new Columns();
+    const tail = new FileTail(this.file, { csv: true, maxBytes: toOffset - fromOffset + ROW_SLACK }, fromOffset);
+    const row = new MetricRowParser();
+    const want = Buffer.from(identifier, 'utf8');
+    await tail.read((buf, start, end, quoted, at) => {
+      if (at > toOffset || !row.parse(buf, start, end, quoted) || row.rank !== rank) return;
+      const same = row.idText !== undefined ? row.idText === identifier : want.equals(buf.subarray(row.idStart, row.idEnd));
+      if (same) out.push(row.step, row.batch, row.timeMs, row.value);
+    });
+    return out;
+  }
+
   private reset(): void {
     for (const e of this.table.entries()) e.value.ranks.clear();
     this.rows = 0;
     this.skipped = 0;
   }
 
-  private row(buf: Buffer, start: number, end: number): void {
+  private add(buf: Buffer, start: number, end: number, quoted: boolean, at: number): void {
     this.rows++;
-    // Field boundaries. ranklog's timestamps are 24 bytes: start looking for commas after them.
-    let n = 0;
-    const from = start + 24 < end && buf[start + 24] === COMMA ? start + 24 : start;
-    for (let i = from; i < end; i++) {
-      if (buf[i] === COMMA) {
-        if (n === 5) {
-          this.skipped++;
-          return;
-        }
-        this.commas[n++] = i;
-      }
-    }
-    const c = this.commas;
-    if (n !== 5) {
+    const r = this.row;
+    if (!r.parse(buf, start, end, quoted)) {
       this.skipped++;
       return;
     }
-    const timeMs = this.time.parse(buf, start, c[0]!);
-    const rank = parseUint(buf, c[0]! + 1, c[1]!);
-    const stepEmpty = c[2]! + 1 === c[3]!;
-    const batchEmpty = c[3]! + 1 === c[4]!;
-    const step = stepEmpty ? Number.NaN : parseInt10(buf, c[2]! + 1, c[3]!);
-    const batch = batchEmpty ? Number.NaN : parseInt10(buf, c[3]! + 1, c[4]!);
-    const value = parseNumber(buf, c[4]! + 1, end);
-    if (
-      Number.isNaN(timeMs) ||
-      Number.isNaN(rank) ||
-      c[1]! + 1 === c[2]! ||
-      (!stepEmpty && Number.isNaN(step)) ||
-      (!batchEmpty && Number.isNaN(batch)) ||
-      value === undefined
-    ) {
-      this.skipped++;
-      return;
-    }
-    const ident = this.table.get(buf, c[1]! + 1, c[2]!).value;
-    if (!batchEmpty) ident.batchLevel = true;
-    ident.rank(rank).push(step, batch, timeMs, value);
-  }
-
-  /** A row with quoted fields (an identifier holding a comma, quote or line break). */
-  private quotedRow(line: string): void {
-    this.rows++;
-    const f = splitCsvRecord(line);
-    if (f.length !== 6) {
-      this.skipped++;
-      return;
-    }
-    const bytes = (s: string) => Buffer.from(s, 'utf8');
-    const field = (i: number) => bytes(f[i]!);
-    const ts = field(0);
-    const timeMs = this.time.parse(ts, 0, ts.length);
-    const r = field(1);
-    const rank = parseUint(r, 0, r.length);
-    const s = field(3);
-    const b = field(4);
-    const v = field(5);
-    const step = s.length === 0 ? Number.NaN : parseInt10(s, 0, s.length);
-    const batch = b.length === 0 ? Number.NaN : parseInt10(b, 0, b.length);
-    const value = parseNumber(v, 0, v.length);
-    if (
-      Number.isNaN(timeMs) ||
-      Number.isNaN(rank) ||
-      f[2] === '' ||
-      (s.length > 0 && Number.isNaN(step)) ||
-      (b.length > 0 && Number.isNaN(batch)) ||
-      value === undefined
-    ) {
-      this.skipped++;
-      return;
-    }
-    const ident = this.table.getByName(f[2]!).value;
-    if (b.length > 0) ident.batchLevel = true;
-    ident.rank(rank).push(step, batch, timeMs, value);
+    const ident = (r.idText !== undefined ? this.table.getByName(r.idText) : this.table.get(buf, r.idStart, r.idEnd)).value;
+    if (r.batch === r.batch) ident.batchLevel = true;
+    ident.rank(r.rank).push(r.step, r.batch, r.timeMs, r.value, at);
   }
 }

@@ -16,6 +16,8 @@ export interface RunStateOptions {
   maxBytesPerUpdate?: number;
   /** How often the files are looked at while someone listens, in ms; default 500. */
   pollMs?: number;
+  /** Points of a curve kept as they are before it is summarised (metrics/curve.ts); default 65536. */
+  rawCap?: number;
 }
 
 export interface RunProgress {
@@ -50,7 +52,11 @@ export class RunState {
     options: RunStateOptions = {},
   ) {
     const step = options.maxBytesPerUpdate ?? 32 << 20;
-    this.metrics = new RunMetrics(dir, { maxBytesPerUpdate: step, maxBytesFirstUpdate: Math.min(step, 4 << 20) });
+    this.metrics = new RunMetrics(dir, {
+      maxBytesPerUpdate: step,
+      maxBytesFirstUpdate: Math.min(step, 4 << 20),
+      ...(options.rawCap !== undefined && { rawCap: options.rawCap }),
+    });
     this.aggregates = new RunAggregates(dir);
     this.histograms = new RunHistograms(dir);
     this.pollMs = options.pollMs ?? 500;

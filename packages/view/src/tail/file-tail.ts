@@ -14,9 +14,10 @@ const CHUNK = 1 << 20;
 
 /**
  * Called with each whole record: `buf[start..end)` without its line feed (nor a CR before it).
- * `quoted`: the record holds a double quote (CSV only; false for JSON lines).
+ * `quoted`: the record holds a double quote (CSV only; false for JSON lines). `at`: the byte
+ * offset of the record's start in the file.
  */
-export type RecordCallback = (buf: Buffer, start: number, end: number, quoted: boolean) => void;
+export type RecordCallback = (buf: Buffer, start: number, end: number, quoted: boolean, at: number) => void;
 
 export interface FileTailOptions {
   /** CSV (RFC 4180): a line feed inside a quoted field does not end the record. Default false (JSON lines). */
@@ -39,10 +40,14 @@ export class FileTail {
   private headerSeen = false;
   private buf: Buffer = Buffer.allocUnsafe(CHUNK);
 
+  /** `from`: the offset to start at (a record's start), for reading a part of a file again. */
   constructor(
     readonly file: string,
     private readonly options: FileTailOptions = {},
+    from = 0,
   ) {
+    this.offset = from;
+    this.headerSeen = from > 0;
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   }
 
@@ -125,7 +130,7 @@ export class FileTail {
       const end = lf > start && buf[lf - 1] === 0x0d ? lf - 1 : lf;
       if (this.options.header && !this.headerSeen) this.headerSeen = true;
       else if (end > start) {
-        onRecord(buf, start, end, quoted);
+        onRecord(buf, start, end, quoted, this.offset + start);
         records++;
       }
       start = lf + 1;
