@@ -334,8 +334,8 @@ test('Server-Sent Events: an update on connect, then one after rows are appended
   t.is(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
-  /** The next event's data whose rows reach `rows` (events are separated by a blank line). */
-  async function eventWithRows(rows: number): Promise<{ version: number; rows: number }> {
+  /** The next event's data that `ok` accepts (events are separated by a blank line). */
+  async function eventWhere(ok: (p: { version: number; rows: number }) => boolean): Promise<{ version: number; rows: number }> {
     for (;;) {
       const end = buffered.indexOf('\n\n');
       if (end >= 0) {
@@ -344,7 +344,7 @@ test('Server-Sent Events: an update on connect, then one after rows are appended
         const data = /^data: (.*)$/m.exec(block)?.[1];
         if (/^event: update$/m.test(block) && data) {
           const p = JSON.parse(data) as { version: number; rows: number };
-          if (p.rows >= rows) return p;
+          if (ok(p)) return p;
         }
         continue;
       }
@@ -353,12 +353,24 @@ test('Server-Sent Events: an update on connect, then one after rows are appended
       buffered += value;
     }
   }
-  const first = await eventWithRows(0);
+  const first = await eventWhere(() => true);
   fs.appendFileSync(csv, '2024-01-02T03:04:06.000Z,0,m,1,,2\n2024-01-02T03:04:07.000Z,0,m,2,,3\n');
-  const next = await eventWithRows(3);
+  const next = await eventWhere((p) => p.rows >= 3);
   t.is(next.rows, 3);
   t.true(next.version > first.version);
   t.deepEqual((await series(server, '0/sse', 'm')).series[0]?.y, [1, 2, 3]);
+  // No row, but an image and the run's end: the page must hear of them too.
+  fs.mkdirSync(path.join(savedir, 'sse', 'images', 'samples'), { recursive: true });
+  fs.writeFileSync(path.join(savedir, 'sse', 'images', 'samples', 'rank0-step1.png'), handMadePng(1, 1, 1, new Uint8Array(1)));
+  const image = await eventWhere((p) => p.version > next.version);
+  t.is(image.rows, 3);
+  t.deepEqual(
+    (await getJson<RunBody>(server, '/api/run?run=0%2Fsse')).media.map((m) => m.path),
+    ['images/samples/rank0-step1.png'],
+  );
+  fs.writeFileSync(path.join(savedir, 'sse', 'run.json'), JSON.stringify({ run_name: 'sse', status: 'finished' }));
+  await eventWhere((p) => p.version > image.version);
+  t.is((await getJson<RunInfo[]>(server, '/api/runs'))[0]?.status, 'finished');
 });
 
 test('unknown runs, identifiers and routes are 404; bad parameters a 400 naming the parameter, the value and the fix; only GET and HEAD', async (t) => {

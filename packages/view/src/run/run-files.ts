@@ -148,3 +148,38 @@ export async function listDatasets(runDir: string): Promise<DatasetEntry[]> {
   }
   return out;
 }
+
+/** Files and folders whose change a page must hear of, besides the rows of the tailed files. */
+const WATCHED_FILES = ['run.json', 'params.json', 'datasets.jsonl'];
+const WATCHED_DIRS = ['images', 'figures', 'text', 'dicts', 'artifacts'];
+
+/**
+ * A string that changes when run.json, params.json or datasets.jsonl change, or a file is added
+ * to (or removed from) the item folders: their files' sizes and times, and the times of every
+ * folder under images/, figures/, text/, dicts/ and artifacts/ (a new file changes its folder's
+ * time). Folders only are walked, so its cost grows with the identifiers, not with the files.
+ */
+export async function filesSignature(runDir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const f of WATCHED_FILES) {
+    const st = await stat(path.join(runDir, f)).catch(() => undefined);
+    parts.push(st ? `${st.mtimeMs}:${st.size}` : '-');
+  }
+  const walkDirs = async (dir: string): Promise<void> => {
+    const st = await stat(dir).catch(() => undefined);
+    if (!st?.isDirectory()) return;
+    parts.push(`${st.mtimeMs}`);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) await walkDirs(path.join(dir, e.name));
+  };
+  for (const d of WATCHED_DIRS) {
+    parts.push(d);
+    await walkDirs(path.join(runDir, d));
+  }
+  return parts.join(',');
+}

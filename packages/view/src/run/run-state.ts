@@ -9,6 +9,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { RunAggregates } from '../metrics/run-aggregates.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
+import { filesSignature } from './run-files.js';
 import { RunHistograms } from './run-histograms.js';
 
 export interface RunStateOptions {
@@ -46,6 +47,8 @@ export class RunState {
   private wake: (() => void) | undefined;
   /** A step of a large file's reading, begun by the previous step rather than by a request. */
   private backgroundStep = false;
+  /** filesSignature() at the last step. */
+  private files = '';
 
   constructor(
     readonly dir: string,
@@ -135,7 +138,11 @@ export class RunState {
     } finally {
       this.backgroundStep = false;
     }
-    if (read > 0 || this.version === 0) {
+    // An image, a text, an artifact, a dataset or the run's end changes no tailed file: the page must hear of them too.
+    const files = background ? this.files : await filesSignature(this.dir);
+    const filesChanged = files !== this.files;
+    this.files = files;
+    if (read > 0 || filesChanged || this.version === 0) {
       this.version++;
       const p = this.progress();
       for (const l of this.listeners) l(p);
