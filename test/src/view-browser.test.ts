@@ -104,7 +104,8 @@ browserTest(FILE, "the example's run appears in the runs table with its name and
   await row.waitFor();
   t.is(await row.locator('a.run-link').textContent(), runName);
   t.is(await row.locator('[data-status]').textContent(), 'finished');
-  t.is((await row.locator('td').nth(5).textContent())?.trim(), String(runJson.world_size));
+  t.is((await row.locator('td').nth(6).textContent())?.trim(), String(runJson.world_size));
+  t.regex((await row.locator('td').nth(3).textContent()) ?? '', /^\d+ (s|min) ago$/, 'the last write, a moment ago');
   // The comparison table: the example's hyperparameters as columns, sortable.
   const lr = page.locator('#compare-table th[data-column="param:lr"]');
   await lr.click();

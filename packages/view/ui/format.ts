@@ -30,3 +30,12 @@ export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '';
   return JSON.stringify(v) ?? '';
 }
+
+/** A duration in ms as people say it: "12 s ago", "5 min ago", "3 h ago", "2 d ago". */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}

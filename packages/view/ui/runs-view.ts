@@ -1,5 +1,5 @@
 /**
- * The runs list (#/): one row per run (name, status, start time, tags, notes, world size) and the
+ * The runs list (#/): one row per run (name, status, start time, last write, tags, notes, world size) and the
  * comparison table of hyperparameters × final metrics below it.
  *
  * Test hooks: `#runs-table tbody tr[data-run-id]` (the run's API id), `[data-status]` on the
@@ -9,7 +9,7 @@ import { fetchRuns, type RunSummary } from './api.js';
 import { statusBadge, tagBadge } from './badges.js';
 import { compareTable } from './compare-table.js';
 import { display, el, errorBox, messageOf, replace } from './dom.js';
-import { localTime } from './format.js';
+import { ago, localTime } from './format.js';
 import { runHref } from './router.js';
 import type { View } from './view.js';
 
@@ -30,6 +30,12 @@ function runsTable(runs: RunSummary[]): HTMLTableElement {
         el('td', {}, el('a', { href: runHref(r.id), class: 'run-link' }, r.name)),
         el('td', {}, statusBadge(r.status)),
         el('td', { title: r.startTime ?? '' }, localTime(r.startTime)),
+        // A run killed with SIGKILL still says "running": how long ago it last wrote tells them apart.
+        el(
+          'td',
+          { class: 'num', title: r.lastWriteMs > 0 ? new Date(r.lastWriteMs).toISOString() : '' },
+          r.lastWriteMs > 0 ? ago(Date.now() - r.lastWriteMs) : '',
+        ),
         el('td', {}, ...tagsOf(r).map(tagBadge)),
         el('td', { class: 'notes' }, notes === undefined || notes === null ? '' : display(notes)),
         el('td', { class: 'num' }, worldSize === undefined || worldSize === null ? '' : display(worldSize)),
@@ -37,7 +43,7 @@ function runsTable(runs: RunSummary[]): HTMLTableElement {
       ),
     );
   }
-  const head = el('tr', {}, ...['run', 'status', 'started', 'tags', 'notes', 'world size', 'savedir'].map((h) => el('th', { scope: 'col' }, h)));
+  const head = el('tr', {}, ...['run', 'status', 'started', 'last write', 'tags', 'notes', 'world size', 'savedir'].map((h) => el('th', { scope: 'col' }, h)));
   return el('table', { id: 'runs-table', class: 'grid' }, el('thead', {}, head), body);
 }
 
