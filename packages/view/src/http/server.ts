@@ -14,6 +14,7 @@ import { sendFile } from './file-route.js';
 import { HttpError, sendJson } from './respond.js';
 import { serveStatic } from './static-route.js';
 
+/** Options of startViewServer(). */
 export interface ViewServerOptions {
   /** Directories holding run directories (LocalFileLogger's `savedir`). Default: ['logs']. */
   savedirs?: readonly string[];
@@ -25,11 +26,13 @@ export interface ViewServerOptions {
   read?: RunStateOptions;
 }
 
+/** A running viewer: its URL, and how to stop it. */
 export interface ViewServer {
   /** e.g. http://127.0.0.1:41234/ */
   readonly url: string;
   readonly port: number;
   readonly server: Server;
+  /** Stops listening, closes every connection (live streams included) and stops watching run directories. */
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseNumber, splitCsvRecord } from '../metrics/parse-fields.js';
 
+/** A run's status as run.json says it (a job's: its `job.status`); `unknown` when it says none. */
 export type RunStatus = 'running' | 'finished' | 'failed' | 'killed' | 'unknown';
 
 /** A run as the runs list shows it (docs/view-api.md, GET /api/runs). */

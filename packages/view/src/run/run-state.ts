@@ -12,6 +12,7 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import { filesSignature } from './run-files.js';
 import { RunHistograms } from './run-histograms.js';
 
+/** How the server reads a run (ViewServerOptions.read). */
 export interface RunStateOptions {
   /** Bytes of metrics.csv read per step; default 32 MiB (~450k rows). The first step reads at most 4 MiB, so the first chart comes soon. */
   maxBytesPerUpdate?: number;
