@@ -7,15 +7,20 @@
  *     the page redraws as each lands), against reading the same bytes with nothing parsed (the
  *     baseline: the disk and the page cache, in the same run);
  *   - the server's RSS once the whole file is read, and the bytes of one chart's response;
- *   - live: ms from appending a row until the Server-Sent Event that announces it.
+ *   - live: ms from appending a row until the Server-Sent Event that announces it;
+ *   - in headless chromium (when /usr/bin/chromium or RANKLOG_CHROMIUM is there): ms from opening
+ *     the run's page until its first chart is drawn (uPlot, data-state "ready").
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, createWriteStream, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { type Browser, chromium } from 'playwright-core';
 import { summarize, type Config, type Result } from './harness.js';
 
-const CLI = new URL('../../packages/view/dist/cli.js', import.meta.url).pathname;
+/** The installed `ranklog` command of @ranklog/view. */
+const CLI = join(dirname(createRequire(import.meta.url).resolve('@ranklog/view/package.json')), 'dist/cli.js');
 const IDS = 8;
 const RANKS = 4;
 
@@ -165,6 +170,44 @@ async function liveLatency(savedir: string, file: string, samples: number): Prom
   }
 }
 
+const CHROMIUM = process.env.RANKLOG_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** ms from opening the run's page (a fresh server, a fresh browser context) until a chart is drawn. */
+async function pageOnce(browser: Browser, savedir: string): Promise<number> {
+  const served = await startCli(savedir);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const runs = (await (await fetch(new URL('/api/runs', served.url))).json()) as { id: string }[];
+    const page = await context.newPage();
+    const t0 = performance.now();
+    await page.goto(`${served.url}#/run/${encodeURIComponent(runs[0]!.id)}`);
+    await page.waitForSelector('.chart[data-state="ready"]', { timeout: 120_000 });
+    return performance.now() - t0;
+  } finally {
+    await context.close();
+    served.stop();
+  }
+}
+
+async function launchBrowser(): Promise<Browser | undefined> {
+  try {
+    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  } catch (e) {
+    process.stderr.write(`\n[bench] view: no browser figures (${CHROMIUM}: ${(e as Error).message.split('\n')[0]})\n`);
+    return undefined;
+  }
+}
+
 const fmtRows = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
 
 export async function view(cfg: Config): Promise<Result[]> {
@@ -172,6 +215,7 @@ export async function view(cfg: Config): Promise<Result[]> {
   const reps = cfg.quick ? 2 : 3;
   const results: Result[] = [];
   let smallest: { savedir: string; file: string } | undefined;
+  const browser = await launchBrowser();
   for (const rows of sizes) {
     const savedir = join(cfg.tmp, `view-${rows}`);
     const file = await writeRun(join(savedir, 'run'), rows);
@@ -219,7 +263,13 @@ export async function view(cfg: Config): Promise<Result[]> {
         opens.map((o) => o.chartBytes),
       ),
     );
+    if (browser) {
+      const page: number[] = [];
+      for (let i = 0; i < reps; i++) page.push(await pageOnce(browser, savedir));
+      results.push(row(`view.page.${tag}`, `headless chromium: the run's page opened until its first chart is drawn, ${tag} rows (ms)`, 'ms', page));
+    }
   }
+  await browser?.close();
   const live = await liveLatency(smallest!.savedir, smallest!.file, cfg.quick ? 5 : 20);
   results.push({
     id: 'view.live',

@@ -19,5 +19,5 @@ export function streamEvents(res: ServerResponse, state: RunState): void {
     unsubscribe();
   });
   // Rows appended since the last read: read now rather than at the next poll.
-  void state.refresh().catch(() => {});
+  void state.refresh(true).catch(() => {});
 }

@@ -46,8 +46,10 @@ export class RunState {
   /** Requests being answered (serve()), and how to wake a background read waiting for them. */
   private active = 0;
   private wake: (() => void) | undefined;
-  /** A step of a large file's reading, begun by the previous step rather than by a request. */
-  private backgroundStep = false;
+  /** A large metrics.csv is being read in steps (the last step stopped at its byte limit). */
+  private loading = false;
+  /** Whether the queued step may make way for requests (no caller that waits for it is a request). */
+  private queuedBackground = true;
   /** filesSignature() at the last step. */
   private files = '';
 
@@ -80,15 +82,20 @@ export class RunState {
     if (!this.running) {
       this.running = this.step(background).finally(() => {
         this.running = undefined;
-        if (!this.closed && this.metrics.behind) setImmediate(() => void this.refresh(true).catch(() => {}));
+        this.loading = this.metrics.behind;
+        if (!this.closed && this.loading) setImmediate(() => void this.refresh(true).catch(() => {}));
       });
       return this.running;
     }
+    // The step after this one: in the background only if every caller waiting for it asked so.
+    if (!background) this.queuedBackground = false;
     this.queued ??= this.running
       .catch(() => {})
       .then(() => {
+        const bg = this.queuedBackground;
         this.queued = undefined;
-        return this.refresh();
+        this.queuedBackground = true;
+        return this.refresh(bg);
       });
     return this.queued;
   }
@@ -100,7 +107,7 @@ export class RunState {
    * row appended before it.
    */
   async current(): Promise<void> {
-    if (this.version === 0 || !(this.metrics.behind || this.backgroundStep)) await this.refresh();
+    if (this.version === 0 || !this.loading) await this.refresh();
   }
 
   /**
@@ -132,13 +139,7 @@ export class RunState {
         });
 
   private async step(background: boolean): Promise<void> {
-    this.backgroundStep = background;
-    let read: number;
-    try {
-      read = (await this.metrics.update(background ? this.makeWay : undefined)) + (await this.aggregates.update()) + (await this.histograms.update());
-    } finally {
-      this.backgroundStep = false;
-    }
+    const read = (await this.metrics.update(background ? this.makeWay : undefined)) + (await this.aggregates.update()) + (await this.histograms.update());
     // An image, a text, an artifact, a dataset or the run's end changes no tailed file: the page must hear of them too.
     const files = background ? this.files : await filesSignature(this.dir);
     const filesChanged = files !== this.files;
@@ -168,7 +169,8 @@ export class RunState {
 
   private startWatching(): void {
     if (this.poll || this.closed) return;
-    const kick = () => void this.refresh().catch(() => {});
+    // Kicks (a file changed, the poll) make way for requests like the steps of a large file.
+    const kick = () => void this.refresh(true).catch(() => {});
     try {
       this.watcher = watch(this.dir, { persistent: false }, kick);
       this.watcher.on('error', () => this.watcher?.close());
