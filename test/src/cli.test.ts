@@ -1,6 +1,8 @@
 /**
- * The replay CLIs as a user meets them: --help answers, and a usage mistake is one line that
- * names the argument and the fix, exit 2, never a stack trace.
+ * The commands as a user meets them, through the links npm made in node_modules/.bin when it
+ * installed the workspace (before any build: the links point at committed bin/ shims): --help
+ * answers, and a usage mistake is one line that names the argument and the fix, exit 2, never a
+ * stack trace.
  */
 import test from 'ava';
 import * as fs from 'node:fs';
@@ -9,10 +11,31 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childEnv, runNode } from './support/child-process.js';
 
+/** test/dist/ → <repo>/node_modules/.bin/ */
+const BIN = fileURLToPath(new URL('../../node_modules/.bin/', import.meta.url));
 const CLIS = {
-  'ranklog-mlflow-replay': fileURLToPath(new URL('../../packages/mlflow/dist/cli.js', import.meta.url)),
-  'ranklog-wandb-replay': fileURLToPath(new URL('../../packages/wandb/dist/cli.js', import.meta.url)),
+  'ranklog-mlflow-replay': path.join(BIN, 'ranklog-mlflow-replay'),
+  'ranklog-wandb-replay': path.join(BIN, 'ranklog-wandb-replay'),
 };
+
+test('ranklog view: --help prints the usage; a usage mistake is one line naming the fix, exit 2', async (t) => {
+  const cli = path.join(BIN, 'ranklog');
+  const help = await runNode(t, [cli, '--help'], childEnv({}));
+  t.is(help.code, 0, help.stderr);
+  t.true(help.stdout.startsWith('usage: ranklog view [savedir…]'), help.stdout);
+  t.regex(help.stdout, /Exit status:/);
+  for (const [args, message] of [
+    [['--bogus'], /^ranklog: Unknown option '--bogus'.*see ranklog view --help$/],
+    [['serve'], /^ranklog: unknown command "serve"; use ranklog view \[savedir…\]/],
+    [['view', path.join(os.tmpdir(), 'ranklog-no-such-dir')], /^ranklog: savedir "\/[^"]*ranklog-no-such-dir" is not a directory; pass the savedir/],
+    [['view', os.tmpdir(), '--port', '70000'], /^ranklog: --port "70000" is not a port; use 0–65535/],
+  ] as [string[], RegExp][]) {
+    const end = await runNode(t, [cli, ...args], childEnv({}));
+    t.is(end.code, 2, args.join(' '));
+    t.is(end.stderr.trimEnd().split('\n').length, 1, end.stderr);
+    t.regex(end.stderr.trimEnd(), message);
+  }
+});
 
 for (const [name, cli] of Object.entries(CLIS)) {
   test(`${name} --help prints the usage and exits 0`, async (t) => {

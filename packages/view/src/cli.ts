@@ -20,6 +20,8 @@ appear while training runs. Nothing to install besides this package: no Python, 
                   shows every run to whoever reaches it)
   --port PORT     port (default 0: a free one)
   -h, --help      this text
+
+Exit status: 0 stopped (Ctrl-C or SIGTERM), 1 the server could not start, 2 usage error.
 `;
 
 class UsageError extends Error {}
