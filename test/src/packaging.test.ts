@@ -153,7 +153,7 @@ test('packed tarballs install into fresh projects, type-check strict NodeNext in
       `${pkg}'s tarball ships dist only`,
     );
     if (pkg === 'view') {
-      for (const needed of ['dist/cli.js', 'dist/ui/index.html']) t.true(files.includes(needed), `view's tarball has ${needed}`);
+      for (const needed of ['bin/ranklog.js', 'dist/cli.js', 'dist/ui/index.html']) t.true(files.includes(needed), `view's tarball has ${needed}`);
       t.true(
         files.some((f) => /^dist\/ui\/[^/]+\.js$/.test(f)),
         "view's tarball has the page's scripts",
