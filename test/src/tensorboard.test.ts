@@ -9,9 +9,9 @@
  * decode without schema errors or unknown fields, and start with file_version "brain.Event:2".
  */
 import test, { type ExecutionContext } from 'ava';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LoggersCollection, type ContextOptions, type WorkerHandle } from '@ranklog/core';
 import { TensorBoardLogger, type TensorBoardLoggerOptions } from '@ranklog/tensorboard';
@@ -681,6 +681,11 @@ test('durability: reopening a run (same runName) adds a new event file; the old 
   const first = await startTb(t, { savedir }, { runName });
   for (let i = 0; i < 10; i++) first.logger.log(i, 'loss', { step: i });
   await first.logger.destroyLoggerContext();
+  const launched = readRunsChecked(t, first.runDir).get('.')!.files[0]!.path;
+  // As if the first launch had begun within this same second from a lower pid, or on a clock
+  // ahead of ours: its name sorts after anything named from this process's clock.
+  const later = join(dirname(launched), `events.out.tfevents.${Math.floor(Date.now() / 1000) + 100}.a.1.0`);
+  renameSync(launched, later);
   const old = readRunsChecked(t, first.runDir).get('.')!.files[0]!;
   const oldBytes = readFileSync(old.path);
 

@@ -9,7 +9,7 @@
  * and the next write goes exactly there. Records TensorBoard needs once (file_version, the
  * hparams session start) are kept until they are written.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeWholeAt } from '@ranklog/core/sink';
@@ -17,6 +17,22 @@ import { fileVersionEvent } from './event.js';
 import { RecordBuffer } from './record-buffer.js';
 
 let sequence = 0;
+
+/**
+ * The seconds field of a new file's name: now, or one more than the latest event file already in
+ * the directory when that one is not older. TensorBoard reads a directory's event files in name
+ * order, so a new file must sort after every existing one: a reopened or resumed run's events
+ * (its SessionLog START among them) must come after those they follow, even when the earlier
+ * launch began within the same second (a lower pid would sort first) or on a clock ahead of ours.
+ */
+function secondsAfterExisting(dir: string, now: number): number {
+  let latest = -1;
+  for (const name of readdirSync(dir)) {
+    const m = /^events\.out\.tfevents\.(\d+)\./.exec(name);
+    if (m) latest = Math.max(latest, Number(m[1]));
+  }
+  return latest >= now ? latest + 1 : now;
+}
 
 export class EventFile {
   /** Set once the file exists (its creation may have to wait for the disk). */
@@ -43,7 +59,7 @@ export class EventFile {
   private open(): number {
     if (this.fd >= 0) return this.fd;
     mkdirSync(this.dir, { recursive: true });
-    const secs = Math.floor(Date.now() / 1000);
+    const secs = secondsAfterExisting(this.dir, Math.floor(Date.now() / 1000));
     const host = hostname().replace(/[/\\]/g, '_') || 'localhost';
     for (;;) {
       const path = join(this.dir, `events.out.tfevents.${secs}.${host}.${process.pid}.${sequence++}`);
