@@ -131,6 +131,32 @@ test('MLflow: a finished run that is resumed is RUNNING again while the launch l
   t.true(Number(after.meta.end_time) >= Number(first.meta.end_time));
 });
 
+test("local files: run.json says running while a launch logs, then the launch's end; a resumed run is running again and keeps its creation time", async (t) => {
+  const savedir = mkdtempSync(join(tmpdir(), 'ranklog-resume-'));
+  t.teardown(() => rmSync(savedir, { recursive: true, force: true }));
+  const runName = uniqueRunName('status');
+  const runJson = () => JSON.parse(readFileSync(join(savedir, runName, 'run.json'), 'utf8')) as { status: string; created_at: string; ended_at?: string };
+  const launch = async (resume: boolean, between: () => void) => {
+    const logger = new LocalFileLogger({ savedir, logFreq: 'batch' });
+    await logger.createLoggerContext({ rank: 0, runName, handleSignals: false, ...(resume && { resume: true }) });
+    logger.log(1, 'loss', { step: resume ? 1 : 0, batchIdx: 0 });
+    await logger.flush();
+    between();
+    await logger.destroyLoggerContext();
+  };
+  await launch(false, () => t.like(runJson(), { status: 'running' }));
+  const first = runJson();
+  t.is(first.status, 'finished');
+  t.regex(first.ended_at ?? '', /^\d{4}-\d\d-\d\dT/);
+  await launch(true, () => {
+    t.is(runJson().status, 'running');
+    t.false('ended_at' in runJson());
+  });
+  const after = runJson();
+  t.is(after.status, 'finished');
+  t.is(after.created_at, first.created_at, 'the run was created by the first launch');
+});
+
 test('resume without a run name, or a bad resume value, throws naming the option and the fix', async (t) => {
   const logger = new LocalFileLogger({ savedir: mkdtempSync(join(tmpdir(), 'ranklog-resume-')) });
   await t.throwsAsync(logger.createLoggerContext({ resume: true, handleSignals: false }), { message: /options\.resume is true.*pass runName/ });
